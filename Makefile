@@ -1,0 +1,41 @@
+# jtools: build, test, install, man pages, demo, benchmarks.
+PREFIX ?= /usr/local
+DESTDIR ?=
+CARGO ?= cargo
+TOOLS := jsnap jpack jsum jfetch jspec jrun
+
+.PHONY: all build test setup man install demo bench clean
+
+all: build
+
+build:
+	$(CARGO) build --release
+
+# Installs (as root on Debian) and starts what the tests need, then runs the whole suite.
+test: setup
+	$(CARGO) test --workspace
+
+setup:
+	bash tests/setup.sh
+
+# Regenerates the committed man pages from the clap definitions.
+man:
+	$(CARGO) build
+	for t in $(TOOLS); do target/debug/$$t --generate man > man/$$t.1; done
+	target/debug/jsum --generate overview > man/jtools.7
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7
+	for t in $(TOOLS); do install -m 755 target/release/$$t $(DESTDIR)$(PREFIX)/bin/$$t; done
+	for t in $(TOOLS); do install -m 644 man/$$t.1 $(DESTDIR)$(PREFIX)/share/man/man1/$$t.1; done
+	install -m 644 man/jtools.7 $(DESTDIR)$(PREFIX)/share/man/man7/jtools.7
+
+# The main job: an image workflow end to end on the bundled example.
+demo: build
+	bash examples/demo.sh
+
+bench: build
+	bash bench/run.sh
+
+clean:
+	$(CARGO) clean

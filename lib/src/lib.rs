@@ -1,0 +1,25 @@
+//! jcore: the shared library of the jtools.
+//!
+//! Every jtools binary is a thin command line over this crate. It holds the things that must
+//! behave the same in every tool, implemented once:
+//!
+//! - [`exit`]: the exit-status policy (0 success, 1 negative answer, 2 error) and the one-line
+//!   `tool: what: why` error message, including the quiet end on a broken pipe.
+//! - [`io`]: stdin/stdout conventions, large buffers, atomic `-o FILE` output that is removed
+//!   on error or on SIGINT/SIGTERM, and the refusal to write binary data to a terminal.
+//! - [`digest`]: the registry of digest algorithms (SHA-2, SHA-1, BLAKE3, FreeBSD Skein) and a
+//!   hasher that computes several of them in one pass, each on its own thread.
+//! - [`format`]: the file formats the tools read and write (sum files today).
+//! - [`threads`]: the default worker count.
+//!
+//! The crate has no command-line dependencies: argument parsing, help text and man pages
+//! belong to the binaries in `tools/`.
+#![deny(missing_docs)]
+
+pub mod digest;
+pub mod exit;
+pub mod format;
+pub mod io;
+pub mod threads;
+
+pub use exit::Status;

@@ -1,0 +1,36 @@
+//! The committed man pages must be exactly what the binaries generate (`make man`).
+mod common;
+
+use common::Cmd;
+
+fn check(page: &str, cmd: Cmd) {
+    let run = cmd.run();
+    run.success();
+    let path = common::repo_root().join("man").join(page);
+    let committed = std::fs::read(&path).unwrap_or_default();
+    assert!(
+        committed == run.stdout,
+        "man/{page} differs from what the binary generates: run `make man` and commit"
+    );
+}
+
+#[test]
+fn man_pages_are_current() {
+    check("jsnap.1", common::jsnap().args(["--generate", "man"]));
+    check("jpack.1", common::jpack().args(["--generate", "man"]));
+    check("jsum.1", common::jsum().args(["--generate", "man"]));
+    check("jfetch.1", common::jfetch().args(["--generate", "man"]));
+    check("jspec.1", common::jspec().args(["--generate", "man"]));
+    check("jrun.1", common::jrun().args(["--generate", "man"]));
+    check("jtools.7", common::jsum().args(["--generate", "overview"]));
+}
+
+#[test]
+fn every_tool_prints_the_same_overview() {
+    let reference = common::jsum().args(["--generate", "overview"]).run().stdout;
+    for cmd in [common::jsnap(), common::jpack(), common::jfetch(), common::jspec(), common::jrun()] {
+        let run = cmd.args(["--generate", "overview"]).run();
+        run.success();
+        assert_eq!(run.stdout, reference);
+    }
+}

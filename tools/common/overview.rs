@@ -1,0 +1,77 @@
+//! The jtools(7) overview page: what each tool does, the shared conventions, and pipelines
+//! per target system. Every tool prints the same page with `--generate overview`.
+
+/// The roff source of jtools(7).
+pub fn overview_page() -> Vec<u8> {
+    OVERVIEW.trim_start().as_bytes().to_vec()
+}
+
+const OVERVIEW: &str = r#"
+.TH jtools 7 "" jtools "jtools manual"
+.SH NAME
+jtools \- small composable tools for building, shipping and running jail images
+.SH DESCRIPTION
+The jtools are six independent programs, each doing one step of an image's life and
+talking to the others through standard input and output, so that shell pipelines,
+Makefiles and CI scripts can build, publish, fetch, verify, import and run FreeBSD jail
+images (AppJail, pot, Bastille), SmartOS zone images (imgadm) and appc/Jetpack ACIs.
+.TP
+\fBjsnap\fR(1)
+snapshot a jail's ZFS dataset or directory; \fBzfs send\fR/\fBrecv\fR or a deterministic tar
+.TP
+\fBjpack\fR(1)
+stream compression and decompression: zstd, xz, gzip, bzip2, lz4; the format is detected on read
+.TP
+\fBjsum\fR(1)
+digests (sha256, sha1, sha512, blake3, skein): compute, verify, or tee through a pipe
+.TP
+\fBjfetch\fR(1)
+download with mirror fallback, resume and verification while streaming
+.TP
+\fBjspec\fR(1)
+read, write, create, validate and convert metadata: AppJail .ajspec, imgadm manifests, ACI
+.TP
+\fBjrun\fR(1)
+run a command inside a jail (FreeBSD jails; Linux namespaces on a directory)
+.SH CONVENTIONS
+Every tool reads standard input when no FILE or \fB\-\fR is given and writes standard
+output unless \fB\-o\fR FILE is given. \fB\-o\fR is atomic: the data goes to a temporary
+file in the same directory, which is synced and renamed over FILE only on success; on an
+error, SIGINT or SIGTERM it is removed and FILE is left as it was.
+.PP
+Binary data is never written to a terminal unless \fB\-f\fR is given.
+.PP
+Errors are one line on standard error, \fItool\fR: \fIwhat\fR: \fIwhy\fR.
+Exit status 0 means success, 1 a negative answer (a digest mismatch, failed
+verification, invalid metadata), 2 an error; \fBjrun\fR passes its command's status
+through. A broken pipe ends a tool quietly.
+.PP
+Progress is shown on standard error only when it is a terminal; \fB\-q\fR silences it and
+\fB\-\-json\fR prints machine-readable records. Work is spread over all available cores
+unless \fB\-T\fR N says otherwise.
+.SH PIPELINES
+Use \fBset \-o pipefail\fR so that a failure in any stage fails the pipeline.
+.SS AppJail image
+.nf
+jsnap send \-\-dir /usr/local/appjail/jails/web ./jail ./init ./conf/volumes ./conf/config.conf \e
+  | jpack \-c xz | jsum \-\-tee \-q \-o web.sha256 > latest\-amd64\-image.appjail
+.fi
+.SS pot image
+.nf
+jsnap send \-R zroot/pot/jails/web@img | jpack \-c xz \-o web_1.0.xz
+echo \- > web_1.0.xz.meta
+cat web_1.0.xz web_1.0.xz.meta | jsum \-a skein1024 \-q \-o web_1.0.xz.skein
+.fi
+.SS SmartOS image
+.nf
+jsnap send zones/web@final | jpack \-c gzip | jsum \-\-tee \-a sha1 \-o web.sha1 > web.zfs.gz
+.fi
+.SS Bastille export and import
+.nf
+jsnap send \-\-dir /usr/local/bastille/jails/web | jpack \-c xz \e
+  | jsum \-\-tee \-q \-o web_2026\-11\-23\-120000.sha256 > web_2026\-11\-23\-120000.txz
+jsum \-\-expect "$(cat web_2026\-11\-23\-120000.sha256)" web_2026\-11\-23\-120000.txz
+.fi
+.SH "SEE ALSO"
+\fBjsnap\fR(1), \fBjpack\fR(1), \fBjsum\fR(1), \fBjfetch\fR(1), \fBjspec\fR(1), \fBjrun\fR(1)
+"#;

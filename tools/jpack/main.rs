@@ -1,0 +1,10 @@
+//! jpack: stream compression and decompression: zstd, xz, gzip, bzip2, lz4.
+mod cli;
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    common::main(common::Tool::new("jpack"), cli::run)
+}

@@ -1,0 +1,10 @@
+//! jsnap: snapshot a jail's ZFS dataset or directory and stream it out and back in.
+mod cli;
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    common::main(common::Tool::new("jsnap"), cli::run)
+}

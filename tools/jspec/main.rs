@@ -1,0 +1,10 @@
+//! jspec: read, write, create, validate and convert image metadata.
+mod cli;
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    common::main(common::Tool::new("jspec"), cli::run)
+}
