@@ -9,6 +9,7 @@
 //!   on error or on SIGINT/SIGTERM, and the refusal to write binary data to a terminal.
 //! - [`digest`]: the registry of digest algorithms (SHA-2, SHA-1, BLAKE3, FreeBSD Skein) and a
 //!   hasher that computes several of them in one pass, each on its own thread.
+//! - [`codec`]: the registry of compression formats (names, aliases, magic-byte detection).
 //! - [`format`]: the file formats the tools read and write (sum files today).
 //! - [`threads`]: the default worker count.
 //!
@@ -16,6 +17,7 @@
 //! belong to the binaries in `tools/`.
 #![deny(missing_docs)]
 
+pub mod codec;
 pub mod digest;
 pub mod exit;
 pub mod format;
