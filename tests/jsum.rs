@@ -516,3 +516,12 @@ fn killed_tee_leaves_no_sums_file() {
     let left: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+#[test]
+fn output_to_dev_null_keeps_the_device() {
+    // Regression: -o /dev/null once renamed a temporary file over the device node.
+    jsum().args(["-o", "/dev/null"]).stdin("abc").run().success();
+    jsum().args(["--tee", "-o", "/dev/null"]).stdin("abc").run().success().stdout_is("abc");
+    let meta = fs::metadata("/dev/null").unwrap();
+    assert!(!meta.is_file(), "/dev/null must still be a device");
+}
