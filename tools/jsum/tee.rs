@@ -28,7 +28,8 @@ pub fn tee(
     let input_name = input.name().to_string();
     // Create the sums file first: a bad -o path should fail before any data flows.
     let mut sums = output.map(|p| Output::create(Some(p), false, false)).transpose()?;
-    let bar = common::progress(input.regular_file_len(), false);
+    let quiet = printing.style == jcore::format::sumfile::Style::Bare;
+    let bar = common::progress(input.regular_file_len(), quiet);
     let mut reader = bar.wrap_read(input);
     let mut hasher = MultiHasher::new(algorithms);
     let size = hasher.hash_stream(&mut reader, Some(&mut RawStdout)).map_err(|e| match e {
