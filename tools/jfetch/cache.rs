@@ -36,7 +36,8 @@ impl Cache {
         if !path.is_file() {
             return Ok(None);
         }
-        let (digest, len) = hash_file(&path, expected.algorithm).map_err(|e| format!("{}: {e}", path.display()))?;
+        let (digest, len) =
+            hash_file(&path, expected.algorithm).map_err(|e| format!("{}: {e}", path.display()))?;
         let reason = if size.is_some_and(|s| s != len) {
             Some(format!("size {len}, expected {}", size.unwrap_or(0)))
         } else if !expected.matches(&digest) {
@@ -101,7 +102,8 @@ pub fn place(from: &Path, out: &Path) -> Result<(), jcore::io::Error> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let file_name = out.file_name().ok_or_else(|| jcore::io::Error::new(&name, io::Error::other("not a file name")))?;
+    let file_name =
+        out.file_name().ok_or_else(|| jcore::io::Error::new(&name, io::Error::other("not a file name")))?;
     let mut temp_name = std::ffi::OsString::from(".");
     temp_name.push(file_name);
     temp_name.push(format!(".{}.jtools-link", std::process::id()));

@@ -101,7 +101,14 @@ pub struct Cli {
     pub spec: Option<PathBuf>,
 
     /// With an .ajspec: the tag to fetch
-    #[arg(short = 't', long, value_name = "TAG", default_value = "latest", requires = "spec", help_heading = "Specification")]
+    #[arg(
+        short = 't',
+        long,
+        value_name = "TAG",
+        default_value = "latest",
+        requires = "spec",
+        help_heading = "Specification"
+    )]
     pub tag: String,
 
     /// With an .ajspec: the architecture to fetch [default: the host's]
@@ -152,7 +159,8 @@ fn plan(cli: &Cli) -> anyhow::Result<Plan> {
         None => {
             let expected = match (&cli.sha256, &cli.sum) {
                 (Some(hex), _) => Some(
-                    Expected::parse(hex, Some(Algorithm::Sha256)).map_err(|e| anyhow::anyhow!("--sha256: {e}"))?,
+                    Expected::parse(hex, Some(Algorithm::Sha256))
+                        .map_err(|e| anyhow::anyhow!("--sha256: {e}"))?,
                 ),
                 (None, Some(sum)) => {
                     if !sum.contains(':') {
@@ -232,7 +240,8 @@ fn fetch_to_file(plan: &Plan, agent: &ureq::Agent, out: &Path, report: &mut Repo
     let part = PathBuf::from(part_name);
     let part_display = part.display().to_string();
     let io_err = |e: io::Error| jcore::io::Error::new(&part_display, e);
-    let file = File::options().read(true).write(true).create(true).truncate(false).open(&part).map_err(io_err)?;
+    let file =
+        File::options().read(true).write(true).create(true).truncate(false).open(&part).map_err(io_err)?;
     lock(&file).map_err(io_err)?;
     let held = file.metadata().map_err(io_err)?.len();
     if plan.size.is_some_and(|size| held > size) {
@@ -244,7 +253,8 @@ fn fetch_to_file(plan: &Plan, agent: &ureq::Agent, out: &Path, report: &mut Repo
     // positioned at the end, where the transfer appends.
     let mut reader = file.try_clone().map_err(io_err)?;
     let mut fetcher =
-        Fetcher::new(plan, agent, Sink::file(part.clone(), file), resume.then_some(&mut reader)).map_err(io_err)?;
+        Fetcher::new(plan, agent, Sink::file(part.clone(), file), resume.then_some(&mut reader))
+            .map_err(io_err)?;
     drop(reader);
     if resume && !plan.quiet {
         eprintln!("jfetch: {part_display}: resuming at byte {}", fetcher.written());
@@ -288,7 +298,12 @@ fn lock(file: &File) -> io::Result<()> {
 }
 
 /// No -o: stream to stdout, keeping a copy for the cache when there is one.
-fn fetch_to_stdout(plan: &Plan, agent: &ureq::Agent, cache: Option<&Cache>, report: &mut Report) -> anyhow::Result<()> {
+fn fetch_to_stdout(
+    plan: &Plan,
+    agent: &ureq::Agent,
+    cache: Option<&Cache>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     let copy = match (cache, &plan.expected) {
         (Some(cache), Some(expected)) => match cache.temp_file(expected) {
             Ok(temp) => Some(temp),
@@ -308,7 +323,8 @@ fn fetch_to_stdout(plan: &Plan, agent: &ureq::Agent, cache: Option<&Cache>, repo
         (Ok(()), Some((path, file))) => {
             let synced = file.sync_all();
             drop(file);
-            let (cache, expected) = (cache.expect("copy implies cache"), plan.expected.as_ref().expect("digest"));
+            let (cache, expected) =
+                (cache.expect("copy implies cache"), plan.expected.as_ref().expect("digest"));
             let mut state = None;
             store(plan, synced.and_then(|()| cache.commit_temp(expected, &path)), &mut state);
             Ok(())
@@ -330,12 +346,16 @@ fn deliver_hit(hit: &Path, output: Option<&Path>, plan: &Plan, report: &mut Repo
         Some(out) => cache::place(hit, out)?,
         None => {
             let mut input = File::open(hit).with_context(|| hit.display().to_string())?;
-            io::copy(&mut input, &mut jcore::io::RawStdout).map_err(|e| jcore::io::Error::new("stdout", e))?;
+            io::copy(&mut input, &mut jcore::io::RawStdout)
+                .map_err(|e| jcore::io::Error::new("stdout", e))?;
         }
     }
     report.source = Some(hit.display().to_string());
     report.bytes = len;
-    report.digest = plan.expected.as_ref().map(|e| jcore::digest::Digest { algorithm: e.algorithm, bytes: e.bytes.clone() });
+    report.digest = plan
+        .expected
+        .as_ref()
+        .map(|e| jcore::digest::Digest { algorithm: e.algorithm, bytes: e.bytes.clone() });
     Ok(())
 }
 
@@ -383,7 +403,8 @@ fn print_summary(
 
 /// Fisher-Yates with a clock-seeded xorshift: an order, not a secret.
 fn shuffle<T>(items: &mut [T]) {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
     let mut state = (nanos ^ (u64::from(std::process::id()) << 32)) | 1;
     for i in (1..items.len()).rev() {
         state ^= state << 13;

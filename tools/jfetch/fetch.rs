@@ -200,7 +200,12 @@ pub struct Fetcher<'a> {
 impl<'a> Fetcher<'a> {
     /// A download into `sink`, which already holds `held` bytes of the file (an OUT.part
     /// from an earlier run) that must be hashed first.
-    pub fn new(plan: &'a Plan, agent: &'a Agent, sink: Sink, held: Option<&mut File>) -> io::Result<Fetcher<'a>> {
+    pub fn new(
+        plan: &'a Plan,
+        agent: &'a Agent,
+        sink: Sink,
+        held: Option<&mut File>,
+    ) -> io::Result<Fetcher<'a>> {
         let mut hasher = MultiHasher::new(&[plan.algorithm()]);
         let mut written = 0;
         if let Some(file) = held {
@@ -378,7 +383,10 @@ impl<'a> Fetcher<'a> {
                 return Err(Failure::Fatal(jcore::io::Error::new(self.sink.name(), e).into()));
             }
             Err(StreamError::Read(e)) if e.get_ref().is_some_and(|inner| inner.is::<TooLong>()) => {
-                return Err(Failure::Mismatch(format!("more than the expected {} bytes", self.plan.size.unwrap_or(0))));
+                return Err(Failure::Mismatch(format!(
+                    "more than the expected {} bytes",
+                    self.plan.size.unwrap_or(0)
+                )));
             }
             Err(StreamError::Read(e)) => {
                 return Err(Failure::Transient(anyhow!("body cut short at byte {}: {e}", self.written)));
@@ -404,7 +412,10 @@ impl<'a> Fetcher<'a> {
         if let Some(t) = total
             && t < self.written
         {
-            return Err(Failure::Restart(format!("the file has {t} bytes, fewer than the {} held", self.written)));
+            return Err(Failure::Restart(format!(
+                "the file has {t} bytes, fewer than the {} held",
+                self.written
+            )));
         }
         Ok(total)
     }

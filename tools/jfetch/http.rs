@@ -24,10 +24,10 @@ pub const MAX_REDIRECTS: u32 = 10;
 
 /// CA bundles tried, in order, when SSL_CERT_FILE is not set.
 const SYSTEM_BUNDLES: &[&str] = &[
-    "/etc/ssl/certs/ca-certificates.crt",       // Debian, Ubuntu, Alpine
+    "/etc/ssl/certs/ca-certificates.crt",     // Debian, Ubuntu, Alpine
     "/usr/local/share/certs/ca-root-nss.crt", // FreeBSD ca_root_nss
-    "/etc/ssl/cert.pem",                        // FreeBSD base, macOS, OpenBSD
-    "/etc/pki/tls/certs/ca-bundle.crt",         // RHEL, Fedora
+    "/etc/ssl/cert.pem",                      // FreeBSD base, macOS, OpenBSD
+    "/etc/pki/tls/certs/ca-bundle.crt",       // RHEL, Fedora
 ];
 
 /// The agent every HTTP source uses.

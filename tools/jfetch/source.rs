@@ -112,7 +112,8 @@ fn open_http(agent: &Agent, url: &str, offset: u64) -> Result<Body, OpenError> {
             Ok(Body { reader, start: range.start, total: range.total })
         }
         416 => {
-            let total = header("content-range").as_deref().and_then(ContentRange::parse).and_then(|r| r.total);
+            let total =
+                header("content-range").as_deref().and_then(ContentRange::parse).and_then(|r| r.total);
             Err(OpenError::RangeNotSatisfiable(total))
         }
         code => {
@@ -199,7 +200,10 @@ mod tests {
 
     #[test]
     fn content_range_forms() {
-        assert_eq!(ContentRange::parse("bytes 100-199/200"), Some(ContentRange { start: 100, total: Some(200) }));
+        assert_eq!(
+            ContentRange::parse("bytes 100-199/200"),
+            Some(ContentRange { start: 100, total: Some(200) })
+        );
         assert_eq!(ContentRange::parse("bytes 5-9/*"), Some(ContentRange { start: 5, total: None }));
         assert_eq!(ContentRange::parse("bytes */300"), Some(ContentRange { start: 300, total: Some(300) }));
         assert_eq!(ContentRange::parse("items 1-2/3"), None);
@@ -208,7 +212,9 @@ mod tests {
     #[test]
     fn source_kinds() {
         assert!(matches!(Source::parse("https://x/y").unwrap(), Source::Http(_)));
-        assert!(matches!(Source::parse("file:///tmp/a").unwrap(), Source::File(p) if p == PathBuf::from("/tmp/a")));
+        assert!(
+            matches!(Source::parse("file:///tmp/a").unwrap(), Source::File(p) if p == PathBuf::from("/tmp/a"))
+        );
         assert!(matches!(Source::parse("dir/a.txz").unwrap(), Source::File(_)));
         assert!(Source::parse("ftp://x/y").is_err());
         assert!(Source::parse("file://rel").is_err());

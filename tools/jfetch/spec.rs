@@ -22,7 +22,12 @@ pub struct Resolved {
 
 /// Reads `path` and picks the file for `tag` and `arch` (host arch when `None`), or for an
 /// imgadm manifest, the first file under `source_base`.
-pub fn resolve(path: &Path, tag: &str, arch: Option<&str>, source_base: Option<&str>) -> anyhow::Result<Resolved> {
+pub fn resolve(
+    path: &Path,
+    tag: &str,
+    arch: Option<&str>,
+    source_base: Option<&str>,
+) -> anyhow::Result<Resolved> {
     let _ = (tag, arch, source_base);
     bail!(
         "{}: --spec is not available yet in this build (the .ajspec and imgadm parsers are not merged); \
