@@ -144,7 +144,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     let mut cache_state = None;
     let result = fetch(&cli, &plan, output, &mut report, &mut cache_state);
     if cli.json {
-        print_summary(&cli, &plan, output, &report, cache_state, &result)?;
+        print_summary(&plan, output, &report, cache_state, &result)?;
     }
     result.map(|()| Status::Success)
 }
@@ -360,7 +360,6 @@ fn deliver_hit(hit: &Path, output: Option<&Path>, plan: &Plan, report: &mut Repo
 }
 
 fn print_summary(
-    cli: &Cli,
     plan: &Plan,
     output: Option<&Path>,
     report: &Report,
@@ -397,7 +396,6 @@ fn print_summary(
     } else {
         io::stderr().lock().write_all(line.as_bytes())
     };
-    let _ = cli;
     written.map_err(|e| jcore::io::Error::new(if output.is_some() { "stdout" } else { "stderr" }, e).into())
 }
 
