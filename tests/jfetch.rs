@@ -449,6 +449,18 @@ fn nginx_resumes_part_left_by_earlier_run() {
         .success()
         .stderr_contains("starting over");
     assert_eq!(std::fs::read(dir.path().join("img.txz")).unwrap(), data);
+
+    // A complete .part (an earlier run died before the rename): nginx answers 416 to the
+    // Range from its end; the bytes held are verified and renamed.
+    std::fs::remove_file(dir.path().join("img.txz")).unwrap();
+    std::fs::write(dir.path().join("img.txz.part"), &data).unwrap();
+    jfetch()
+        .args(["-q", "-o", "img.txz", "--sha256", &sha256_hex(&data), &nginx.url("img.txz")])
+        .dir(dir.path())
+        .run()
+        .success();
+    assert_eq!(std::fs::read(dir.path().join("img.txz")).unwrap(), data);
+    assert!(!dir.path().join("img.txz.part").exists());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -912,6 +924,39 @@ fn out_appears_only_when_complete_and_interrupt_keeps_part() {
         .success();
     assert_eq!(server.requests("/ok")[0].range, Some(held));
     assert_eq!(std::fs::read(&out).unwrap(), data);
+}
+
+#[test]
+fn second_run_on_same_out_is_refused_while_first_runs() {
+    let data = common::noise(50_000, 27);
+    let server = Server::start(data.clone());
+    let dir = common::tempdir();
+    let mut first = Command::new(env!("CARGO_BIN_EXE_jfetch"))
+        .args(["-q", "-o", "out", &server.url("/slow/f")])
+        .current_dir(dir.path())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(500));
+    jfetch()
+        .args(["-q", "-o", "out", &server.url("/ok/f")])
+        .dir(dir.path())
+        .run()
+        .code(2)
+        .one_line_error("jfetch")
+        .stderr_contains("in use by another jfetch");
+    assert!(first.wait().unwrap().success());
+    assert_eq!(std::fs::read(dir.path().join("out")).unwrap(), data);
+}
+
+#[test]
+fn broken_pipe_is_quiet() {
+    let data = common::noise(3 << 20, 28);
+    let server = Server::start(data);
+    let bin = env!("CARGO_BIN_EXE_jfetch");
+    common::sh(&format!("{bin} {} | head -c 10 > /dev/null", server.url("/ok/f")))
+        .run()
+        .success()
+        .stderr_is_empty();
 }
 
 fn terminate(pid: u32) {
