@@ -330,7 +330,8 @@ fn make_certs(dir: &Path) {
 }
 
 fn start_nginx(test: &str) -> Option<Nginx> {
-    if !common::have("nginx", test) && !Path::new("/usr/sbin/nginx").exists() {
+    // nginx lives in /usr/sbin, which a non-root PATH may lack.
+    if !Path::new("/usr/sbin/nginx").exists() && !common::have("nginx", test) {
         return None;
     }
     if !common::have("openssl", test) {
@@ -759,8 +760,9 @@ fn cache_hit_is_verified_and_needs_no_network() {
     // A corrupted entry is not used: removed, then fetched again (here to stdout, which
     // stores its copy too).
     std::fs::write(&entry, b"bit rot").unwrap();
-    let run = jfetch().args(["--cache", &cache_arg, "--sha256", &sha, &server.url("/ok/f")]).run();
+    let run = jfetch().args(["--json", "--cache", &cache_arg, "--sha256", &sha, &server.url("/ok/f")]).run();
     run.success().stderr_contains("corrupt");
+    assert_eq!(json_of(&run.stderr)["cache"], "stored");
     assert_eq!(run.stdout, data);
     assert_eq!(std::fs::read(&entry).unwrap(), data);
     assert_eq!(server.requests("/ok").len(), 2);

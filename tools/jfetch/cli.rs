@@ -213,7 +213,7 @@ fn fetch(
     let agent = http::agent(Duration::from_secs_f64(cli.timeout))?;
     match output {
         Some(out) => fetch_to_file(plan, &agent, out, report)?,
-        None => fetch_to_stdout(plan, &agent, cache.as_ref(), report)?,
+        None => fetch_to_stdout(plan, &agent, cache.as_ref(), report, cache_state)?,
     }
     if let (Some(cache), Some(expected), Some(out)) = (&cache, &plan.expected, output) {
         store(plan, cache.insert(expected, out), cache_state);
@@ -325,8 +325,7 @@ fn fetch_to_stdout(
             drop(file);
             let (cache, expected) =
                 (cache.expect("copy implies cache"), plan.expected.as_ref().expect("digest"));
-            let mut state = None;
-            store(plan, synced.and_then(|()| cache.commit_temp(expected, &path)), &mut state);
+            store(plan, synced.and_then(|()| cache.commit_temp(expected, &path)), cache_state);
             Ok(())
         }
         (result, temp) => {
@@ -334,7 +333,7 @@ fn fetch_to_stdout(
                 let _ = fs::remove_file(&path);
                 jcore::io::unregister_cleanup(&path);
             }
-            result.context("stdout")
+            result
         }
     }
 }
