@@ -303,6 +303,7 @@ fn fetch_to_stdout(
     agent: &ureq::Agent,
     cache: Option<&Cache>,
     report: &mut Report,
+    cache_state: &mut Option<&'static str>,
 ) -> anyhow::Result<()> {
     let copy = match (cache, &plan.expected) {
         (Some(cache), Some(expected)) => match cache.temp_file(expected) {
