@@ -135,6 +135,14 @@ impl Write for Sink {
     }
 }
 
+/// How one source fared, when the transfer goes on.
+enum Outcome {
+    /// It delivered the file, verified.
+    Verified(Digest),
+    /// It was left: why, and whether because its content was wrong.
+    Left { reason: String, wrong_content: bool },
+}
+
 /// Why an attempt did not deliver the file.
 enum Failure {
     /// Retry this source after a pause.
@@ -221,100 +229,100 @@ impl<'a> Fetcher<'a> {
     pub fn run(&mut self, report: &mut Report) -> anyhow::Result<()> {
         report.resumed = self.written;
         let mut mismatch = false;
-        let mut last: Option<(String, String)> = None;
-        for source in &self.plan.sources {
+        let mut last = String::new();
+        let count = self.plan.sources.len();
+        for (index, source) in self.plan.sources.iter().enumerate() {
             let mut entry = SourceReport { source: source.to_string(), attempts: 0, error: None };
-            if self.written > 0 {
-                self.spliced = true;
-            }
-            let mut failures = 0;
-            let outcome = loop {
-                entry.attempts += 1;
-                let failure = match self.attempt(source).and_then(|()| self.verify()) {
-                    Ok(digest) => break Ok(digest),
-                    Err(failure) => failure,
-                };
-                match failure {
-                    Failure::Fatal(err) => {
-                        report.sources.push(entry);
-                        report.bytes = self.written;
-                        return Err(err);
-                    }
-                    Failure::Transient(err) => {
-                        failures += 1;
-                        if failures > self.plan.retries {
-                            break Err(describe(&err));
-                        }
-                        let pause = backoff(failures);
-                        self.warn(&format!(
-                            "{source}: {}; retry {failures}/{} in {:.1}s",
-                            describe(&err),
-                            self.plan.retries,
-                            pause.as_secs_f64()
-                        ));
-                        std::thread::sleep(pause);
-                    }
-                    Failure::Permanent(err) => break Err(describe(&err)),
-                    Failure::WrongFile(msg) => {
-                        mismatch = true;
-                        break Err(msg);
-                    }
-                    Failure::Restart(msg) => {
-                        if !self.sink.can_rewind(self.written) {
-                            break Err(msg);
-                        }
-                        self.warn(&format!("{source}: {msg}; starting over"));
-                        self.start_over().map_err(|e| anyhow!(jcore::io::Error::new(self.sink.name(), e)))?;
-                    }
-                    Failure::Mismatch(msg) => {
-                        mismatch = true;
-                        if !self.sink.can_rewind(self.written) {
-                            report.sources.push(SourceReport { error: Some(msg.clone()), ..entry });
-                            report.bytes = self.written;
-                            return Err(StatusError::negative(format!("{source}: {msg}")).into());
-                        }
-                        let spliced = self.spliced;
-                        self.start_over().map_err(|e| anyhow!(jcore::io::Error::new(self.sink.name(), e)))?;
-                        if !spliced {
-                            break Err(msg);
-                        }
-                        // The bytes held before this source may be the bad ones: give this
-                        // source one clean try before blaming it.
-                        self.warn(&format!("{source}: {msg}; starting over from byte 0"));
-                    }
-                }
-            };
+            let outcome = self.try_source(source, &mut entry);
+            report.bytes = self.written;
             match outcome {
-                Ok(digest) => {
+                Ok(Outcome::Verified(digest)) => {
                     report.sources.push(entry);
                     report.source = Some(source.to_string());
-                    report.bytes = self.written;
                     report.digest = Some(digest);
-                    if let Some(bar) = &self.bar {
-                        bar.finish_and_clear();
-                    }
+                    self.clear_bar();
                     return Ok(());
                 }
-                Err(msg) => {
-                    if self.plan.sources.len() > 1 {
-                        self.warn(&format!("{source}: {msg}; trying the next source"));
+                Ok(Outcome::Left { reason, wrong_content }) => {
+                    mismatch |= wrong_content;
+                    if index + 1 < count {
+                        self.warn(&format!("{source}: {reason}; trying the next source"));
                     }
-                    last = Some((source.to_string(), msg.clone()));
-                    entry.error = Some(msg);
+                    last = format!("{source}: {reason}");
+                    entry.error = Some(reason);
                     report.sources.push(entry);
+                }
+                Err(err) => {
+                    entry.error = Some(describe(&err));
+                    report.sources.push(entry);
+                    self.clear_bar();
+                    return Err(err);
                 }
             }
         }
+        self.clear_bar();
+        let text = if count == 1 { last } else { format!("all {count} sources failed; last: {last}") };
+        // A mirror serving the wrong bytes is a negative answer (exit 1) even when others
+        // also had network errors: that is the news the caller must not miss.
+        if mismatch { Err(StatusError::negative(text).into()) } else { Err(anyhow!(text)) }
+    }
+
+    /// Requests from one source until it delivers, or fails in a way that means leaving it.
+    /// An error is the end of the whole transfer (output failed, or stdout got wrong bytes).
+    fn try_source(&mut self, source: &Source, entry: &mut SourceReport) -> anyhow::Result<Outcome> {
+        if self.written > 0 {
+            self.spliced = true;
+        }
+        let mut failures = 0;
+        loop {
+            entry.attempts += 1;
+            let failure = match self.attempt(source).and_then(|()| self.verify()) {
+                Ok(digest) => return Ok(Outcome::Verified(digest)),
+                Err(failure) => failure,
+            };
+            let left = |reason: String, wrong_content| Ok(Outcome::Left { reason, wrong_content });
+            match failure {
+                Failure::Fatal(err) => return Err(err),
+                Failure::Permanent(err) => return left(describe(&err), false),
+                Failure::WrongFile(reason) => return left(reason, true),
+                Failure::Transient(err) => {
+                    failures += 1;
+                    if failures > self.plan.retries {
+                        return left(describe(&err), false);
+                    }
+                    let pause = backoff(failures);
+                    let (err, retries, secs) = (describe(&err), self.plan.retries, pause.as_secs_f64());
+                    self.warn(&format!("{source}: {err}; retry {failures}/{retries} in {secs:.1}s"));
+                    std::thread::sleep(pause);
+                }
+                Failure::Restart(reason) => {
+                    if !self.sink.can_rewind(self.written) {
+                        return left(reason, false);
+                    }
+                    self.warn(&format!("{source}: {reason}; starting over"));
+                    self.start_over()?;
+                }
+                Failure::Mismatch(reason) => {
+                    if !self.sink.can_rewind(self.written) {
+                        return Err(StatusError::negative(format!("{source}: {reason}")).into());
+                    }
+                    let spliced = self.spliced;
+                    self.start_over()?;
+                    if !spliced {
+                        return left(reason, true);
+                    }
+                    // The bytes held before this source may be the bad ones: give this
+                    // source one clean try before blaming it.
+                    self.warn(&format!("{source}: {reason}; starting over from byte 0"));
+                }
+            }
+        }
+    }
+
+    fn clear_bar(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-        report.bytes = self.written;
-        let (source, msg) = last.unwrap_or_else(|| ("-".into(), "no source".into()));
-        let text = match self.plan.sources.len() {
-            1 => format!("{source}: {msg}"),
-            n => format!("all {n} sources failed; last: {source}: {msg}"),
-        };
-        if mismatch { Err(StatusError::negative(text).into()) } else { Err(anyhow!(text)) }
     }
 
     /// The sink, once [`run`](Self::run) is over.
@@ -338,8 +346,8 @@ impl<'a> Fetcher<'a> {
         }
     }
 
-    fn start_over(&mut self) -> io::Result<()> {
-        self.sink.rewind()?;
+    fn start_over(&mut self) -> Result<(), jcore::io::Error> {
+        self.sink.rewind().map_err(|e| jcore::io::Error::new(self.sink.name(), e))?;
         self.hasher = MultiHasher::new(&[self.plan.algorithm()]);
         self.written = 0;
         self.spliced = false;
