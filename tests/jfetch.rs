@@ -637,7 +637,7 @@ fn stall_after_headers_times_out_then_next_source() {
         .args(["--timeout", "1", "--retries", "0", "--sha256", &sha256_hex(&data)])
         .args([server.url("/stall/f"), server.url("/ok/f")])
         .run();
-    run.success().stderr_contains("/stall/f");
+    run.success().stderr_contains("/stall/f").stderr_contains("stalled");
     assert_eq!(run.stdout, data);
     assert!(started.elapsed() < Duration::from_secs(8), "took {:?}", started.elapsed());
 }

@@ -39,8 +39,9 @@ Examples:
 /// network failure keeps it, and the next run resumes it. Without -o, data streams to
 /// standard output as it arrives; a fallback continues from the byte already written.
 ///
-/// Exit status: 0 verified, 1 the content was wrong (digest or size mismatch) on the last
-/// sources tried, 2 network or other errors. HTTPS verifies certificates against the system
+/// Exit status: 0 delivered (and verified when a digest or size was given); 1 no source
+/// delivered and at least one served wrong content (digest or size mismatch); 2 network or
+/// other errors. HTTPS verifies certificates against the system
 /// trust store or SSL_CERT_FILE; proxies come from ALL_PROXY, HTTPS_PROXY, HTTP_PROXY and
 /// NO_PROXY; content is never decoded (no gzip), so digests and offsets stay true.
 #[derive(Parser, Debug)]

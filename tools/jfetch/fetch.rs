@@ -27,7 +27,7 @@ use jcore::exit::StatusError;
 use ureq::Agent;
 
 use crate::common;
-use crate::source::{Body, OpenError, Source};
+use crate::source::{Body, OpenError, Source, describe_io};
 
 /// What to fetch and how hard to try.
 pub struct Plan {
@@ -397,7 +397,8 @@ impl<'a> Fetcher<'a> {
                 )));
             }
             Err(StreamError::Read(e)) => {
-                return Err(Failure::Transient(anyhow!("body cut short at byte {}: {e}", self.written)));
+                let why = describe_io(&e);
+                return Err(Failure::Transient(anyhow!("body cut short at byte {}: {why}", self.written)));
             }
         }
         match total {

@@ -144,8 +144,29 @@ fn classify_ureq(err: ureq::Error) -> OpenError {
         E::Io(io) => io.kind() == io::ErrorKind::InvalidData,
         _ => false,
     };
-    let err = anyhow::Error::new(err);
+    let err = anyhow!(describe_ureq(&err));
     if permanent { OpenError::Permanent(err) } else { OpenError::Transient(err) }
+}
+
+/// ureq's error in words that fit `source: why` (its own texts start with `io: `,
+/// `timeout: per read`...).
+pub fn describe_ureq(err: &ureq::Error) -> String {
+    use ureq::Timeout as T;
+    match err {
+        ureq::Error::Io(io) => describe_io(io),
+        ureq::Error::Timeout(T::PerRead) => "stalled: no data within the --timeout".into(),
+        ureq::Error::Timeout(T::Connect) => "connection timed out (--timeout)".into(),
+        ureq::Error::Timeout(t) => format!("timed out ({t})"),
+        other => other.to_string(),
+    }
+}
+
+/// An I/O error from a body read, which may carry a ureq error inside.
+pub fn describe_io(err: &io::Error) -> String {
+    match err.get_ref().and_then(|inner| inner.downcast_ref::<ureq::Error>()) {
+        Some(inner) => describe_ureq(inner),
+        None => jcore::exit::message(err),
+    }
 }
 
 fn open_file(path: &PathBuf, offset: u64) -> Result<Body, OpenError> {
