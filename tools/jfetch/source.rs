@@ -4,7 +4,7 @@
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use ureq::Agent;
@@ -169,7 +169,7 @@ pub fn describe_io(err: &io::Error) -> String {
     }
 }
 
-fn open_file(path: &PathBuf, offset: u64) -> Result<Body, OpenError> {
+fn open_file(path: &Path, offset: u64) -> Result<Body, OpenError> {
     // The caller names the source; the error says only why.
     let fail = |e: io::Error| OpenError::Permanent(e.into());
     let mut file = File::open(path).map_err(fail)?;
@@ -234,7 +234,7 @@ mod tests {
     fn source_kinds() {
         assert!(matches!(Source::parse("https://x/y").unwrap(), Source::Http(_)));
         assert!(
-            matches!(Source::parse("file:///tmp/a").unwrap(), Source::File(p) if p == PathBuf::from("/tmp/a"))
+            matches!(Source::parse("file:///tmp/a").unwrap(), Source::File(p) if p == Path::new("/tmp/a"))
         );
         assert!(matches!(Source::parse("dir/a.txz").unwrap(), Source::File(_)));
         assert!(Source::parse("ftp://x/y").is_err());
