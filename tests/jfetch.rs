@@ -54,6 +54,7 @@ fn json_of(text: &str) -> serde_json::Value {
 //   /cutalways every response stops half way through what it promised
 //   /wrong    the right length, wrong bytes (honours Range)
 //   /norange  ignores Range: always 200 with the whole file
+//   /changing a new version (ETag) at every request, the first one cut half way
 //   /stall    sends the headers, then nothing
 //   /slow     the body in 10 pieces, 250 ms apart
 //   /gzip     the file as is, labelled Content-Encoding: gzip
@@ -67,6 +68,7 @@ struct Logged {
     range: Option<u64>,
     user_agent: String,
     accept_encoding: String,
+    if_range: String,
 }
 
 struct Server {
@@ -122,6 +124,7 @@ fn serve(stream: TcpStream, data: &[u8], log: &Mutex<Vec<Logged>>) -> std::io::R
             range: None,
             user_agent: String::new(),
             accept_encoding: String::new(),
+            if_range: String::new(),
         };
         log.lock().unwrap().push(entry);
         (&stream).write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
@@ -129,7 +132,8 @@ fn serve(stream: TcpStream, data: &[u8], log: &Mutex<Vec<Logged>>) -> std::io::R
         reader.read_line(&mut request_line)?;
     }
     let target = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let (mut range, mut user_agent, mut accept_encoding) = (None, String::new(), String::new());
+    let (mut range, mut user_agent, mut accept_encoding, mut if_range) =
+        (None, String::new(), String::new(), String::new());
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
@@ -146,6 +150,7 @@ fn serve(stream: TcpStream, data: &[u8], log: &Mutex<Vec<Logged>>) -> std::io::R
             }
             "user-agent" => user_agent = value,
             "accept-encoding" => accept_encoding = value,
+            "if-range" => if_range = value,
             _ => {}
         }
     }
@@ -157,7 +162,7 @@ fn serve(stream: TcpStream, data: &[u8], log: &Mutex<Vec<Logged>>) -> std::io::R
         let mut log = log.lock().unwrap();
         let kind = path.split('/').nth(1).unwrap_or("").to_string();
         let seen = log.iter().filter(|r| r.path.split('/').nth(1) == Some(kind.as_str())).count();
-        log.push(Logged { target, path: path.clone(), range, user_agent, accept_encoding });
+        log.push(Logged { target, path: path.clone(), range, user_agent, accept_encoding, if_range });
         seen
     };
     let mut out = stream;
@@ -179,6 +184,14 @@ fn serve(stream: TcpStream, data: &[u8], log: &Mutex<Vec<Logged>>) -> std::io::R
             ranged(&mut out, &bad, range, bad.len(), kind)
         }
         "norange" => ranged(&mut out, data, None, data.len(), kind),
+        "changing" => {
+            // A new version of the file at every request (ETag "vN"); the first is cut.
+            let version: Vec<u8> = data.iter().map(|b| b ^ seen as u8).collect();
+            let etag = format!("ETag: \"v{seen}\"");
+            head(&mut out, "200 OK", version.len(), &[&etag])?;
+            let stop = if seen == 0 { version.len() / 2 } else { version.len() };
+            out.write_all(&version[..stop])
+        }
         "stall" => {
             head(&mut out, "200 OK", data.len(), &[])?;
             thread::sleep(Duration::from_secs(20));
@@ -626,6 +639,25 @@ fn ignored_range_is_handled_by_skipping() {
     let run = jfetch().args(["-q", "--retries", "0", "--sha256", &sha256_hex(&data)]).args(&sources).run();
     run.success();
     assert_eq!(run.stdout, data);
+}
+
+#[test]
+fn file_changed_between_attempts_is_not_spliced() {
+    let data = common::noise(200_000, 29);
+    let server = Server::start(data.clone());
+    let dir = common::tempdir();
+    jfetch()
+        .args(["-o", "out", &server.url("/changing/f")])
+        .dir(dir.path())
+        .run()
+        .success()
+        .stderr_contains("changed");
+    let requests = server.requests("/changing");
+    assert_eq!(requests.len(), 2);
+    assert_eq!((requests[1].range, requests[1].if_range.as_str()), (Some(100_000), "\"v0\""));
+    // The whole of version 1, not half of version 0 followed by half of version 1.
+    let version1: Vec<u8> = data.iter().map(|b| b ^ 1).collect();
+    assert!(std::fs::read(dir.path().join("out")).unwrap() == version1);
 }
 
 #[test]

@@ -6,7 +6,9 @@
 //! comes next is asked for the file from `written` on; the digest at the end proves that
 //! the pieces belong together. When they do not, the file output starts over (the bytes from
 //! an earlier run or another mirror may be the bad ones), while stdout cannot take back what
-//! it sent and the mismatch is final.
+//! it sent and the mismatch is final. Resuming on the source byte 0 came from sends
+//! If-Range with that response's ETag (or Last-Modified): a file replaced on the server in
+//! between comes back whole and replaces what is held, instead of being spliced onto it.
 //!
 //! Failure classes:
 //! - transient (refused, reset, timeout, 5xx, a body cut short): retried on the same source
@@ -202,6 +204,9 @@ pub struct Fetcher<'a> {
     /// Some of the bytes held came from an earlier run or another source, so a mismatch
     /// may not be the current source's fault.
     spliced: bool,
+    /// The source and validator of the response byte 0 came from in this run, so that
+    /// resuming on that source asks for the same version of the file (If-Range).
+    origin: Option<(String, String)>,
     bar: Option<ProgressBar>,
 }
 
@@ -222,7 +227,7 @@ impl<'a> Fetcher<'a> {
                 StreamError::Read(e) | StreamError::Write(e) => e,
             })?;
         }
-        Ok(Fetcher { plan, agent, sink, hasher, written, spliced: written > 0, bar: None })
+        Ok(Fetcher { plan, agent, sink, hasher, written, spliced: written > 0, origin: None, bar: None })
     }
 
     /// Tries the sources until one delivers a verified file. On success the sink holds it.
@@ -296,7 +301,8 @@ impl<'a> Fetcher<'a> {
                     std::thread::sleep(pause);
                 }
                 Failure::Restart(reason) => {
-                    if !self.sink.can_rewind(self.written) {
+                    failures += 1;
+                    if failures > self.plan.retries || !self.sink.can_rewind(self.written) {
                         return left(reason, false);
                     }
                     self.warn(&format!("{source}: {reason}; starting over"));
@@ -351,6 +357,7 @@ impl<'a> Fetcher<'a> {
         self.hasher = MultiHasher::new(&[self.plan.algorithm()]);
         self.written = 0;
         self.spliced = false;
+        self.origin = None;
         if let Some(bar) = &self.bar {
             bar.set_position(0);
         }
@@ -359,19 +366,32 @@ impl<'a> Fetcher<'a> {
 
     /// One request: everything from `written` on, appended to the sink.
     fn attempt(&mut self, source: &Source) -> Result<(), Failure> {
-        let body = match source.open(self.agent, self.written) {
+        let url = source.to_string();
+        let if_range = self.origin.as_ref().filter(|(from, _)| *from == url).map(|(_, v)| v.clone());
+        let body = match source.open(self.agent, self.written, if_range.as_deref()) {
             Ok(body) => body,
             Err(OpenError::Transient(e)) => return Err(Failure::Transient(e)),
             Err(OpenError::Permanent(e)) => return Err(Failure::Permanent(e)),
             Err(OpenError::RangeNotSatisfiable(total)) => return self.nothing_after(total),
         };
         let total = self.check_total(&body)?;
+        let Body { mut reader, start, validator, .. } = body;
+        if start < self.written && if_range.is_some_and(|held| validator.as_ref() != Some(&held)) {
+            // If-Range said no: this is a new version of the file, whole. Keep it, drop ours.
+            if !self.sink.can_rewind(self.written) {
+                return Err(Failure::Permanent(anyhow!("the file changed on the server")));
+            }
+            self.warn(&format!("{url}: the file changed on the server; starting over"));
+            self.start_over().map_err(|e| Failure::Fatal(e.into()))?;
+        }
+        if self.written == 0 {
+            self.origin = validator.map(|v| (url, v));
+        }
         let bar = self.bar.get_or_insert_with(|| common::progress(total, self.plan.quiet));
         if let Some(t) = total {
             bar.set_length(t);
         }
         bar.set_position(self.written);
-        let Body { mut reader, start, .. } = body;
         if start < self.written {
             // The server ignored Range and sent the file from byte 0: skip what we hold.
             let skip = self.written - start;

@@ -44,10 +44,12 @@ impl Source {
         Ok(Source::File(PathBuf::from(text)))
     }
 
-    /// Asks for the file from byte `offset` on (the whole file when 0).
-    pub fn open(&self, agent: &Agent, offset: u64) -> Result<Body, OpenError> {
+    /// Asks for the file from byte `offset` on (the whole file when 0). With `if_range`
+    /// (the validator of the response the held bytes came from), a server whose file has
+    /// changed since sends the whole new file instead of a range of it.
+    pub fn open(&self, agent: &Agent, offset: u64, if_range: Option<&str>) -> Result<Body, OpenError> {
         match self {
-            Source::Http(url) => open_http(agent, url, offset),
+            Source::Http(url) => open_http(agent, url, offset, if_range),
             Source::File(path) => open_file(path, offset),
         }
     }
@@ -71,6 +73,8 @@ pub struct Body {
     pub start: u64,
     /// The size of the whole file, when the source said it.
     pub total: Option<u64>,
+    /// What identifies this version of the file (a strong ETag, else Last-Modified).
+    pub validator: Option<String>,
 }
 
 /// Why a request failed, which decides what happens next.
@@ -84,18 +88,23 @@ pub enum OpenError {
     RangeNotSatisfiable(Option<u64>),
 }
 
-fn open_http(agent: &Agent, url: &str, offset: u64) -> Result<Body, OpenError> {
+fn open_http(agent: &Agent, url: &str, offset: u64, if_range: Option<&str>) -> Result<Body, OpenError> {
     let mut request = agent.get(url);
     if offset > 0 {
         request = request.header("Range", format!("bytes={offset}-"));
+        if let Some(validator) = if_range {
+            request = request.header("If-Range", validator);
+        }
     }
     let response = request.call().map_err(classify_ureq)?;
     let status = response.status();
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    // A weak ETag may not be used in If-Range (RFC 9110 13.1.5).
+    let validator = header("etag").filter(|e| !e.starts_with("W/")).or_else(|| header("last-modified"));
     match status.as_u16() {
         200 => {
             let total = response.body().content_length();
-            Ok(Body { reader: Box::new(response.into_body().into_reader()), start: 0, total })
+            Ok(Body { reader: Box::new(response.into_body().into_reader()), start: 0, total, validator })
         }
         206 => {
             let range = header("content-range")
@@ -109,7 +118,7 @@ fn open_http(agent: &Agent, url: &str, offset: u64) -> Result<Body, OpenError> {
                 )));
             }
             let reader = Box::new(response.into_body().into_reader());
-            Ok(Body { reader, start: range.start, total: range.total })
+            Ok(Body { reader, start: range.start, total: range.total, validator })
         }
         416 => {
             let total =
@@ -186,7 +195,7 @@ fn open_file(path: &Path, offset: u64) -> Result<Body, OpenError> {
         file.seek(SeekFrom::Start(offset)).map_err(fail)?;
         start = offset;
     }
-    Ok(Body { reader: Box::new(file), start, total })
+    Ok(Body { reader: Box::new(file), start, total, validator: None })
 }
 
 /// A parsed `Content-Range: bytes START-END/TOTAL` (or `bytes */TOTAL` on a 416).
