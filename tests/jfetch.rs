@@ -1005,4 +1005,12 @@ fn bad_arguments_are_one_line_errors() {
     jfetch().args(["ftp://h/x"]).run().code(2).one_line_error("jfetch").stderr_contains("unsupported scheme");
     jfetch().args(["--cache", "/tmp", "x"]).run().code(2).one_line_error("jfetch").stderr_contains("--cache");
     jfetch().args(["--timeout", "0", "x"]).run().code(2);
+    // An explicit CA bundle that cannot be used is an error, not a silent fallback.
+    jfetch()
+        .env("SSL_CERT_FILE", "/nonexistent/ca.pem")
+        .args(["https://127.0.0.1:1/x"])
+        .run()
+        .code(2)
+        .one_line_error("jfetch")
+        .stderr_contains("CA bundle /nonexistent/ca.pem");
 }
