@@ -1,16 +1,433 @@
-//! Command line of jfetch. Not implemented yet: every invocation fails with exit 2.
-use clap::Parser;
-use jcore::Status;
+//! The jfetch command line: the clap definition, turning flags into a [`Plan`], and the
+//! outputs (OUT.part renamed to OUT once verified, or stdout) around the transfer.
 
-/// download with mirror fallback, resume and verification while streaming (not implemented yet)
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, ValueEnum};
+use jcore::Status;
+use jcore::digest::{Algorithm, Expected};
+use serde_json::json;
+
+use crate::cache::{self, Cache};
+use crate::fetch::{Fetcher, Plan, Report, Sink};
+use crate::source::Source;
+use crate::{http, spec};
+
+const EXAMPLES: &str = "\
+Examples:
+  jfetch -o web.txz --sha256 HEX https://a.example/web.txz https://b.example/web.txz
+  jfetch --sum blake3:HEX --size 104857600 --order random -o web.txz URL1 URL2 URL3
+  jfetch --sha256 HEX URL | jpack -d | jsnap recv tank/jails/web
+  jfetch --cache /var/cache/jtools --sha256 HEX -o web.txz URL
+  jfetch --json -q -o web.txz --sha256 HEX URL      summary record on stdout
+  jfetch -o base.txz /mnt/mirror/base.txz            a plain path or file:// URL works too";
+
+/// Download with mirror fallback, resume, and verification while streaming.
+///
+/// SOURCEs (http://, https://, file:// or a plain path) are tried in the order given, or
+/// shuffled with --order random. A transient failure (connection refused or reset, stall,
+/// 5xx, a body cut short) is retried with backoff up to --retries times, then the next
+/// source continues from the byte reached (Range: bytes=N-); a 4xx moves on at once. A
+/// server that ignores Range is handled by skipping the bytes already held.
+///
+/// With -o OUT, data goes to OUT.part, which is fsynced and renamed to OUT only when its
+/// size and digest match; a digest mismatch empties it and moves to the next source; a
+/// network failure keeps it, and the next run resumes it. Without -o, data streams to
+/// standard output as it arrives; a fallback continues from the byte already written.
+///
+/// Exit status: 0 delivered (and verified when a digest or size was given); 1 no source
+/// delivered and at least one served wrong content (digest or size mismatch); 2 network or
+/// other errors. HTTPS verifies certificates against the system
+/// trust store or SSL_CERT_FILE; proxies come from ALL_PROXY, HTTPS_PROXY, HTTP_PROXY and
+/// NO_PROXY; content is never decoded (no gzip), so digests and offsets stay true.
 #[derive(Parser, Debug)]
-#[command(name = "jfetch", version)]
+#[command(name = "jfetch", version, after_long_help = EXAMPLES)]
 pub struct Cli {
-    /// Arguments (ignored until jfetch is implemented)
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub args: Vec<String>,
+    /// Where to fetch from: http(s):// or file:// URLs, or plain paths (mirrors of one file)
+    #[arg(value_name = "SOURCE", required_unless_present = "spec")]
+    pub sources: Vec<String>,
+
+    /// Write to OUT (through OUT.part) instead of standard output
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    /// The SHA-256 the file must have
+    #[arg(long, value_name = "HEX", conflicts_with = "sum", help_heading = "Verification")]
+    pub sha256: Option<String>,
+
+    /// The digest the file must have: ALGO:HEX (sha256, sha1, sha512, blake3, skein256, skein512, skein1024)
+    #[arg(long, value_name = "ALGO:HEX", help_heading = "Verification")]
+    pub sum: Option<String>,
+
+    /// The size the file must have, in bytes
+    #[arg(long, value_name = "N", help_heading = "Verification")]
+    pub size: Option<u64>,
+
+    /// Order in which sources are tried
+    #[arg(long, value_enum, default_value_t = Order::Seq)]
+    pub order: Order,
+
+    /// Retries per source after a transient failure
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+
+    /// Seconds to wait for a connection, and for each read before the transfer counts as stalled
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = parse_timeout)]
+    pub timeout: f64,
+
+    /// Content-addressed cache (DIR/ALGO/HEX): a verified hit is used without any network
+    /// access; a verified download is added
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+
+    /// No progress bar and no warnings
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// Print a JSON summary record (source used, bytes, attempts per source, digest): on
+    /// standard output with -o, on standard error when the data goes to standard output
+    #[arg(long)]
+    pub json: bool,
+
+    /// Write binary data to standard output even when it is a terminal
+    #[arg(short = 'f', long)]
+    pub force: bool,
+
+    /// Take sources, digest and size from an AppJail .ajspec or an imgadm manifest
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["sources", "sha256", "sum", "size"], help_heading = "Specification")]
+    pub spec: Option<PathBuf>,
+
+    /// With an .ajspec: the tag to fetch
+    #[arg(
+        short = 't',
+        long,
+        value_name = "TAG",
+        default_value = "latest",
+        requires = "spec",
+        help_heading = "Specification"
+    )]
+    pub tag: String,
+
+    /// With an .ajspec: the architecture to fetch [default: the host's]
+    #[arg(short = 'a', long, value_name = "ARCH", requires = "spec", help_heading = "Specification")]
+    pub arch: Option<String>,
+
+    /// With an imgadm manifest: the image server; the file is fetched from URL/<uuid>/file
+    #[arg(long, value_name = "URL", requires = "spec", help_heading = "Specification")]
+    pub source_base: Option<String>,
 }
 
-pub fn run(_cli: Cli) -> anyhow::Result<Status> {
-    anyhow::bail!("not implemented yet")
+/// Source order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Order {
+    /// As given
+    Seq,
+    /// Shuffled (AppJail's default)
+    Random,
+}
+
+fn parse_timeout(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs.is_finite() => Ok(secs),
+        _ => Err(format!("'{text}' is not a positive number of seconds")),
+    }
+}
+
+/// Runs jfetch.
+pub fn run(cli: Cli) -> anyhow::Result<Status> {
+    let plan = plan(&cli)?;
+    let output = cli.output.as_deref().filter(|p| !jcore::io::is_std(Some(p)));
+    let mut report = Report::default();
+    let mut cache_state = None;
+    let result = fetch(&cli, &plan, output, &mut report, &mut cache_state);
+    if cli.json {
+        print_summary(&plan, output, &report, cache_state, &result)?;
+    }
+    result.map(|()| Status::Success)
+}
+
+/// Flags to a plan: sources in order, the expected digest and size.
+fn plan(cli: &Cli) -> anyhow::Result<Plan> {
+    let (texts, expected, size) = match &cli.spec {
+        Some(path) => {
+            let resolved = spec::resolve(path, &cli.tag, cli.arch.as_deref(), cli.source_base.as_deref())?;
+            (resolved.sources, resolved.expected, resolved.size)
+        }
+        None => {
+            let expected = match (&cli.sha256, &cli.sum) {
+                (Some(hex), _) => Some(
+                    Expected::parse(hex, Some(Algorithm::Sha256))
+                        .map_err(|e| anyhow::anyhow!("--sha256: {e}"))?,
+                ),
+                (None, Some(sum)) => {
+                    if !sum.contains(':') {
+                        bail!("--sum: write ALGO:HEX, e.g. blake3:{}", "0".repeat(8));
+                    }
+                    Some(Expected::parse(sum, None).map_err(|e| anyhow::anyhow!("--sum: {e}"))?)
+                }
+                (None, None) => None,
+            };
+            (cli.sources.clone(), expected, cli.size)
+        }
+    };
+    let mut sources = texts.iter().map(|t| Source::parse(t)).collect::<anyhow::Result<Vec<_>>>()?;
+    if cli.order == Order::Random {
+        shuffle(&mut sources);
+    }
+    if cli.cache.is_some() && expected.is_none() {
+        bail!("--cache: the cache is keyed by digest; give --sha256 or --sum");
+    }
+    Ok(Plan { sources, expected, size, retries: cli.retries, quiet: cli.quiet })
+}
+
+/// Cache lookup, then the transfer into OUT.part or stdout, then the cache insert.
+fn fetch(
+    cli: &Cli,
+    plan: &Plan,
+    output: Option<&Path>,
+    report: &mut Report,
+    cache_state: &mut Option<&'static str>,
+) -> anyhow::Result<()> {
+    if output.is_none() {
+        jcore::io::check_binary_stdout(cli.force)?;
+    }
+    let cache = cli.cache.clone().map(Cache::new);
+    if let (Some(cache), Some(expected)) = (&cache, &plan.expected) {
+        match cache.lookup(expected, plan.size) {
+            Ok(Some(hit)) => {
+                *cache_state = Some("hit");
+                return deliver_hit(&hit, output, plan, report);
+            }
+            Ok(None) => *cache_state = Some("miss"),
+            Err(warning) => {
+                *cache_state = Some("miss");
+                if !plan.quiet {
+                    eprintln!("jfetch: {warning}");
+                }
+            }
+        }
+    }
+    let agent = http::agent(Duration::from_secs_f64(cli.timeout))?;
+    match output {
+        Some(out) => fetch_to_file(plan, &agent, out, report)?,
+        None => fetch_to_stdout(plan, &agent, cache.as_ref(), report, cache_state)?,
+    }
+    if let (Some(cache), Some(expected), Some(out)) = (&cache, &plan.expected, output) {
+        store(plan, cache.insert(expected, out), cache_state);
+    }
+    Ok(())
+}
+
+fn store(plan: &Plan, result: io::Result<()>, cache_state: &mut Option<&'static str>) {
+    match result {
+        Ok(()) => *cache_state = Some("stored"),
+        Err(e) if !plan.quiet => eprintln!("jfetch: cache: {e}"),
+        Err(_) => {}
+    }
+}
+
+/// `-o OUT`: through OUT.part (resumed when an earlier run left one), renamed when verified.
+fn fetch_to_file(plan: &Plan, agent: &ureq::Agent, out: &Path, report: &mut Report) -> anyhow::Result<()> {
+    let name = out.display().to_string();
+    if out.is_dir() {
+        return Err(jcore::io::Error::new(&name, io::Error::from_raw_os_error(libc::EISDIR)).into());
+    }
+    let mut part_name = out.as_os_str().to_owned();
+    part_name.push(".part");
+    let part = PathBuf::from(part_name);
+    let part_display = part.display().to_string();
+    let io_err = |e: io::Error| jcore::io::Error::new(&part_display, e);
+    let file =
+        File::options().read(true).write(true).create(true).truncate(false).open(&part).map_err(io_err)?;
+    lock(&file).map_err(io_err)?;
+    let held = file.metadata().map_err(io_err)?.len();
+    if plan.size.is_some_and(|size| held > size) {
+        // Longer than the file can be: not a prefix of it.
+        file.set_len(0).map_err(io_err)?;
+    }
+    let resume = file.metadata().map_err(io_err)?.len() > 0;
+    // A duplicate descriptor shares the file offset: hashing through it leaves the sink
+    // positioned at the end, where the transfer appends.
+    let mut reader = file.try_clone().map_err(io_err)?;
+    let mut fetcher =
+        Fetcher::new(plan, agent, Sink::file(part.clone(), file), resume.then_some(&mut reader))
+            .map_err(io_err)?;
+    drop(reader);
+    if resume && !plan.quiet {
+        eprintln!("jfetch: {part_display}: resuming at byte {}", fetcher.written());
+    }
+    let result = fetcher.run(report);
+    let written = fetcher.written();
+    let (_, file) = fetcher.into_sink().into_file().expect("file sink");
+    if let Err(err) = result {
+        // Keep what a later run can resume; an empty .part is only clutter.
+        if written == 0 {
+            drop(file);
+            let _ = fs::remove_file(&part);
+        }
+        return Err(err.context(name));
+    }
+    file.sync_all().map_err(io_err)?;
+    drop(file);
+    fs::rename(&part, out).map_err(|e| jcore::io::Error::new(&name, e))?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // The rename is durable only once the directory is on disk.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
+/// An exclusive lock on OUT.part: two runs appending to one file would corrupt it.
+fn lock(file: &File) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the descriptor is valid for the life of `file`.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        return Ok(());
+    }
+    let err = io::Error::last_os_error();
+    if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        return Err(io::Error::other("in use by another jfetch"));
+    }
+    Err(err)
+}
+
+/// No -o: stream to stdout, keeping a copy for the cache when there is one.
+fn fetch_to_stdout(
+    plan: &Plan,
+    agent: &ureq::Agent,
+    cache: Option<&Cache>,
+    report: &mut Report,
+    cache_state: &mut Option<&'static str>,
+) -> anyhow::Result<()> {
+    let copy = match (cache, &plan.expected) {
+        (Some(cache), Some(expected)) => match cache.temp_file(expected) {
+            Ok(temp) => Some(temp),
+            Err(e) => {
+                if !plan.quiet {
+                    eprintln!("jfetch: cache: {e}");
+                }
+                None
+            }
+        },
+        _ => None,
+    };
+    let mut fetcher = Fetcher::new(plan, agent, Sink::stdout(copy), None)?;
+    let result = fetcher.run(report);
+    let temp = fetcher.into_sink().into_file();
+    match (result, temp) {
+        (Ok(()), Some((path, file))) => {
+            let synced = file.sync_all();
+            drop(file);
+            let (cache, expected) =
+                (cache.expect("copy implies cache"), plan.expected.as_ref().expect("digest"));
+            store(plan, synced.and_then(|()| cache.commit_temp(expected, &path)), cache_state);
+            Ok(())
+        }
+        (result, temp) => {
+            if let Some((path, _)) = temp {
+                let _ = fs::remove_file(&path);
+                jcore::io::unregister_cleanup(&path);
+            }
+            result
+        }
+    }
+}
+
+/// A verified cache entry: linked or copied to OUT, or copied to stdout.
+fn deliver_hit(hit: &Path, output: Option<&Path>, plan: &Plan, report: &mut Report) -> anyhow::Result<()> {
+    let len = fs::metadata(hit).map(|m| m.len()).unwrap_or(0);
+    match output {
+        Some(out) => cache::place(hit, out)?,
+        None => {
+            let mut input = File::open(hit).with_context(|| hit.display().to_string())?;
+            io::copy(&mut input, &mut jcore::io::RawStdout)
+                .map_err(|e| jcore::io::Error::new("stdout", e))?;
+        }
+    }
+    report.source = Some(hit.display().to_string());
+    report.bytes = len;
+    report.digest = plan
+        .expected
+        .as_ref()
+        .map(|e| jcore::digest::Digest { algorithm: e.algorithm, bytes: e.bytes.clone() });
+    Ok(())
+}
+
+fn print_summary(
+    plan: &Plan,
+    output: Option<&Path>,
+    report: &Report,
+    cache_state: Option<&'static str>,
+    result: &anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let (status, error) = match result {
+        Ok(()) => ("ok", None),
+        Err(err) => match jcore::exit::status_of(err.as_ref()) {
+            Status::Negative => ("mismatch", Some(jcore::exit::message(err.as_ref()))),
+            _ => ("error", Some(jcore::exit::message(err.as_ref()))),
+        },
+    };
+    let sources: Vec<_> = report
+        .sources
+        .iter()
+        .map(|s| json!({"source": s.source, "attempts": s.attempts, "error": s.error}))
+        .collect();
+    let record = json!({
+        "status": status,
+        "output": output.map_or("-".to_string(), |p| p.display().to_string()),
+        "source": report.source,
+        "cache": cache_state,
+        "bytes": report.bytes,
+        "resumed": report.resumed,
+        "digest": report.digest.as_ref().map(|d| format!("{}:{}", d.algorithm, d.to_hex())),
+        "verified": result.is_ok() && plan.expected.is_some(),
+        "sources": sources,
+        "error": error,
+    });
+    let line = format!("{record}\n");
+    let written = if output.is_some() {
+        io::stdout().lock().write_all(line.as_bytes())
+    } else {
+        io::stderr().lock().write_all(line.as_bytes())
+    };
+    written.map_err(|e| jcore::io::Error::new(if output.is_some() { "stdout" } else { "stderr" }, e).into())
+}
+
+/// Fisher-Yates with a clock-seeded xorshift: an order, not a secret.
+fn shuffle<T>(items: &mut [T]) {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    let mut state = (nanos ^ (u64::from(std::process::id()) << 32)) | 1;
+    for i in (1..items.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        items.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn shuffle_keeps_items() {
+        let mut v: Vec<u32> = (0..10).collect();
+        shuffle(&mut v);
+        v.sort();
+        assert_eq!(v, (0..10).collect::<Vec<_>>());
+    }
 }

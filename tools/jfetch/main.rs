@@ -1,7 +1,12 @@
 //! jfetch: download with mirror fallback, resume and verification while streaming.
+mod cache;
 mod cli;
 #[path = "../common/mod.rs"]
 mod common;
+mod fetch;
+mod http;
+mod source;
+mod spec;
 
 use std::process::ExitCode;
 
