@@ -1,0 +1,1 @@
+//! FreeBSD (written next).
