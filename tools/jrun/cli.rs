@@ -234,11 +234,11 @@ fn root_setup(
 
 /// Runs jrun.
 pub fn run(cli: Cli) -> anyhow::Result<Status> {
-    let plan = cli.plan()?;
+    // Before looking at DIR, which may well be unreadable to the user.
     if !nix::unistd::geteuid().is_root() {
         bail!("must run as root (rootless user namespaces are not supported yet)");
     }
-    run_plan(plan)
+    run_plan(cli.plan()?)
 }
 
 #[cfg(target_os = "linux")]
