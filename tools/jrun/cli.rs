@@ -16,15 +16,12 @@ jrun [OPTIONS] JAIL [--] COMMAND [ARG]...
 
 const EXAMPLES: &str = "\
 Examples:
-  jrun --root ./rootfs -- /bin/sh -c 'echo hello'       a throw-away jail on a directory
-  tar -cf - src | jrun --root ./rootfs -w /build -- tar -xf -
-  jrun --root ./rootfs --ro --mount ./out:/out -u nobody -- make -C /src DESTDIR=/out
-  jrun --root ./rootfs --net host -e HTTP_PROXY -- pkg install -y nginx
-  jrun web -- service nginx status                      an existing jail (FreeBSD)
-  jrun -l -u www 12 -- env                              by JID, clean login environment
-
-Exit status: the command's; 128+N when it died of signal N; 127 when it does not exist;
-126 when it cannot be executed; 2 for jrun's own errors (missing root, not root, ...).";
+  jrun --root rootfs -- sh -c 'echo hello'
+  tar -cf - src | jrun --root rootfs -w /build -- tar -xf -
+  jrun --root rootfs --ro --mount out:/out -u nobody -- make
+  jrun --root rootfs --net host -e HTTP_PROXY -- pkg install -y nginx
+  jrun web -- service nginx status           (FreeBSD, by name)
+  jrun -l -u www 12 -- env                   (FreeBSD, by JID)";
 
 /// Run a command inside a jail, with stdin, stdout, stderr and the exit status wired through.
 ///
@@ -32,7 +29,8 @@ Exit status: the command's; 128+N when it died of signal N; 127 when it does not
 /// jail_attach(2) as jexec(8) does; Linux has no such jails (use --root).
 ///
 /// With --root DIR, the command runs in a throw-away jail on the directory. On FreeBSD that
-/// is a non-persistent jail made with jail_set(2), with devfs on DIR/dev. On Linux it is a
+/// is a jail made with jail_set(2), with devfs on DIR/dev (ruleset 4), removed with whatever
+/// still runs in it when the command ends, and its mounts undone. On Linux it is a
 /// set of new namespaces (mount, PID, UTS, IPC, and network unless --net host): jrun
 /// pivot_roots into DIR, mounts a fresh /proc and a minimal /dev (null, zero, full, random,
 /// urandom, tty, pts, shm), adds the --mount bind mounts, and runs a minimal init of its own as

@@ -4,6 +4,9 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use jcore::Status;
+use jcore::exit::StatusError;
+
 use crate::cli::Plan;
 use crate::users::User;
 
@@ -101,6 +104,19 @@ pub fn close_on_exec_beyond_stdio() -> std::io::Result<()> {
         unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
     }
     Ok(())
+}
+
+/// The shell's convention: 127 when the command does not exist, 126 when it cannot be run.
+pub fn exec_error(program: &std::ffi::OsStr, err: &std::io::Error) -> StatusError {
+    let program = program.to_string_lossy();
+    if err.kind() == std::io::ErrorKind::NotFound {
+        StatusError { status: Status::Code(127), message: format!("{program}: command not found") }
+    } else {
+        StatusError {
+            status: Status::Code(126),
+            message: format!("{program}: {}", jcore::exit::message(err)),
+        }
+    }
 }
 
 #[cfg(test)]

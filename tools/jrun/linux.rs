@@ -17,7 +17,6 @@
 //! A setup failure in init travels back to jrun through a close-on-exec pipe as one status
 //! byte and a message; the pipe reads end-of-file once the command has been executed.
 
-use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -279,20 +278,7 @@ fn spawn(job: &Job) -> anyhow::Result<Pid> {
     }
     match command.spawn() {
         Ok(child) => Ok(Pid::from_raw(child.id() as i32)),
-        Err(e) => Err(exec_error(&job.command[0], &e).into()),
-    }
-}
-
-/// The shell's convention: 127 when the command does not exist, 126 when it cannot be run.
-pub fn exec_error(program: &OsString, err: &std::io::Error) -> StatusError {
-    let program = program.to_string_lossy();
-    if err.kind() == std::io::ErrorKind::NotFound {
-        StatusError { status: Status::Code(127), message: format!("{program}: command not found") }
-    } else {
-        StatusError {
-            status: Status::Code(126),
-            message: format!("{program}: {}", jcore::exit::message(err)),
-        }
+        Err(e) => Err(crate::job::exec_error(&job.command[0], &e).into()),
     }
 }
 

@@ -62,7 +62,7 @@ pub fn lookup(root: &Path, spec: Option<&str>) -> anyhow::Result<User> {
     };
     let mut gids = vec![entry.gid];
     for group in &groups {
-        if group.members.iter().any(|m| *m == entry.name) && !gids.contains(&group.gid) {
+        if group.members.contains(&entry.name) && !gids.contains(&group.gid) {
             gids.push(group.gid);
         }
     }
