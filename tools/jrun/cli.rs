@@ -44,8 +44,11 @@ Examples:
 /// reaches it. SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to jrun are passed
 /// on to the command.
 ///
-/// jrun needs root. The jail isolates a build, it is not a security boundary against a root
-/// command: use -u for untrusted code.
+/// On Linux, root in the jail keeps only Docker's default capabilities without CAP_MKNOD
+/// (no mounting, no device nodes, no hostname change), and /proc/sys and /proc/sysrq-trigger
+/// are read-only.
+///
+/// jrun needs root. The jail isolates a build; for untrusted code, use -u as well.
 #[derive(Parser, Debug)]
 #[command(name = "jrun", version, override_usage = USAGE, after_long_help = EXAMPLES)]
 pub struct Cli {

@@ -46,6 +46,29 @@ use crate::signals;
 /// Host device nodes bound into the jail's /dev.
 const DEVICES: [&str; 6] = ["null", "zero", "full", "random", "urandom", "tty"];
 
+/// Parts of /proc that act on the whole machine (kernel settings, the magic SysRq key):
+/// read-only in the jail, as Docker does.
+const PROC_READ_ONLY: [&str; 5] = ["sys", "sysrq-trigger", "irq", "bus", "fs"];
+
+/// The capabilities a root command keeps: Docker's default set minus CAP_MKNOD (Docker
+/// relies on a device cgroup to make new device nodes useless; jrun has none) and
+/// CAP_AUDIT_WRITE. Without CAP_SYS_ADMIN, CAP_MKNOD and CAP_DAC_READ_SEARCH, root in the
+/// jail cannot mount a devtmpfs or a disk, make device nodes, or open host files by handle.
+const KEPT_CAPABILITIES: [libc::c_int; 12] = [
+    0,  // CAP_CHOWN
+    1,  // CAP_DAC_OVERRIDE
+    3,  // CAP_FOWNER
+    4,  // CAP_FSETID
+    5,  // CAP_KILL
+    6,  // CAP_SETGID
+    7,  // CAP_SETUID
+    8,  // CAP_SETPCAP
+    10, // CAP_NET_BIND_SERVICE
+    13, // CAP_NET_RAW
+    18, // CAP_SYS_CHROOT
+    31, // CAP_SETFCAP
+];
+
 /// Runs `job` in a throw-away jail on `setup.root` and returns the command's status.
 pub fn run(setup: &RootSetup, job: Job) -> anyhow::Result<Status> {
     crate::job::close_on_exec_beyond_stdio().context("mark inherited descriptors close-on-exec")?;
@@ -124,6 +147,14 @@ fn build_root(setup: &RootSetup) -> anyhow::Result<()> {
     let proc = mount_point(root, Path::new("/proc"), true).context("/proc")?;
     mount_fs("proc", &proc, MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC, None)
         .context("mount /proc")?;
+    for entry in PROC_READ_ONLY {
+        let path = proc.join(entry);
+        if path.exists() {
+            bind(&path, &path)
+                .and_then(|()| remount_read_only(&path))
+                .with_context(|| format!("/proc/{entry}"))?;
+        }
+    }
     build_dev(root).context("/dev")?;
     for spec in &setup.mounts {
         bind_spec(root, spec)
@@ -264,12 +295,21 @@ fn spawn(job: &Job) -> anyhow::Result<Pid> {
     let uid = Uid::from_raw(job.user.uid);
     let gid = Gid::from_raw(job.user.gid);
     let groups: Vec<Gid> = job.user.groups.iter().map(|&g| Gid::from_raw(g)).collect();
+    let last_capability = last_capability();
     // SAFETY: the closure runs between fork and exec in a copy of this single-threaded
     // process; it only makes system calls on data prepared beforehand.
     unsafe {
         command.pre_exec(move || {
             // The child inherits init's blocked signals; exec keeps the mask.
             sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None)?;
+            // Out of the bounding set, a capability is gone for good after exec, even for root.
+            for capability in 0..=last_capability {
+                if !KEPT_CAPABILITIES.contains(&capability)
+                    && libc::prctl(libc::PR_CAPBSET_DROP, capability as libc::c_ulong, 0, 0, 0) != 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
             setgroups(&groups)?;
             setgid(gid)?;
             setuid(uid)?;
@@ -280,6 +320,14 @@ fn spawn(job: &Job) -> anyhow::Result<Pid> {
         Ok(child) => Ok(Pid::from_raw(child.id() as i32)),
         Err(e) => Err(crate::job::exec_error(&job.command[0], &e).into()),
     }
+}
+
+/// The highest capability number this kernel knows.
+fn last_capability() -> libc::c_int {
+    std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(40) // CAP_CHECKPOINT_RESTORE, Linux 5.9
 }
 
 /// Init's loop: passes signals on to the command, reaps every child, and returns the
