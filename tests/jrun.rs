@@ -220,6 +220,17 @@ fn command_is_alone_in_its_pid_namespace() {
         .collect();
     assert_eq!(pids, BTreeSet::from(["1".to_string(), "2".to_string()]));
     jail.run(&["--", "cat", "/proc/1/comm"]).run().success().stdout_is("jrun\n");
+    // An orphan (the subshell's background child) goes to init, which reaps it: no zombie
+    // is left in /proc.
+    let run = jail.run(&["--", "sh", "-c", "(true &); sleep 1; exec ls /proc"]).run();
+    run.success();
+    let pids: BTreeSet<String> = run
+        .stdout_str()
+        .lines()
+        .filter(|l| l.chars().all(|c| c.is_ascii_digit()))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(pids, BTreeSet::from(["1".to_string(), "2".to_string()]));
 }
 
 #[test]
