@@ -108,15 +108,13 @@ fn kill(child: &Child, signal: &str) {
     assert!(status.success());
 }
 
-/// Host processes whose command line contains `needle`.
-fn host_processes_with(needle: &str) -> Vec<String> {
+/// Host PIDs of processes whose arguments are exactly `argv`.
+fn host_processes(argv: &[&str]) -> Vec<String> {
+    let wanted: Vec<u8> = argv.iter().flat_map(|a| a.bytes().chain([0])).collect();
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
-            let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-            if text.contains(needle) {
-                found.push(text);
-            }
+        if std::fs::read(entry.path().join("cmdline")).is_ok_and(|cmdline| cmdline == wanted) {
+            found.push(entry.file_name().to_string_lossy().into_owned());
         }
     }
     found
@@ -196,13 +194,19 @@ fn no_process_of_the_jail_remains() {
     let Some(jail) = jail("no_process_of_the_jail_remains") else { return };
     let marker = format!("{}", 4_000_000 + std::process::id());
     // A daemon left behind in the background, then the command ends by itself or by signal.
+    let daemon = ["sleep", marker.as_str()];
     jail.run(&["--", "sh", "-c", &format!("sleep {marker} & exit 0")]).run().success();
-    assert_eq!(host_processes_with(&format!("sleep {marker}")), Vec::<String>::new());
+    assert_eq!(host_processes(&daemon), Vec::<String>::new());
     let mut child = start_until_ready(&jail, &format!("sleep {marker} & echo ready; exec sleep 100"));
-    assert!(!host_processes_with(&format!("sleep {marker}")).is_empty(), "the daemon should run meanwhile");
+    // The daemon runs meanwhile (give its exec a moment).
+    let start = Instant::now();
+    while host_processes(&daemon).is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(5), "the daemon never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     kill(&child, "TERM");
     assert_eq!(wait_at_most(&mut child, Duration::from_secs(10)), Some(143));
-    assert_eq!(host_processes_with(&format!("sleep {marker}")), Vec::<String>::new());
+    assert_eq!(host_processes(&daemon), Vec::<String>::new());
 }
 
 #[test]
