@@ -48,12 +48,16 @@ pub fn run_existing(jail: &str, plan: &Plan) -> anyhow::Result<Status> {
     let jid = params.get().with_context(|| format!("jail {jail}"))?;
     let path = PathBuf::from(OsStr::from_bytes(params.buffer_value("path")));
     let job = Job::prepare(&path, plan)?;
-    run_attached(&path, jid, &job)
+    let old_mask = signals::block().context("block signals")?;
+    run_attached(&path, jid, &job, &old_mask)
 }
 
 /// Runs `job` in a throw-away jail on `setup.root`.
 pub fn run_root(setup: &RootSetup, job: Job) -> anyhow::Result<Status> {
     let root = &setup.root;
+    // From the first mount on, a signal must not kill jrun before it has undone them: the
+    // forwarded signals wait, blocked, until the command runs.
+    let old_mask = signals::block().context("block signals")?;
     // Mount points first: with --ro the directory is read-only once the first mount is done.
     let dev = mount_point(root, Path::new("/dev"), true).context("/dev")?;
     let mut targets = Vec::with_capacity(setup.mounts.len());
@@ -86,21 +90,21 @@ pub fn run_root(setup: &RootSetup, job: Job) -> anyhow::Result<Status> {
     params.flag("persist");
     let jid = params.set(libc::JAIL_CREATE).context("jail_set")?;
     let jail = Removed(jid);
-    let status = run_attached(root, jid, &job);
+    let status = run_attached(root, jid, &job, &old_mask);
     drop(jail);
     drop(mounted);
     status
 }
 
 /// Starts the command attached to jail `jid` (whose root is `path` on the host), forwards
-/// signals to it and returns its status.
-fn run_attached(path: &Path, jid: libc::c_int, job: &Job) -> anyhow::Result<Status> {
+/// signals to it and returns its status. The forwarded signals are blocked already;
+/// `old_mask` is the mask from before.
+fn run_attached(path: &Path, jid: libc::c_int, job: &Job, old_mask: &SigSet) -> anyhow::Result<Status> {
     let workdir = resolve_in_root(path, &job.workdir)?;
     if !workdir.is_dir() {
         bail!("-w {}: no such directory in the jail", job.workdir.display());
     }
     crate::job::close_on_exec_beyond_stdio().context("mark inherited descriptors close-on-exec")?;
-    let old_mask = signals::block().context("block signals")?;
     let mut command = Command::new(&job.command[0]);
     command.args(&job.command[1..]).env_clear().envs(job.env.iter().map(|(k, v)| (k, v)));
     let inside = CString::new(job.workdir.as_os_str().as_bytes()).context("-w")?;
@@ -127,7 +131,7 @@ fn run_attached(path: &Path, jid: libc::c_int, job: &Job) -> anyhow::Result<Stat
         Err(e) => return Err(crate::job::exec_error(&job.command[0], &e).into()),
     };
     let pid = Pid::from_raw(child.id() as i32);
-    signals::forward_to(pid, &old_mask).context("install signal handlers")?;
+    signals::forward_to(pid, old_mask).context("install signal handlers")?;
     let code = signals::wait_for(pid).context("wait for the command")?;
     Ok(Status::Code(code))
 }
