@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use common::{jrun, sh};
 
-const APPLETS: [&str; 14] = [
+const APPLETS: [&str; 15] = [
     "sh", "echo", "cat", "ls", "id", "hostname", "sleep", "env", "pwd", "mount", "kill", "grep", "true",
-    "mknod",
+    "mknod", "nc",
 ];
 const CLEAN_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -316,6 +316,9 @@ fn network_is_loopback_only_unless_host() {
     assert_eq!(interfaces(&["--net", "none"]), ["lo"]);
     let host = std::fs::read_to_string("/proc/net/dev").unwrap().lines().skip(2).count();
     assert_eq!(interfaces(&["--net", "host"]).len(), host);
+    // The loopback interface is up: a server on 127.0.0.1 answers (an echo server, by nc).
+    let script = "nc -l -p 7777 -e cat & sleep 1; echo hello | nc 127.0.0.1 7777";
+    jail.run(&["--", "sh", "-c", script]).run().success().stdout_is("hello\n");
 }
 
 #[test]
