@@ -38,15 +38,16 @@ Examples:
 /// mount namespace: nothing remains mounted on the host afterwards, and every process of the
 /// jail ends with the command. Missing mount points are created in DIR.
 ///
-/// The command runs as USER (root by default) with the groups DIR/etc/passwd and
-/// DIR/etc/group give it, in the working directory -w (default /), with a clean environment:
-/// PATH, HOME, USER, TERM and the -e values only. No file descriptor other than 0, 1 and 2
-/// reaches it. SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to jrun are passed
+/// The command runs as USER (root by default) with the groups the jail's own /etc/passwd
+/// and /etc/group give it, in the working directory -w (default /), with a clean
+/// environment: PATH, HOME, USER, TERM and the -e values only (with --root always, with an
+/// existing jail when -l is given; otherwise jrun's environment and the -e values). No file
+/// descriptor other than 0, 1 and 2 reaches it. SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to jrun are passed
 /// on to the command.
 ///
-/// On Linux, root in the jail keeps only Docker's default capabilities without CAP_MKNOD
-/// (no mounting, no device nodes, no hostname change), and /proc/sys and /proc/sysrq-trigger
-/// are read-only.
+/// On Linux, root in the jail keeps only Docker's default capabilities minus CAP_MKNOD and
+/// CAP_AUDIT_WRITE (so no mounting, no device nodes, no hostname change), and /proc/sys and
+/// /proc/sysrq-trigger are read-only.
 ///
 /// jrun needs root. The jail isolates a build; for untrusted code, use -u as well.
 #[derive(Parser, Debug)]
