@@ -2,9 +2,18 @@
 mod cli;
 #[path = "../common/mod.rs"]
 mod common;
+#[cfg(target_os = "freebsd")]
+mod freebsd;
+mod job;
+#[cfg(target_os = "linux")]
+mod linux;
+mod paths;
+mod signals;
+mod users;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    common::main(common::Tool::new("jrun"), cli::run)
+    // No signal cleanup: jrun forwards SIGINT/SIGTERM/SIGHUP to its command instead.
+    common::main(common::Tool { name: "jrun", signal_cleanup: false }, cli::run)
 }
