@@ -1,0 +1,152 @@
+//! Reading a metadata file (format detection, syntax errors as `FILE:LINE:COL: why`) and
+//! writing it back (atomically, and only when it changed).
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use anyhow::{Context, anyhow};
+use jcore::format::ajspec;
+use jcore::format::{Problem, Report, aci, imgadm, json};
+use jcore::io::{AtomicFile, Input, Output, is_std};
+use serde_json::Value;
+
+use crate::cli::Format;
+
+/// A parsed document of one of the formats.
+pub enum Doc {
+    Ajspec(ajspec::Document),
+    Imgadm(Value),
+    Aci(Value),
+}
+
+/// A document with where it came from.
+pub struct Loaded {
+    /// Name for messages (`-` for stdin).
+    pub name: String,
+    pub doc: Doc,
+}
+
+impl Doc {
+    pub fn format_name(&self) -> &'static str {
+        match self {
+            Doc::Ajspec(_) => "ajspec",
+            Doc::Imgadm(_) => "imgadm manifest",
+            Doc::Aci(_) => "ACI manifest",
+        }
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            Doc::Ajspec(d) => d.to_bytes(),
+            Doc::Imgadm(v) | Doc::Aci(v) => json::to_text(v).into_bytes(),
+        }
+    }
+
+    pub fn validate(&self) -> Report {
+        match self {
+            Doc::Ajspec(d) => d.validate(),
+            Doc::Imgadm(v) => imgadm::Manifest::from_value(v.clone()).validate(),
+            Doc::Aci(v) => aci::validate(v),
+        }
+    }
+}
+
+/// The format of `data` when not given: JSON with `acKind` (or an `app`/`labels` section
+/// and no `uuid`: a Jetpack build manifest) is ACI, other JSON imgadm, text ajspec.
+pub fn detect(data: &[u8]) -> Format {
+    let first = data.iter().find(|c| !c.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Format::Ajspec;
+    }
+    match json::parse(data) {
+        Ok(Value::Object(map)) => {
+            let aci_like = map.contains_key("acKind")
+                || ((map.contains_key("app") || map.get("labels").is_some_and(Value::is_array))
+                    && !map.contains_key("uuid"));
+            if aci_like { Format::Aci } else { Format::Imgadm }
+        }
+        _ => Format::Imgadm,
+    }
+}
+
+/// Parses `data` as `format` (detected when `None`).
+pub fn parse(name: &str, data: &[u8], format: Option<Format>) -> anyhow::Result<Doc> {
+    let syntax = |e: jcore::format::SyntaxError| anyhow!("{name}:{e}");
+    Ok(match format.unwrap_or_else(|| detect(data)) {
+        Format::Ajspec => Doc::Ajspec(ajspec::Document::parse_bytes(data).map_err(syntax)?),
+        Format::Imgadm => Doc::Imgadm(json::parse(data).map_err(syntax)?),
+        Format::Aci => Doc::Aci(json::parse(data).map_err(syntax)?),
+    })
+}
+
+/// Reads the whole file (or stdin).
+pub fn read_all(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {
+    let mut input = Input::open(Some(path))?;
+    let mut data = Vec::new();
+    let name = input.name().to_string();
+    input.read_to_end(&mut data).map_err(|e| jcore::io::Error::new(&name, e))?;
+    Ok((name, data))
+}
+
+/// Reads and parses FILE.
+pub fn load(path: &Path, format: Option<Format>) -> anyhow::Result<Loaded> {
+    let (name, data) = read_all(path)?;
+    let doc = parse(&name, &data, format)?;
+    if let Doc::Ajspec(d) = &doc
+        && d.had_crlf()
+    {
+        eprintln!("jspec: warning: {name}: CRLF line ends read leniently (AppJail would keep the CR)");
+    }
+    Ok(Loaded { name, doc })
+}
+
+/// Writes an edited document back: to stdout for `-`, otherwise atomically over the file,
+/// and not at all when nothing changed.
+pub fn save(path: &Path, loaded: &Loaded, changed: bool) -> anyhow::Result<()> {
+    if is_std(Some(path)) {
+        let mut out = Output::stdout();
+        out.write_all(&loaded.doc.to_bytes()).map_err(|e| jcore::io::Error::new("stdout", e))?;
+        out.commit()?;
+        return Ok(());
+    }
+    if !changed {
+        return Ok(());
+    }
+    if let Doc::Ajspec(d) = &loaded.doc
+        && d.had_crlf()
+    {
+        eprintln!("jspec: warning: {}: CRLF line ends written as LF", loaded.name);
+    }
+    write_file(path, &loaded.doc.to_bytes())
+}
+
+/// Replaces `path` atomically with `data`.
+pub fn write_file(path: &Path, data: &[u8]) -> anyhow::Result<()> {
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(data).map_err(|e| jcore::io::Error::new(path.display().to_string(), e))?;
+    file.commit()?;
+    Ok(())
+}
+
+/// Writes `data` to `-o FILE` (atomically) or stdout.
+pub fn emit(output: Option<&Path>, data: &[u8]) -> anyhow::Result<()> {
+    let mut out = Output::create(output, false, false)?;
+    let name = out.name();
+    out.write_all(data).map_err(|e| jcore::io::Error::new(name, e))?;
+    out.commit()?;
+    Ok(())
+}
+
+/// `FILE:LOCATION: message` for a problem.
+pub fn problem_line(name: &str, problem: &Problem) -> String {
+    if problem.location.is_empty() {
+        format!("{name}: {}", problem.message)
+    } else {
+        format!("{name}:{}: {}", problem.location, problem.message)
+    }
+}
+
+/// Context for errors about a key of a file.
+pub fn key_context<T>(result: Result<T, String>, name: &str) -> anyhow::Result<T> {
+    result.map_err(|e| anyhow!(e)).with_context(|| name.to_string())
+}

@@ -1,0 +1,206 @@
+//! `get`, `set` and `del`: one key at a time, every change checked before anything is
+//! written.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{anyhow, bail};
+use jcore::Status;
+use jcore::exit::StatusError;
+use jcore::format::{ajspec, json};
+use serde_json::Value;
+
+use crate::cli::Format;
+use crate::doc::{self, Doc, key_context};
+
+/// The file key for KEY: AppJail's keyword with -t, the raw key without.
+fn ajspec_key(tag: Option<&str>, key: &str) -> Result<String, String> {
+    match tag {
+        Some(tag) => {
+            if !ajspec::is_tag_name(tag) {
+                return Err(format!("-t {tag}: invalid tag name"));
+            }
+            ajspec::keyword_key(tag, key)
+        }
+        None if ajspec::is_valid_key(key) => Ok(key.to_string()),
+        None => Err(format!("invalid key '{key}' (allowed: A-Z a-z 0-9 . _ -; keywords need -t TAG)")),
+    }
+}
+
+fn no_tag_for_json(tag: Option<&str>) -> anyhow::Result<()> {
+    if tag.is_some() {
+        bail!("-t applies to .ajspec files only");
+    }
+    Ok(())
+}
+
+fn print_lines(lines: &[String]) -> anyhow::Result<()> {
+    let mut out = jcore::io::Output::stdout();
+    for line in lines {
+        writeln!(out, "{line}").map_err(|e| jcore::io::Error::new("stdout", e))?;
+    }
+    out.commit()?;
+    Ok(())
+}
+
+pub fn get(path: &Path, format: Option<Format>, tag: Option<&str>, key: &str) -> anyhow::Result<Status> {
+    let loaded = doc::load(path, format)?;
+    let name = &loaded.name;
+    let lines = match &loaded.doc {
+        Doc::Ajspec(d) => {
+            if let (Some(t), Some(arch)) = (tag, key.strip_prefix("timestamp-human:")) {
+                let file_key = key_context(ajspec_key(Some(t), &format!("timestamp:{arch}")), name)?;
+                d.get(&file_key).iter().map(|v| human_time(v)).collect()
+            } else {
+                d.get(&key_context(ajspec_key(tag, key), name)?)
+            }
+        }
+        Doc::Imgadm(v) | Doc::Aci(v) => {
+            no_tag_for_json(tag)?;
+            json::get(v, key).map(json::display_lines).unwrap_or_default()
+        }
+    };
+    if lines.is_empty() {
+        return Err(StatusError::negative(format!("{name}: {key}: not set")).into());
+    }
+    print_lines(&lines)?;
+    Ok(Status::Success)
+}
+
+/// Unix seconds as RFC 3339 UTC; the text itself when it is not a number.
+pub fn human_time(seconds: &str) -> String {
+    seconds
+        .parse::<i64>()
+        .ok()
+        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| seconds.to_string())
+}
+
+/// `KEY=VALUE` or `KEY+=VALUE`, split at the first `=`.
+fn split_assignment(arg: &str) -> anyhow::Result<(&str, &str, bool)> {
+    let (key, value) =
+        arg.split_once('=').ok_or_else(|| anyhow!("'{arg}': expected KEY=VALUE or KEY+=VALUE"))?;
+    Ok(match key.strip_suffix('+') {
+        Some(key) => (key, value, true),
+        None => (key, value, false),
+    })
+}
+
+pub fn set(
+    path: &Path,
+    format: Option<Format>,
+    tag: Option<&str>,
+    assignments: &[String],
+) -> anyhow::Result<Status> {
+    let mut loaded = doc::load(path, format)?;
+    let name = loaded.name.clone();
+    let mut changed = false;
+    let kind = if matches!(loaded.doc, Doc::Aci(_)) { JsonKind::Aci } else { JsonKind::Imgadm };
+    match &mut loaded.doc {
+        Doc::Ajspec(d) => {
+            // Check every assignment first: one bad value leaves the file untouched.
+            let mut plan = Vec::new();
+            for arg in assignments {
+                let (key, value, append) = split_assignment(arg)?;
+                let file_key = key_context(ajspec_key(tag, key), &name)?;
+                let value = key_context(ajspec::check_value(&file_key, value, append), &name)?;
+                plan.push((file_key, value, append));
+            }
+            for (key, value, append) in plan {
+                changed |= if append { d.append(&key, &value) } else { d.set(&key, &value) };
+            }
+        }
+        Doc::Imgadm(v) | Doc::Aci(v) => {
+            no_tag_for_json(tag)?;
+            let before = loaded_report(&kind, v);
+            for arg in assignments {
+                let (key, text, append) = split_assignment(arg)?;
+                changed |= set_json(v, key, text, append).map_err(|e| anyhow!("{name}: {e}"))?;
+            }
+            refuse_new_problems(&name, &before, &loaded_report(&kind, v))?;
+        }
+    }
+    doc::save(path, &loaded, changed)?;
+    Ok(Status::Success)
+}
+
+/// Which JSON validator applies.
+enum JsonKind {
+    Imgadm,
+    Aci,
+}
+
+fn loaded_report(kind: &JsonKind, v: &Value) -> Vec<String> {
+    let report = match kind {
+        JsonKind::Imgadm => jcore::format::imgadm::Manifest::from_value(v.clone()).validate(),
+        JsonKind::Aci => jcore::format::aci::validate(v),
+    };
+    report.problems.iter().map(ToString::to_string).collect()
+}
+
+/// A change must not make the manifest invalid where it was valid: refuse new problems.
+fn refuse_new_problems(name: &str, before: &[String], after: &[String]) -> anyhow::Result<()> {
+    if let Some(problem) = after.iter().find(|p| !before.contains(p)) {
+        bail!("{name}: change refused: {problem}");
+    }
+    Ok(())
+}
+
+/// The JSON type a known manifest field must have, for typing command-line text.
+fn field_type(path: &str) -> Option<Value> {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    match last {
+        "v" | "size" | "image_size" | "min_ram" | "max_ram" => Some(Value::from(0)),
+        "icon" | "disabled" | "activated" | "public" | "generate_passwords" | "ssh_key" => {
+            Some(Value::Bool(false))
+        }
+        "uuid" | "owner" | "name" | "version" | "description" | "homepage" | "eula" | "state"
+        | "published_at" | "type" | "os" | "origin" | "nic_driver" | "disk_driver" | "cpu_type" | "urn"
+        | "sha1" | "compression" | "acKind" | "acVersion" | "value" | "user" | "group" | "brand" => {
+            Some(Value::String(String::new()))
+        }
+        _ => None,
+    }
+}
+
+fn set_json(root: &mut Value, key: &str, text: &str, append: bool) -> Result<bool, String> {
+    if append {
+        let value = json::value_from_text(text, None).map_err(|e| format!("{key}: {e}"))?;
+        json::append(root, key, value)?;
+        return Ok(true);
+    }
+    let like = json::get(root, key).cloned().or_else(|| field_type(key));
+    let value = json::value_from_text(text, like.as_ref()).map_err(|e| format!("{key}: {e}"))?;
+    json::set(root, key, value)
+}
+
+pub fn del(
+    path: &Path,
+    format: Option<Format>,
+    tag: Option<&str>,
+    keys: &[String],
+) -> anyhow::Result<Status> {
+    let mut loaded = doc::load(path, format)?;
+    let name = loaded.name.clone();
+    let mut changed = false;
+    match &mut loaded.doc {
+        Doc::Ajspec(d) => {
+            let file_keys = keys
+                .iter()
+                .map(|k| key_context(ajspec_key(tag, k), &name))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            for key in file_keys {
+                changed |= d.delete(&key) > 0;
+            }
+        }
+        Doc::Imgadm(v) | Doc::Aci(v) => {
+            no_tag_for_json(tag)?;
+            for key in keys {
+                changed |= json::remove(v, key).map_err(|e| anyhow!("{name}: {e}"))?.is_some();
+            }
+        }
+    }
+    doc::save(path, &loaded, changed)?;
+    Ok(Status::Success)
+}
