@@ -195,7 +195,7 @@ pub enum Command {
   jspec new --format imgadm --name web --version 1.0.0 --os bsd --type other web.zfs.xz -o web.json
   jspec new --format aci --name example.com/web --label os=freebsd --label arch=amd64 --exec /bin/sh
   jspec new --format pot-meta --origin freebsd_13_2:1.8@1707396231 > web_1.0.xz.meta")]
-    New(NewArgs),
+    New(Box<NewArgs>),
     /// Convert between formats, carrying what maps
     ///
     /// From an .ajspec, -t and -a pick the image (default: the only one). Digests a target
@@ -206,7 +206,7 @@ pub enum Command {
   jspec convert --to ajspec --arch amd64 --image web.zfs.xz --source https://m.example/web.zfs.xz web.json
   jspec convert --to aci -t 14.2 .ajspec
   jspec convert --to imgadm old.dsmanifest     upgrade a v1 manifest to v2")]
-    Convert(ConvertArgs),
+    Convert(Box<ConvertArgs>),
     /// Print the ACI image ID: sha512-<hex of the uncompressed tar>
     ///
     /// IMAGE may be a plain tar or gzip-compressed; decompress other formats first.

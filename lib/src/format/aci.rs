@@ -175,7 +175,7 @@ fn validate_app(report: &mut Report, app: &Value) {
         return;
     };
     for field in ["user", "group"] {
-        if !app.get(field).and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
+        if app.get(field).and_then(Value::as_str).is_none_or(str::is_empty) {
             report
                 .problems
                 .push(Problem::new(format!("app.{field}"), "missing (required when app is present)"));

@@ -178,6 +178,15 @@ fn is_bool(v: &Value) -> bool {
     v.is_boolean() || matches!(v.as_str(), Some("true" | "false"))
 }
 
+fn is_positive(v: &Value) -> bool {
+    v.as_u64().is_some_and(|n| n > 0)
+}
+
+/// `Number(v) >= 0`: a non-negative integer or a string holding one.
+fn is_version_number(v: &Value) -> bool {
+    v.as_u64().is_some() || v.as_str().is_some_and(|s| s.parse::<u64>().is_ok())
+}
+
 fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
@@ -262,10 +271,8 @@ fn validate_v2(m: &Value, report: &mut Report) {
     for (key, v) in map {
         let field = key.as_str();
         match field {
-            "v" => {
-                if v.as_u64().is_none() && !v.as_str().is_some_and(|s| s.parse::<u64>().is_ok()) {
-                    report.problems.push(Problem::new(field, "must be a non-negative integer (2)"));
-                }
+            "v" if !is_version_number(v) => {
+                report.problems.push(Problem::new(field, "must be a non-negative integer (2)"))
             }
             "uuid" | "owner" | "origin" => check_uuid(report, field, v),
             "name" => {
@@ -276,10 +283,8 @@ fn validate_v2(m: &Value, report: &mut Report) {
             }
             "description" => check_string(report, field, v, 10240, |_| true),
             "homepage" | "eula" => check_url(report, field, v),
-            "icon" | "disabled" | "activated" | "public" | "generate_passwords" => {
-                if !is_bool(v) {
-                    report.problems.push(Problem::new(field, "must be a boolean"));
-                }
+            "icon" | "disabled" | "activated" | "public" | "generate_passwords" if !is_bool(v) => {
+                report.problems.push(Problem::new(field, "must be a boolean"))
             }
             "state" => check_enum(report, field, v, &STATES),
             "error" => {
@@ -289,14 +294,9 @@ fn validate_v2(m: &Value, report: &mut Report) {
                     report.problems.push(Problem::new(field, "must be an object with a 'message'"));
                 }
             }
-            "published_at" => {
-                if !v.as_str().is_some_and(is_published_at) {
-                    report.problems.push(Problem::new(
-                        field,
-                        "must look like 2018-01-04T11:35:37Z (0 or 3 fraction digits)",
-                    ));
-                }
-            }
+            "published_at" if !v.as_str().is_some_and(is_published_at) => report
+                .problems
+                .push(Problem::new(field, "must look like 2018-01-04T11:35:37Z (0 or 3 fraction digits)")),
             "type" if !(unfinished && v.as_str() == Some("null")) => check_enum(report, field, v, &TYPES),
             "os" if !(unfinished && v.as_str() == Some("null")) => check_enum(report, field, v, &OSES),
             "files" => validate_files(report, v, kind == Some("lxd")),
@@ -341,7 +341,7 @@ fn validate_v2(m: &Value, report: &mut Report) {
             "nic_driver" | "disk_driver" | "cpu_type" if !v.is_string() => {
                 report.problems.push(Problem::new(field, "must be a string"))
             }
-            "image_size" if !v.as_u64().is_some_and(|n| n > 0) => {
+            "image_size" if !is_positive(v) => {
                 report.problems.push(Problem::new(field, "must be a positive integer (MiB)"))
             }
             "urn" if !v.is_string() => report.problems.push(Problem::new(field, "must be a string")),
@@ -443,7 +443,7 @@ fn validate_requirements(report: &mut Report, v: &Value) {
             },
             "brand" if !r.is_string() => report.problems.push(Problem::new(at, "must be a string")),
             "ssh_key" if !r.is_boolean() => report.problems.push(Problem::new(at, "must be a boolean")),
-            "min_ram" | "max_ram" if !r.as_u64().is_some_and(|n| n > 0) => {
+            "min_ram" | "max_ram" if !is_positive(r) => {
                 report.problems.push(Problem::new(at, "must be a positive integer (MiB)"))
             }
             "min_platform" | "max_platform" => match r.as_object() {
