@@ -989,3 +989,28 @@ fn bad_input_is_one_line_and_exit_2() {
     jspec().arg("bogus").run().code(2);
     jspec().args(["new", "--format", "imgadm", "--name", "x"]).run().code(2).one_line_error("jspec");
 }
+
+#[test]
+fn json_edits_rewrite_only_the_values_concerned() {
+    let dir = tempdir();
+    let src = shared_dir().join("corpus/smartos/fauxnodejs-1.4.0.imgmanifest.json");
+    let file = copy_in(dir.path(), &src);
+    let original = fs::read_to_string(&file).unwrap();
+    jspec()
+        .arg("set")
+        .arg(&file)
+        .args(["version=1.5.0", "inherited_directories+=/opt/x", "requirements.min_ram=512"])
+        .run()
+        .success();
+    jspec().arg("del").arg(&file).arg("billing_tags").run().success();
+    let expected = original
+        .replace("\"version\": \"1.4.0\"", "\"version\": \"1.5.0\"")
+        .replace("      }\n    ]\n  },", "      }\n    ],\n    \"min_ram\": 512\n  },")
+        .replace(
+            "[\"/opt/node_service\"],\n  \"billing_tags\": [\"xxllpromo\"]",
+            "[\"/opt/node_service\", \"/opt/x\"]",
+        );
+    // The blank line after "public" and the inline arrays survive.
+    assert_eq!(fs::read_to_string(&file).unwrap(), expected);
+    jspec().arg("validate").arg(&file).run().success();
+}

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use jcore::format::ajspec::{self, Document};
+use jcore::format::json_text::{self, Edit};
 use jcore::format::{aci, imgadm, json};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -214,5 +215,36 @@ proptest! {
     #[test]
     fn json_random_values(v in json_value()) {
         check_value(&v)?;
+    }
+
+    #[test]
+    fn json_text_edits_agree_with_value_edits(pick in any::<usize>(), leaf in any::<usize>(), op in 0u8..3, n in any::<i64>()) {
+        let files = corpus_files("json");
+        prop_assume!(!files.is_empty());
+        let text = String::from_utf8(files[pick % files.len()].clone()).unwrap();
+        let mut value = json::parse(text.as_bytes()).unwrap();
+        let leaves = json::flatten(&value);
+        let path = leaves[leaf % leaves.len()].0.clone();
+        let new = Value::from(n);
+        let edit = match op {
+            0 => {
+                json::set(&mut value, &path, new.clone()).unwrap();
+                json_text::steps(&value, &path).map(|s| Edit::Set(s, new))
+            }
+            1 => {
+                let steps = json_text::steps(&value, &path);
+                json::remove(&mut value, &path).unwrap();
+                steps.map(Edit::Remove)
+            }
+            _ => {
+                let parent = path.rsplit_once('.').map_or("", |(p, _)| p).to_string();
+                prop_assume!(json::get(&value, &parent).is_some_and(Value::is_array));
+                json::append(&mut value, &parent, new.clone()).unwrap();
+                json_text::steps(&value, &parent).map(|s| Edit::Append(s, new))
+            }
+        };
+        if let Some(edited) = edit.and_then(|e| json_text::apply(&text, &e)) {
+            prop_assert_eq!(json::parse(edited.as_bytes()).unwrap(), value);
+        }
     }
 }

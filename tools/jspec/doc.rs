@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, anyhow};
 use jcore::format::ajspec;
-use jcore::format::{Problem, Report, aci, imgadm, json};
+use jcore::format::{Problem, Report, aci, imgadm, json, json_text};
 use jcore::io::{AtomicFile, Input, Output, is_std};
 use serde_json::Value;
 
@@ -24,6 +24,31 @@ pub struct Loaded {
     /// Name for messages (`-` for stdin).
     pub name: String,
     pub doc: Doc,
+    /// A JSON document's text, kept in step with edits made through [`Loaded::edit_text`]
+    /// so that a rewrite changes only the values concerned; `None` once an edit could not
+    /// be made in place (the document is then pretty-printed).
+    pub json_text: Option<String>,
+}
+
+impl Loaded {
+    /// Mirrors an edit of the JSON value in the kept text.
+    pub fn edit_text(&mut self, edit: Option<json_text::Edit>) {
+        self.json_text = match (self.json_text.take(), edit) {
+            (Some(text), Some(edit)) => json_text::apply(&text, &edit),
+            _ => None,
+        };
+    }
+
+    /// The bytes to write: the edited text when it still parses to the edited value,
+    /// otherwise the value pretty-printed.
+    pub fn bytes(&self) -> Vec<u8> {
+        match (&self.doc, &self.json_text) {
+            (Doc::Imgadm(v) | Doc::Aci(v), Some(text)) if json::parse(text.as_bytes()).as_ref() == Ok(v) => {
+                text.clone().into_bytes()
+            }
+            _ => self.doc.to_bytes(),
+        }
+    }
 }
 
 impl Doc {
@@ -97,7 +122,11 @@ pub fn load(path: &Path, format: Option<Format>) -> anyhow::Result<Loaded> {
     {
         eprintln!("jspec: warning: {name}: CRLF line ends read leniently (AppJail would keep the CR)");
     }
-    Ok(Loaded { name, doc })
+    let json_text = match doc {
+        Doc::Ajspec(_) => None,
+        _ => String::from_utf8(data).ok(),
+    };
+    Ok(Loaded { name, doc, json_text })
 }
 
 /// Writes an edited document back: to stdout for `-`, otherwise atomically over the file,
@@ -105,7 +134,7 @@ pub fn load(path: &Path, format: Option<Format>) -> anyhow::Result<Loaded> {
 pub fn save(path: &Path, loaded: &Loaded, changed: bool) -> anyhow::Result<()> {
     if is_std(Some(path)) {
         let mut out = Output::stdout();
-        out.write_all(&loaded.doc.to_bytes()).map_err(|e| jcore::io::Error::new("stdout", e))?;
+        out.write_all(&loaded.bytes()).map_err(|e| jcore::io::Error::new("stdout", e))?;
         out.commit()?;
         return Ok(());
     }
@@ -117,7 +146,7 @@ pub fn save(path: &Path, loaded: &Loaded, changed: bool) -> anyhow::Result<()> {
     {
         eprintln!("jspec: warning: {}: CRLF line ends written as LF", loaded.name);
     }
-    write_file(path, &loaded.doc.to_bytes())
+    write_file(path, &loaded.bytes())
 }
 
 /// Replaces `path` atomically with `data`.

@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::{anyhow, bail};
 use jcore::Status;
 use jcore::exit::StatusError;
+use jcore::format::json_text::{self, Edit};
 use jcore::format::{ajspec, json};
 use serde_json::Value;
 
@@ -111,14 +112,19 @@ pub fn set(
                 changed |= if append { d.append(&key, &value) } else { d.set(&key, &value) };
             }
         }
-        Doc::Imgadm(v) | Doc::Aci(v) => {
+        Doc::Imgadm(_) | Doc::Aci(_) => {
             no_tag_for_json(tag)?;
-            let before = loaded_report(&kind, v);
+            let before = loaded_report(&kind, json_value(&loaded.doc));
             for arg in assignments {
                 let (key, text, append) = split_assignment(arg)?;
-                changed |= set_json(v, key, text, append).map_err(|e| anyhow!("{name}: {e}"))?;
+                let (Doc::Imgadm(v) | Doc::Aci(v)) = &mut loaded.doc else { unreachable!() };
+                let (did, edit) = set_json(v, key, text, append).map_err(|e| anyhow!("{name}: {e}"))?;
+                if did {
+                    loaded.edit_text(edit);
+                }
+                changed |= did;
             }
-            refuse_new_problems(&name, &before, &loaded_report(&kind, v))?;
+            refuse_new_problems(&name, &before, &loaded_report(&kind, json_value(&loaded.doc)))?;
         }
     }
     doc::save(path, &loaded, changed)?;
@@ -164,15 +170,25 @@ fn field_type(path: &str) -> Option<Value> {
     }
 }
 
-fn set_json(root: &mut Value, key: &str, text: &str, append: bool) -> Result<bool, String> {
+fn json_value(d: &Doc) -> &Value {
+    match d {
+        Doc::Imgadm(v) | Doc::Aci(v) => v,
+        Doc::Ajspec(_) => unreachable!("JSON documents only"),
+    }
+}
+
+/// Applies one assignment to the value; returns whether it changed and the same change
+/// as a text edit.
+fn set_json(root: &mut Value, key: &str, text: &str, append: bool) -> Result<(bool, Option<Edit>), String> {
     if append {
         let value = json::value_from_text(text, None).map_err(|e| format!("{key}: {e}"))?;
-        json::append(root, key, value)?;
-        return Ok(true);
+        json::append(root, key, value.clone())?;
+        return Ok((true, json_text::steps(root, key).map(|s| Edit::Append(s, value))));
     }
     let like = json::get(root, key).cloned().or_else(|| field_type(key));
     let value = json::value_from_text(text, like.as_ref()).map_err(|e| format!("{key}: {e}"))?;
-    json::set(root, key, value)
+    let changed = json::set(root, key, value.clone())?;
+    Ok((changed, json_text::steps(root, key).map(|s| Edit::Set(s, value))))
 }
 
 pub fn del(
@@ -194,10 +210,16 @@ pub fn del(
                 changed |= d.delete(&key) > 0;
             }
         }
-        Doc::Imgadm(v) | Doc::Aci(v) => {
+        Doc::Imgadm(_) | Doc::Aci(_) => {
             no_tag_for_json(tag)?;
             for key in keys {
-                changed |= json::remove(v, key).map_err(|e| anyhow!("{name}: {e}"))?.is_some();
+                let edit = json_text::steps(json_value(&loaded.doc), key).map(Edit::Remove);
+                let (Doc::Imgadm(v) | Doc::Aci(v)) = &mut loaded.doc else { unreachable!() };
+                let did = json::remove(v, key).map_err(|e| anyhow!("{name}: {e}"))?.is_some();
+                if did {
+                    loaded.edit_text(edit);
+                }
+                changed |= did;
             }
         }
     }

@@ -11,6 +11,7 @@
 //! - [`pot`]: pot's one-line `.meta` file.
 //! - [`json`]: what the JSON formats share: parsing with line numbers, dotted paths
 //!   (`files.0.sha1`), key-order-preserving output.
+//! - [`json_text`]: edits of JSON text that rewrite only the value concerned.
 
 use std::fmt;
 
@@ -18,6 +19,7 @@ pub mod aci;
 pub mod ajspec;
 pub mod imgadm;
 pub mod json;
+pub mod json_text;
 pub mod pot;
 pub mod sumfile;
 
