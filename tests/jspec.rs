@@ -15,7 +15,7 @@ fn corpus(dir: &str) -> Vec<PathBuf> {
         .map(|e| e.unwrap().path())
         .filter(|p| {
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            name.ends_with(".ajspec") || name.ends_with(".json")
+            name.ends_with(".ajspec") || name.ends_with(".json") || name.ends_with(".meta")
         })
         .collect();
     files.sort();
@@ -24,7 +24,7 @@ fn corpus(dir: &str) -> Vec<PathBuf> {
 }
 
 fn all_corpus() -> Vec<PathBuf> {
-    [corpus("ajspec"), corpus("smartos"), corpus("appc-jetpack")].concat()
+    [corpus("ajspec"), corpus("smartos"), corpus("appc-jetpack"), corpus("pot")].concat()
 }
 
 /// A writable copy of `src` in `dir`.
@@ -170,6 +170,15 @@ fn corpus_round_trips_byte_identical() {
         }
         // Through stdin and stdout too.
         jspec().args(["set", "-", "tags+=placeholder"]).stdin(original.clone()).run().success();
+    }
+    for src in corpus("pot") {
+        let file = copy_in(dir.path(), &src);
+        let original = fs::read(&file).unwrap();
+        jspec().arg("validate").arg(&file).run().success();
+        let origin = jspec().arg("get").arg(&file).arg("origin").run();
+        let origin = origin.stdout_str();
+        jspec().arg("set").arg(&file).arg(format!("origin={}", origin.trim_end())).run().success();
+        assert_eq!(fs::read(&file).unwrap(), original);
     }
     for src in [corpus("smartos"), corpus("appc-jetpack")].concat() {
         let file = copy_in(dir.path(), &src);
@@ -375,7 +384,18 @@ fn get_reads_as_appjail() {
         .run()
         .success()
         .stdout_is("first line\n\nsecond line\n");
-    jspec().arg("get").arg(&file).arg("14.2.name").run().success().stdout_is("web\n");
+    jspec().arg("get").arg(&file).arg("14.2.name").run().success().stdout_is("web\n").stderr_is_empty();
+    // AppJail reads a scalar as its first token: the rest is reported, not printed.
+    let file2 = write(dir.path(), "c.ajspec", "1.comment: Python image\n1.comment: again\n");
+    jspec()
+        .args(["get", "-t", "1"])
+        .arg(&file2)
+        .arg("comment")
+        .run()
+        .success()
+        .stdout_is("Python\n")
+        .stderr_contains("c.ajspec:1: 1.comment: only the first token")
+        .stderr_contains("c.ajspec:2: 1.comment: extra row ignored");
     jspec().args(["get", "-t", "14.2"]).arg(&file).arg("size:amd64").run().code(1).one_line_error("jspec");
     jspec().args(["get", "-t", "14.2"]).arg(&file).arg("sum:vax").run().code(2).one_line_error("jspec");
     jspec().args(["get", "-t", "14.2"]).arg(&file).arg("bogus").run().code(2).one_line_error("jspec");

@@ -20,7 +20,8 @@ Examples:
 /// imgadm manifests, appc ACI manifests, pot .meta.
 ///
 /// The format of FILE is detected from its content (ajspec text, JSON with v/uuid for
-/// imgadm, JSON with acKind for ACI); --format overrides. FILE '-' is standard input.
+/// imgadm, JSON with acKind for ACI, one line '-' or POT:TAG@SNAPSHOT for a pot .meta);
+/// --format overrides. FILE '-' is standard input.
 ///
 /// .ajspec files are read exactly as AppJail reads them (its tokenizer: both quote kinds,
 /// backslash rules, `key+:` rows) and values are printed literally, never evaluated.
@@ -38,17 +39,6 @@ pub struct Cli {
 /// A metadata format that can be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// AppJail .ajspec
-    Ajspec,
-    /// SmartOS imgadm manifest (v2)
-    Imgadm,
-    /// appc ACI image manifest
-    Aci,
-}
-
-/// A format `new` can create.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum NewFormat {
     /// AppJail .ajspec
     Ajspec,
     /// SmartOS imgadm manifest (v2)
@@ -188,6 +178,10 @@ pub enum Command {
     /// does. imgadm: v 2, a fresh UUID unless given, published_at now, files[0] with the
     /// SHA-1, size and compression of IMAGE (detected from its magic bytes unless given).
     /// aci: an ImageManifest. pot-meta: the one-line .meta ('-' when not layered).
+    ///
+    /// Architectures are written as given: arm64 and aarch64 are distinct keys in an
+    /// .ajspec, and a default AppJail import on arm64 hardware asks for aarch64 (uname -p),
+    /// so prefer aarch64 there. Readers (jfetch) match the two as aliases.
     #[command(after_long_help = "Examples:
   jspec new --format ajspec --name web --tag 14.2 --arch amd64 \\
         --source https://m.example/web/14.2-amd64-image.appjail web.appjail > .ajspec
@@ -227,7 +221,7 @@ pub enum Command {
 pub struct NewArgs {
     /// What to create
     #[arg(long = "format", value_name = "FORMAT")]
-    pub format: NewFormat,
+    pub format: Format,
     /// Image name (ajspec, imgadm, aci)
     #[arg(long)]
     pub name: Option<String>,

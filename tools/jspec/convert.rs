@@ -247,6 +247,7 @@ pub fn convert(args: &ConvertArgs) -> anyhow::Result<Status> {
         Doc::Ajspec(d) => from_ajspec(d, args),
         Doc::Imgadm(v) => Ok(from_imgadm(v)),
         Doc::Aci(v) => Ok(from_aci(v)),
+        Doc::PotMeta(..) => Err(anyhow!("a pot .meta holds no image metadata to convert")),
     }
     .map_err(|e| e.context(name.clone()))?;
     if let Some(image) = &args.image {
@@ -256,6 +257,7 @@ pub fn convert(args: &ConvertArgs) -> anyhow::Result<Status> {
         Format::Ajspec => to_ajspec(summary, args),
         Format::Imgadm => to_imgadm(summary, args),
         Format::Aci => to_aci(summary, args),
+        Format::PotMeta => bail!("a pot .meta holds no image metadata: use new --format pot-meta"),
     }
     .map_err(|e| e.context(name))?;
     doc::emit(args.output.as_deref(), &data)?;

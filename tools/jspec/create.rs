@@ -10,7 +10,7 @@ use jcore::digest::{Algorithm, MultiHasher, StreamError};
 use jcore::format::{aci, ajspec, imgadm, json, pot};
 use jcore::io::Input;
 
-use crate::cli::{NewArgs, NewFormat};
+use crate::cli::{Format, NewArgs};
 use crate::doc;
 
 /// What jspec learns from one pass over an image file.
@@ -65,10 +65,10 @@ fn image_path<'a>(args: &'a NewArgs, format: &str) -> anyhow::Result<&'a Path> {
 
 pub fn new(args: &NewArgs) -> anyhow::Result<Status> {
     match args.format {
-        NewFormat::Ajspec => new_ajspec(args),
-        NewFormat::Imgadm => new_imgadm(args),
-        NewFormat::Aci => new_aci(args),
-        NewFormat::PotMeta => {
+        Format::Ajspec => new_ajspec(args),
+        Format::Imgadm => new_imgadm(args),
+        Format::Aci => new_aci(args),
+        Format::PotMeta => {
             let meta = match &args.origin {
                 Some(origin) => pot::Meta::parse(origin).map_err(|e| anyhow!("--origin {e}"))?,
                 None => pot::Meta::Plain,

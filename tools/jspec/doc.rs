@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, anyhow};
 use jcore::format::ajspec;
-use jcore::format::{Problem, Report, aci, imgadm, json, json_text};
+use jcore::format::{Problem, Report, aci, imgadm, json, json_text, pot};
 use jcore::io::{AtomicFile, Input, Output, is_std};
 use serde_json::Value;
 
@@ -17,6 +17,8 @@ pub enum Doc {
     Ajspec(ajspec::Document),
     Imgadm(Value),
     Aci(Value),
+    /// A pot `.meta` and its bytes as read.
+    PotMeta(pot::Meta, Vec<u8>),
 }
 
 /// A document with where it came from.
@@ -57,6 +59,7 @@ impl Doc {
             Doc::Ajspec(_) => "ajspec",
             Doc::Imgadm(_) => "imgadm manifest",
             Doc::Aci(_) => "ACI manifest",
+            Doc::PotMeta(..) => "pot .meta",
         }
     }
 
@@ -64,6 +67,7 @@ impl Doc {
         match self {
             Doc::Ajspec(d) => d.to_bytes(),
             Doc::Imgadm(v) | Doc::Aci(v) => json::to_text(v).into_bytes(),
+            Doc::PotMeta(meta, _) => meta.to_line().into_bytes(),
         }
     }
 
@@ -72,13 +76,18 @@ impl Doc {
             Doc::Ajspec(d) => d.validate(),
             Doc::Imgadm(v) => imgadm::Manifest::from_value(v.clone()).validate(),
             Doc::Aci(v) => aci::validate(v),
+            Doc::PotMeta(_, raw) => pot::validate(raw),
         }
     }
 }
 
 /// The format of `data` when not given: JSON with `acKind` (or an `app`/`labels` section
-/// and no `uuid`: a Jetpack build manifest) is ACI, other JSON imgadm, text ajspec.
+/// and no `uuid`: a Jetpack build manifest) is ACI, other JSON imgadm, one line `-` or
+/// `POT:TAG@SNAP` a pot .meta, other text ajspec.
 pub fn detect(data: &[u8]) -> Format {
+    if pot::looks_like_meta(data) {
+        return Format::PotMeta;
+    }
     let first = data.iter().find(|c| !c.is_ascii_whitespace());
     if first != Some(&b'{') {
         return Format::Ajspec;
@@ -101,6 +110,11 @@ pub fn parse(name: &str, data: &[u8], format: Option<Format>) -> anyhow::Result<
         Format::Ajspec => Doc::Ajspec(ajspec::Document::parse_bytes(data).map_err(syntax)?),
         Format::Imgadm => Doc::Imgadm(json::parse(data).map_err(syntax)?),
         Format::Aci => Doc::Aci(json::parse(data).map_err(syntax)?),
+        Format::PotMeta => {
+            let meta =
+                pot::Meta::parse(&String::from_utf8_lossy(data)).map_err(|e| anyhow!("{name}:1: {e}"))?;
+            Doc::PotMeta(meta, data.to_vec())
+        }
     })
 }
 
@@ -123,8 +137,8 @@ pub fn load(path: &Path, format: Option<Format>) -> anyhow::Result<Loaded> {
         eprintln!("jspec: warning: {name}: CRLF line ends read leniently (AppJail would keep the CR)");
     }
     let json_text = match doc {
-        Doc::Ajspec(_) => None,
-        _ => String::from_utf8(data).ok(),
+        Doc::Imgadm(_) | Doc::Aci(_) => String::from_utf8(data).ok(),
+        _ => None,
     };
     Ok(Loaded { name, doc, json_text })
 }

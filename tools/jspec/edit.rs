@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail};
 use jcore::Status;
 use jcore::exit::StatusError;
 use jcore::format::json_text::{self, Edit};
-use jcore::format::{ajspec, json};
+use jcore::format::{ajspec, json, pot};
 use serde_json::Value;
 
 use crate::cli::Format;
@@ -26,6 +26,21 @@ fn ajspec_key(tag: Option<&str>, key: &str) -> Result<String, String> {
         None if ajspec::is_valid_key(key) => Ok(key.to_string()),
         None => Err(format!("invalid key '{key}' (allowed: A-Z a-z 0-9 . _ -; keywords need -t TAG)")),
     }
+}
+
+/// The keys of a pot .meta: `origin` (the line), `pot`, `tag`, `snapshot`.
+fn pot_field(meta: &pot::Meta, key: &str) -> anyhow::Result<Option<String>> {
+    let origin = match meta {
+        pot::Meta::Plain => None,
+        pot::Meta::Origin { pot, tag, snapshot } => Some((pot, tag, snapshot)),
+    };
+    Ok(match key {
+        "origin" => Some(meta.to_string()),
+        "pot" => origin.map(|o| o.0.clone()),
+        "tag" => origin.map(|o| o.1.clone()),
+        "snapshot" => origin.map(|o| o.2.clone()),
+        _ => bail!("unknown key '{key}' (a pot .meta has origin, pot, tag, snapshot)"),
+    })
 }
 
 fn no_tag_for_json(tag: Option<&str>) -> anyhow::Result<()> {
@@ -53,12 +68,18 @@ pub fn get(path: &Path, format: Option<Format>, tag: Option<&str>, key: &str) ->
                 let file_key = key_context(ajspec_key(Some(t), &format!("timestamp:{arch}")), name)?;
                 d.get(&file_key).iter().map(|v| human_time(v)).collect()
             } else {
-                d.get(&key_context(ajspec_key(tag, key), name)?)
+                let file_key = key_context(ajspec_key(tag, key), name)?;
+                warn_ignored(name, d, &file_key);
+                d.get(&file_key)
             }
         }
         Doc::Imgadm(v) | Doc::Aci(v) => {
             no_tag_for_json(tag)?;
             json::get(v, key).map(json::display_lines).unwrap_or_default()
+        }
+        Doc::PotMeta(meta, _) => {
+            no_tag_for_json(tag)?;
+            pot_field(meta, key)?.into_iter().collect()
         }
     };
     if lines.is_empty() {
@@ -66,6 +87,25 @@ pub fn get(path: &Path, format: Option<Format>, tag: Option<&str>, key: &str) ->
     }
     print_lines(&lines)?;
     Ok(Status::Success)
+}
+
+/// AppJail reads a scalar as token 0 of row 0: say so when more is there (spec §3).
+fn warn_ignored(name: &str, d: &ajspec::Document, key: &str) {
+    if ajspec::access_of(key) != ajspec::Access::Scalar {
+        return;
+    }
+    let mut rows = d.rows_of(key);
+    if let Some((line, row)) = rows.next()
+        && row.tokens.len() > 1
+    {
+        eprintln!(
+            "jspec: warning: {name}:{line}: {key}: only the first token is read; {:?} ignored",
+            &row.tokens[1..]
+        );
+    }
+    for (line, _) in rows {
+        eprintln!("jspec: warning: {name}:{line}: {key}: extra row ignored");
+    }
 }
 
 /// Unix seconds as RFC 3339 UTC; the text itself when it is not a number.
@@ -126,6 +166,18 @@ pub fn set(
             }
             refuse_new_problems(&name, &before, &loaded_report(&kind, json_value(&loaded.doc)))?;
         }
+        Doc::PotMeta(meta, _) => {
+            no_tag_for_json(tag)?;
+            for arg in assignments {
+                let (key, text, _) = split_assignment(arg)?;
+                if key != "origin" {
+                    bail!("{name}: only 'origin' can be set in a pot .meta (POT:TAG@SNAPSHOT or -)");
+                }
+                let new = pot::Meta::parse(text).map_err(|e| anyhow!("{name}: origin: {e}"))?;
+                changed |= new != *meta;
+                *meta = new;
+            }
+        }
     }
     doc::save(path, &loaded, changed)?;
     Ok(Status::Success)
@@ -173,7 +225,7 @@ fn field_type(path: &str) -> Option<Value> {
 fn json_value(d: &Doc) -> &Value {
     match d {
         Doc::Imgadm(v) | Doc::Aci(v) => v,
-        Doc::Ajspec(_) => unreachable!("JSON documents only"),
+        _ => unreachable!("JSON documents only"),
     }
 }
 
@@ -208,6 +260,14 @@ pub fn del(
                 .collect::<anyhow::Result<Vec<_>>>()?;
             for key in file_keys {
                 changed |= d.delete(&key) > 0;
+            }
+        }
+        Doc::PotMeta(meta, _) => {
+            no_tag_for_json(tag)?;
+            for key in keys {
+                pot_field(meta, key)?;
+                changed |= *meta != pot::Meta::Plain;
+                *meta = pot::Meta::Plain;
             }
         }
         Doc::Imgadm(_) | Doc::Aci(_) => {

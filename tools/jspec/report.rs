@@ -5,7 +5,7 @@ use std::path::Path;
 
 use jcore::Status;
 use jcore::exit::StatusError;
-use jcore::format::{ajspec, imgadm, json};
+use jcore::format::{ajspec, imgadm, json, pot};
 use serde_json::{Map, Value, json};
 
 use crate::cli::Format;
@@ -109,6 +109,24 @@ fn json_text(v: &Value) -> String {
     json::flatten(v).into_iter().map(|(path, value)| format!("{path}: {value}\n")).collect()
 }
 
+fn pot_json(meta: &pot::Meta) -> Value {
+    match meta {
+        pot::Meta::Plain => json!({"origin": null}),
+        pot::Meta::Origin { pot, tag, snapshot } => {
+            json!({"origin": {"pot": pot, "tag": tag, "snapshot": snapshot}})
+        }
+    }
+}
+
+fn pot_text(meta: &pot::Meta) -> String {
+    match meta {
+        pot::Meta::Plain => "origin: - (plain image, not layered)\n".to_string(),
+        pot::Meta::Origin { pot, tag, snapshot } => {
+            format!("origin: {meta} (layered on pot {pot}, tag {tag}, snapshot {snapshot})\n")
+        }
+    }
+}
+
 pub fn show(path: &Path, format: Option<Format>, as_json: bool) -> anyhow::Result<Status> {
     let loaded = doc::load(path, format)?;
     let text = match (&loaded.doc, as_json) {
@@ -116,6 +134,8 @@ pub fn show(path: &Path, format: Option<Format>, as_json: bool) -> anyhow::Resul
         (Doc::Ajspec(d), false) => ajspec_text(d),
         (Doc::Imgadm(v) | Doc::Aci(v), true) => json::to_text(v),
         (Doc::Imgadm(v) | Doc::Aci(v), false) => json_text(v),
+        (Doc::PotMeta(meta, _), true) => json::to_text(&pot_json(meta)),
+        (Doc::PotMeta(meta, _), false) => pot_text(meta),
     };
     doc::emit(None, text.as_bytes())?;
     Ok(Status::Success)
@@ -204,6 +224,7 @@ pub fn info(path: &Path, format: Option<Format>) -> anyhow::Result<Status> {
         Doc::Ajspec(d) => ajspec_info(d),
         Doc::Imgadm(v) => imgadm_info(v),
         Doc::Aci(v) => aci_info(v),
+        Doc::PotMeta(meta, _) => pot_text(meta),
     };
     doc::emit(None, text.as_bytes())?;
     Ok(Status::Success)

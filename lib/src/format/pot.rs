@@ -5,6 +5,34 @@
 
 use std::fmt;
 
+use super::{Problem, Report};
+
+/// Whether `data` looks like a `.meta` file: one line, `-` or `POT:TAG@SNAP`, LF-ended.
+pub fn looks_like_meta(data: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(data) else { return false };
+    let line = text.strip_suffix('\n').unwrap_or(text);
+    !line.contains('\n')
+        && (line == "-" || (line.contains(':') && line.contains('@') && Meta::parse(line).is_ok()))
+}
+
+/// Checks the exact bytes of a `.meta` file: what pot's `echo` writes, one line and LF
+/// (the `.skein` digest covers these bytes).
+pub fn validate(data: &[u8]) -> Report {
+    let mut report = Report::default();
+    let text = String::from_utf8_lossy(data);
+    match Meta::parse(&text) {
+        Err(e) => report.problems.push(Problem::new("1", e)),
+        Ok(_) if data.is_empty() => report
+            .problems
+            .push(Problem::new("1", "empty: pot export writes '-' for a plain image (pot import creates an empty file only when the server has none)")),
+        Ok(meta) if meta.to_line().as_bytes() != data => {
+            report.problems.push(Problem::new("1", format!("not exactly one line ending in LF: expected {:?}", meta.to_line())))
+        }
+        Ok(_) => {}
+    }
+    report
+}
+
 /// The content of a `.meta` file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Meta {
