@@ -397,6 +397,17 @@ fn get_reads_as_appjail() {
         .stderr_contains("c.ajspec:1: 1.comment: only the first token")
         .stderr_contains("c.ajspec:2: 1.comment: extra row ignored");
     jspec().args(["get", "-t", "14.2"]).arg(&file).arg("size:amd64").run().code(1).one_line_error("jspec");
+    // show: the whole document, rows outside the tag structure included.
+    let legacy =
+        write(dir.path(), "legacy.ajspec", format!("{SAMPLE}14.2.timestamp: 1686859585\nfoo: 'x y'\n"));
+    jspec()
+        .arg("show")
+        .arg(&legacy)
+        .run()
+        .success()
+        .stdout_contains("    source     https://a.example/x\n")
+        .stdout_contains("  description second line\n")
+        .stdout_contains("other row: 14.2.timestamp: 1686859585\nother row: foo: x y\n");
     jspec().args(["get", "-t", "14.2"]).arg(&file).arg("sum:vax").run().code(2).one_line_error("jspec");
     jspec().args(["get", "-t", "14.2"]).arg(&file).arg("bogus").run().code(2).one_line_error("jspec");
 }

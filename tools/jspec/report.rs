@@ -17,6 +17,31 @@ fn number_or_text(text: &str) -> Value {
     text.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
+/// The keys the tag/arch structure covers; every other row is shown as it is.
+fn known_keys(d: &ajspec::Document) -> Vec<String> {
+    let mut keys: Vec<String> = ["tags", "maintenance", "entrypoint", "ajspec"].map(String::from).to_vec();
+    for tag in d.tags() {
+        for field in ["name", "maintainer", "comment", "url", "description", "arch"] {
+            keys.push(format!("{tag}.{field}"));
+        }
+        for arch in d.arches(&tag) {
+            for field in ["timestamp", "sum", "size", "source"] {
+                keys.push(format!("{tag}.{field}.{arch}"));
+            }
+        }
+    }
+    keys
+}
+
+/// Rows outside the tag/arch structure (legacy or unknown keys), with their tokens.
+fn other_rows(d: &ajspec::Document) -> Vec<(String, Vec<String>)> {
+    let known = known_keys(d);
+    d.rows()
+        .filter(|(_, r)| !known.contains(&r.key))
+        .map(|(_, r)| (r.key.clone(), r.tokens.clone()))
+        .collect()
+}
+
 /// The normalized JSON of an .ajspec: tags → fields → arch → image fields.
 pub fn ajspec_json(d: &ajspec::Document) -> Value {
     let mut tags = Map::new();
@@ -60,6 +85,11 @@ pub fn ajspec_json(d: &ajspec::Document) -> Value {
             out.insert(global.into(), json!(v));
         }
     }
+    let other = other_rows(d);
+    if !other.is_empty() {
+        let rows: Vec<Value> = other.into_iter().map(|(k, t)| json!({"key": k, "tokens": t})).collect();
+        out.insert("other_rows".into(), Value::Array(rows));
+    }
     Value::Object(out)
 }
 
@@ -101,6 +131,9 @@ fn ajspec_text(d: &ajspec::Document) -> String {
         if let Some(v) = d.scalar(global) {
             let _ = writeln!(out, "{global}: {v}");
         }
+    }
+    for (key, tokens) in other_rows(d) {
+        let _ = writeln!(out, "other row: {key}: {}", tokens.join(" "));
     }
     out
 }
