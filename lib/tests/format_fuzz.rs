@@ -247,4 +247,24 @@ proptest! {
             prop_assert_eq!(json::parse(edited.as_bytes()).unwrap(), value);
         }
     }
+
+    #[test]
+    fn ajspec_edit_sequences_match_a_fresh_parse(
+        ops in prop::collection::vec((0u8..4, prop::sample::select(vec!["tags", "1.arch", "1.name", "1.source.amd64", "x.y"]), "[a-z0-9]{1,6}"), 1..12),
+    ) {
+        let mut doc = Document::parse("# c\ntags: 1\n1.arch: amd64\n\n1.source.amd64: \"u\"\n").unwrap();
+        for (op, key, value) in ops {
+            match op {
+                0 => { doc.set(key, &value); }
+                1 if ajspec::is_list_key(key) => { doc.append(key, &value); }
+                2 => { doc.delete(key); }
+                _ => { doc.update(key, &[value.as_str(), "second"]); }
+            }
+            let fresh = Document::parse_bytes(&doc.to_bytes()).unwrap();
+            for k in ["tags", "1.arch", "1.name", "1.source.amd64", "x.y"] {
+                prop_assert_eq!(doc.get(k), fresh.get(k), "key {}", k);
+                prop_assert_eq!(doc.rows_of(k).collect::<Vec<_>>(), fresh.rows_of(k).collect::<Vec<_>>());
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! `show`, `info` and `validate`: reading a whole document.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -18,15 +19,15 @@ fn number_or_text(text: &str) -> Value {
 }
 
 /// The keys the tag/arch structure covers; every other row is shown as it is.
-fn known_keys(d: &ajspec::Document) -> Vec<String> {
-    let mut keys: Vec<String> = ["tags", "maintenance", "entrypoint", "ajspec"].map(String::from).to_vec();
+fn known_keys(d: &ajspec::Document) -> HashSet<String> {
+    let mut keys: HashSet<String> = ["tags", "maintenance", "entrypoint", "ajspec"].map(String::from).into();
     for tag in d.tags() {
         for field in ["name", "maintainer", "comment", "url", "description", "arch"] {
-            keys.push(format!("{tag}.{field}"));
+            keys.insert(format!("{tag}.{field}"));
         }
         for arch in d.arches(&tag) {
             for field in ["timestamp", "sum", "size", "source"] {
-                keys.push(format!("{tag}.{field}.{arch}"));
+                keys.insert(format!("{tag}.{field}.{arch}"));
             }
         }
     }

@@ -40,6 +40,8 @@
 //!
 //! This module does not fetch, hash or verify images; it only reads and writes metadata.
 
+use std::collections::{HashMap, HashSet};
+
 use super::{Problem, Report, SyntaxError};
 
 /// The architectures AppJail accepts (`lib_check_arch`). `arm64` and `aarch64` are distinct
@@ -158,6 +160,9 @@ struct Line {
 #[derive(Clone, Debug)]
 pub struct Document {
     lines: Vec<Line>,
+    /// Key → indices of its rows in `lines`, in file order (catalogues have thousands of
+    /// keys; lookups must not scan the file).
+    index: HashMap<String, Vec<usize>>,
 }
 
 /// What a tag/arch pair of the file says about one image file.
@@ -256,12 +261,27 @@ impl Document {
             })?;
             lines.push(Line { text: text.to_vec(), newline, had_cr, kind });
         }
-        Ok(Document { lines })
+        Ok(Document::with_lines(lines))
     }
 
     /// An empty document.
     pub fn new() -> Document {
-        Document { lines: Vec::new() }
+        Document::with_lines(Vec::new())
+    }
+
+    fn with_lines(lines: Vec<Line>) -> Document {
+        let mut doc = Document { lines, index: HashMap::new() };
+        doc.reindex();
+        doc
+    }
+
+    fn reindex(&mut self) {
+        self.index.clear();
+        for (i, line) in self.lines.iter().enumerate() {
+            if let Kind::Row(row) = &line.kind {
+                self.index.entry(row.key.clone()).or_default().push(i);
+            }
+        }
     }
 
     /// The file's bytes: untouched lines exactly as read (LF line ends only).
@@ -292,8 +312,11 @@ impl Document {
     }
 
     /// The rows of one key, with line numbers.
-    pub fn rows_of<'a, 'k>(&'a self, key: &'k str) -> impl Iterator<Item = (usize, &'a Row)> + use<'a, 'k> {
-        self.rows().filter(move |(_, r)| r.key == key)
+    pub fn rows_of<'a>(&'a self, key: &str) -> impl Iterator<Item = (usize, &'a Row)> + use<'a> {
+        self.index.get(key).into_iter().flatten().filter_map(|&i| match &self.lines[i].kind {
+            Kind::Row(row) => Some((i + 1, row)),
+            _ => None,
+        })
     }
 
     /// A scalar: token 0 of row 0 of `key`; absent when there is no row or it has no token.
@@ -330,7 +353,7 @@ impl Document {
     /// not listed in `tags` or the architecture not in `<tag>.arch`. `arm64` and `aarch64`
     /// match each other when only the other spelling is listed (spec pitfall P11).
     pub fn image(&self, tag: &str, arch: &str) -> Option<Image> {
-        if !self.tags().iter().any(|t| t == tag) {
+        if !self.list("tags").contains(&tag) {
             return None;
         }
         let arches = self.arches(tag);
@@ -356,9 +379,14 @@ impl Document {
     }
 
     fn row_indices(&self, key: &str) -> Vec<usize> {
-        (0..self.lines.len())
-            .filter(|&i| matches!(&self.lines[i].kind, Kind::Row(r) if r.key == key))
-            .collect()
+        self.index.get(key).cloned().unwrap_or_default()
+    }
+
+    fn push_line(&mut self, line: Line) {
+        if let Kind::Row(row) = &line.kind {
+            self.index.entry(row.key.clone()).or_default().push(self.lines.len());
+        }
+        self.lines.push(line);
     }
 
     fn make_line(key: &str, append: bool, value: &str) -> Line {
@@ -378,7 +406,7 @@ impl Document {
             return false;
         }
         self.remove_rows(&rows);
-        self.lines.push(Document::make_line(key, false, value));
+        self.push_line(Document::make_line(key, false, value));
         true
     }
 
@@ -388,7 +416,7 @@ impl Document {
         if is_dedup_list(key) && self.list(key).contains(&value) {
             return false;
         }
-        self.lines.push(Document::make_line(key, true, value));
+        self.push_line(Document::make_line(key, true, value));
         true
     }
 
@@ -418,7 +446,7 @@ impl Document {
         }
         let Some(&first) = rows.first() else {
             for (n, v) in values.iter().enumerate() {
-                self.lines.push(Document::make_line(key, n > 0, v));
+                self.push_line(Document::make_line(key, n > 0, v));
             }
             return true;
         };
@@ -436,13 +464,21 @@ impl Document {
             .collect();
         self.remove_rows(&rows[1..]);
         self.lines.splice(first..first + 1, new_lines);
+        self.reindex();
         true
     }
 
     fn remove_rows(&mut self, rows: &[usize]) {
-        for &i in rows.iter().rev() {
-            self.lines.remove(i);
+        if rows.is_empty() {
+            return;
         }
+        let drop: HashSet<usize> = rows.iter().copied().collect();
+        let mut i = 0;
+        self.lines.retain(|_| {
+            i += 1;
+            !drop.contains(&(i - 1))
+        });
+        self.reindex();
     }
 
     /// Checks what AppJail's import and the jtools rules need (spec §5, §8.2): a `tags`
@@ -532,7 +568,7 @@ impl Document {
     }
 
     fn scalar_warnings(&self, report: &mut Report) {
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         for (n, row) in self.rows() {
             let kind = field_of(&row.key);
             if matches!(kind, Field::Legacy) {
@@ -544,12 +580,11 @@ impl Document {
             if !kind.is_scalar() {
                 continue;
             }
-            if seen.contains(&row.key.as_str()) {
+            if !seen.insert(row.key.as_str()) {
                 report
                     .warnings
                     .push(Problem::new(n.to_string(), format!("{}: extra row ignored (scalar)", row.key)));
             } else {
-                seen.push(&row.key);
                 if row.tokens.len() > 1 {
                     report.warnings.push(Problem::new(
                         n.to_string(),
@@ -568,13 +603,8 @@ impl Default for Document {
 }
 
 fn unique(items: Vec<&str>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for item in items {
-        if !out.iter().any(|o| o == item) {
-            out.push(item.to_string());
-        }
-    }
-    out
+    let mut seen = HashSet::new();
+    items.into_iter().filter(|item| seen.insert(*item)).map(str::to_string).collect()
 }
 
 /// The tokens a canonical row for `value` reads back as (an empty string reads as none).
