@@ -4,6 +4,7 @@
 
 use anyhow::{anyhow, bail};
 use jcore::Status;
+use jcore::digest::Algorithm;
 use jcore::exit::StatusError;
 use jcore::format::{aci, ajspec, imgadm, json};
 use serde_json::Value;
@@ -109,19 +110,20 @@ fn from_aci(v: &Value) -> Summary {
 
 /// Fills in the digests and size from `--image`, after checking those the source has.
 fn add_image(summary: &mut Summary, facts: ImageFacts) -> anyhow::Result<()> {
+    let (sha256, sha1) = (&facts.digests[0], &facts.digests[1]);
     let mismatch = |what: &str, expected: &str, actual: &str| -> anyhow::Error {
         StatusError::negative(format!("--image does not match the source: {what} {expected} != {actual}"))
             .into()
     };
     if let Some(sum) = &summary.sha256
-        && *sum != facts.sha256
+        && sum != sha256
     {
-        return Err(mismatch("sha256", sum, &facts.sha256));
+        return Err(mismatch("sha256", sum, sha256));
     }
-    if let Some(sha1) = &summary.sha1
-        && *sha1 != facts.sha1
+    if let Some(expected) = &summary.sha1
+        && expected != sha1
     {
-        return Err(mismatch("sha1", sha1, &facts.sha1));
+        return Err(mismatch("sha1", expected, sha1));
     }
     if let Some(size) = summary.size
         && size != facts.size
@@ -129,8 +131,8 @@ fn add_image(summary: &mut Summary, facts: ImageFacts) -> anyhow::Result<()> {
         return Err(mismatch("size", &size.to_string(), &facts.size.to_string()));
     }
     let compression = create::imgadm_compression(facts.compression).ok().map(str::to_string);
-    summary.sha256 = Some(facts.sha256);
-    summary.sha1 = Some(facts.sha1);
+    summary.sha256 = Some(sha256.clone());
+    summary.sha1 = Some(sha1.clone());
     summary.size = Some(facts.size);
     if summary.compression.is_none() {
         summary.compression = compression;
@@ -251,7 +253,7 @@ pub fn convert(args: &ConvertArgs) -> anyhow::Result<Status> {
     }
     .map_err(|e| e.context(name.clone()))?;
     if let Some(image) = &args.image {
-        add_image(&mut summary, create::describe_image(image)?)?;
+        add_image(&mut summary, create::describe_image(image, &[Algorithm::Sha256, Algorithm::Sha1])?)?;
     }
     let data = match args.to {
         Format::Ajspec => to_ajspec(summary, args),

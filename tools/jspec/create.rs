@@ -15,33 +15,29 @@ use crate::doc;
 
 /// What jspec learns from one pass over an image file.
 pub struct ImageFacts {
-    pub sha256: String,
-    pub sha1: String,
+    /// Lowercase hex digests, in the order asked for.
+    pub digests: Vec<String>,
     pub size: u64,
     /// The compression found from the magic bytes (`None`: no known magic).
     pub compression: Option<Codec>,
 }
 
-/// Hashes an image (SHA-256 and SHA-1 in one pass) and sniffs its compression.
-pub fn describe_image(path: &Path) -> anyhow::Result<ImageFacts> {
+/// Hashes an image with `algorithms` in one pass (one thread each) and sniffs its
+/// compression.
+pub fn describe_image(path: &Path, algorithms: &[Algorithm]) -> anyhow::Result<ImageFacts> {
     let mut input = Input::open(Some(path))?;
     let name = input.name().to_string();
     let mut head = vec![0u8; Codec::MAGIC_LEN];
     let got = jcore::io::read_full(&mut input, &mut head).map_err(|e| jcore::io::Error::new(&name, e))?;
     head.truncate(got);
-    let mut hasher = MultiHasher::new(&[Algorithm::Sha256, Algorithm::Sha1]);
+    let mut hasher = MultiHasher::new(algorithms);
     hasher.update(&head);
     hasher.hash_stream(&mut input, None).map_err(|e| match e {
         StreamError::Read(e) | StreamError::Write(e) => jcore::io::Error::new(&name, e),
     })?;
     let size = hasher.bytes();
-    let digests = hasher.finish();
-    Ok(ImageFacts {
-        sha256: digests[0].to_hex(),
-        sha1: digests[1].to_hex(),
-        size,
-        compression: Codec::detect(&head),
-    })
+    let digests = hasher.finish().iter().map(|d| d.to_hex()).collect();
+    Ok(ImageFacts { digests, size, compression: Codec::detect(&head) })
 }
 
 /// Unix seconds now, or the override.
@@ -136,13 +132,13 @@ fn new_ajspec(args: &NewArgs) -> anyhow::Result<Status> {
     let name = required(&args.name, "--name", "ajspec")?;
     let tag = required(&args.tag, "--tag", "ajspec")?;
     let arch = required(&args.arch, "--arch", "ajspec")?;
-    let facts = describe_image(image)?;
+    let facts = describe_image(image, &[Algorithm::Sha256])?;
     let block = Block {
         tag: tag.into(),
         arch: arch.into(),
         name: name.into(),
         timestamp: now_or(args.timestamp),
-        sum: facts.sha256,
+        sum: facts.digests[0].clone(),
         size: facts.size,
         sources: args.sources.clone(),
     };
@@ -188,7 +184,7 @@ pub fn choose_compression(given: Option<&str>, facts: &ImageFacts) -> anyhow::Re
 
 fn new_imgadm(args: &NewArgs) -> anyhow::Result<Status> {
     let image = image_path(args, "imgadm")?;
-    let facts = describe_image(image)?;
+    let facts = describe_image(image, &[Algorithm::Sha1])?;
     let compression = choose_compression(args.compression.as_deref(), &facts)?;
     let zvol = match (&args.nic_driver, &args.disk_driver, &args.cpu_type, args.image_size) {
         (Some(n), Some(d), Some(c), Some(s)) => Some(imgadm::Zvol {
@@ -211,7 +207,7 @@ fn new_imgadm(args: &NewArgs) -> anyhow::Result<Status> {
         kind: required(&args.kind, "--type", "imgadm")?.into(),
         os: required(&args.os, "--os", "imgadm")?.into(),
         published_at: published_at(now_or(args.timestamp))?,
-        file: imgadm::File { sha1: facts.sha1, size: facts.size, compression },
+        file: imgadm::File { sha1: facts.digests[0].clone(), size: facts.size, compression },
         origin: args.origin.clone(),
         zvol,
     }
