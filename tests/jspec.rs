@@ -556,8 +556,8 @@ fn validate_applies_imgadm_rules() {
         ("published_at", serde_json::json!("2018-01-04 11:35"), ":published_at: must look like"),
         (
             "requirements",
-            serde_json::json!({"min_platform": {"undefined": "20141030T081701Z"}}),
-            "invalid SDC version",
+            serde_json::json!({"min_platform": {"7.0": "2014-10-30"}}),
+            "must be a platform stamp",
         ),
         (
             "files",
@@ -571,6 +571,18 @@ fn validate_applies_imgadm_rules() {
         let file = write(dir.path(), "m.json", serde_json::to_vec_pretty(&m).unwrap());
         jspec().arg("validate").arg(&file).run().code(1).stdout_contains(expected);
     }
+    // jtools' stricter rules are warnings: the real validator accepts these (spec R8, R3).
+    let mut lenient = base.clone();
+    lenient["requirements"] = serde_json::json!({"min_platform": {"undefined": "20141030T081701Z"}});
+    lenient["files"][0]["sha1"] = "not-hex".into();
+    let file = write(dir.path(), "m.json", serde_json::to_vec_pretty(&lenient).unwrap());
+    jspec()
+        .arg("validate")
+        .arg(&file)
+        .run()
+        .success()
+        .stdout_contains(":requirements.min_platform.undefined: warning: no SDC version")
+        .stdout_contains(":files.0.sha1: warning: not 40 hexadecimal digits");
     let mut zvol = base.clone();
     zvol["type"] = "zvol".into();
     let file = write(dir.path(), "m.json", serde_json::to_vec_pretty(&zvol).unwrap());

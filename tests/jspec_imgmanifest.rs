@@ -21,7 +21,7 @@ for (const f of process.argv.slice(3)) {
   } catch (e) {
     verdict = 'INVALID ' + e.message;
   }
-  console.log(f + '\t' + verdict);
+  console.log(f + '\t' + verdict.replace(/\n/g, ' '));
 }
 "#;
 
@@ -153,6 +153,29 @@ fn imgadm_verdicts_match_node_imgmanifest() {
         ("urn", json!("sdc:sdc:x:1")),
         ("origin", json!("15963d90-61d7-4664-87a6-f56b16492d5a")),
         ("acl", json!(["nope"])),
+        // JavaScript semantics the real validator has: truthiness, Number(), typeof.
+        ("description", json!("")),
+        ("v", json!("2")),
+        ("v", json!(-1)),
+        ("published_at", json!("")),
+        ("error", json!({})),
+        ("nic_driver", json!("")),
+        ("nic_driver", json!("virtio")),
+        ("image_size", json!("16384")),
+        ("requirements", json!({"min_ram": -5})),
+        ("requirements", json!({"min_platform": {"7.0": "20ab0101T000000Z"}})),
+        ("requirements", json!({"min_platform": {"undefined": "20141030T081701Z"}})),
+        ("requirements", json!({"networks": [{"name": 1, "description": 2}], "ssh_key": 0})),
+        ("requirements", json!({"brand": "bhyve", "bootrom": "uefi"})),
+        ("users", json!([{"name": 5}])),
+        ("traits", json!({"a": 1})),
+        ("traits", json!({"a": ["x"], "b": true})),
+        ("channels", json!(["dev"])),
+        ("homepage", json!("HTTP://x.example")),
+        ("homepage", json!("ftp://x.example")),
+        ("files", json!([{"sha1": "zz", "size": "65", "compression": "gzip"}])),
+        ("generate_passwords", json!("yes")),
+        ("icon", json!("true")),
     ];
     for (i, (field, value)) in variants.into_iter().enumerate() {
         let mut m = base.clone();

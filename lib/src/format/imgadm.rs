@@ -2,12 +2,16 @@
 //!
 //! - [`Manifest::parse`] reads the JSON (syntax errors carry line and column) and keeps
 //!   key order, so a rewrite changes only what was asked.
-//! - [`Manifest::validate`] applies the rules of node-imgmanifest as imgadm runs them
-//!   (`validateMinimalManifest` plus the field validators): required `v uuid name version
-//!   type os`, UUID form, the enums of `type`, `os`, `state`, `compression`, the zvol-only
-//!   fields (required for `zvol`, invalid otherwise), at most one file (two for `lxd`)
-//!   with a truthy `sha1` and `size` and a known `compression`, `requirements` keys, and
-//!   unknown top-level keys rejected (keys inside `files[]` are not checked, as imgadm).
+//! - [`Manifest::validate`] applies the rules of node-imgmanifest 3.2.1 exactly as imgadm
+//!   runs them (`upgradeManifest`, then `validateMinimalManifest`), JavaScript truthiness
+//!   and `Number()` included: required `v uuid name version type os`, UUID form, the enums
+//!   of `type`, `os`, `state`, `compression`, the zvol-only fields (required for `zvol`,
+//!   invalid otherwise), at most one file (two for `lxd`) with a truthy `sha1` and `size`
+//!   and a known `compression`, `requirements` keys, and unknown top-level keys rejected
+//!   (keys inside `files[]` are not checked, as imgadm). tests/jspec_imgmanifest.rs
+//!   compares verdicts with the real package. jtools' stricter writer rules (older
+//!   validators' length limits, a 40-hex `sha1`, no `"undefined"` platform key) are
+//!   warnings, never problems.
 //! - A manifest without `v` is treated like imgadm does: with `creator_uuid` it is a v1
 //!   manifest and is validated as [`upgrade_v1`] turns it into v2 (with a warning);
 //!   without, it is invalid ("manifest does not have a \"v\" field").
@@ -119,25 +123,30 @@ impl Manifest {
 
     /// Whether this is a v1 manifest imgadm would upgrade (no `v`, has `creator_uuid`).
     pub fn is_v1(&self) -> bool {
-        self.value.get("v").is_none() && self.value.get("creator_uuid").is_some()
+        !self.value.get("v").is_some_and(truthy) && self.value.get("creator_uuid").is_some()
     }
 
     /// Validates as imgadm does before installing (module docs).
     pub fn validate(&self) -> Report {
         let mut report = Report::default();
-        if self.value.get("v").is_none() {
-            if !self.is_v1() {
+        let v = self.value.get("v").filter(|v| truthy(v));
+        let upgrade = match v {
+            None if self.value.get("creator_uuid").is_some() => true,
+            None => {
                 report.problems.push(Problem::new("v", "manifest does not have a \"v\" field"));
                 return report;
             }
+            Some(v) => js_number(v) < 2.0,
+        };
+        if upgrade {
             report.warnings.push(Problem::new(
                 "v",
                 "v1 manifest: validated as imgadm upgrades it to v2 (jspec convert)",
             ));
             validate_v2(&upgrade_v1(&self.value), &mut report);
-            return report;
+        } else {
+            validate_v2(&self.value, &mut report);
         }
-        validate_v2(&self.value, &mut report);
         report
     }
 }
@@ -174,19 +183,12 @@ pub fn is_published_at(s: &str) -> bool {
     shape(20) || (shape(24) && b[19] == b'.' && digits(20..23))
 }
 
-fn is_bool(v: &Value) -> bool {
-    v.is_boolean() || matches!(v.as_str(), Some("true" | "false"))
-}
+// The rules below follow node-imgmanifest 3.2.1 `validateMinimalManifest` (what imgadm
+// runs before installing) down to JavaScript's truthiness and `Number()`: a field the real
+// validator accepts is never a problem here, so manifests jspec calls valid install. The
+// stricter jtools writer limits (spec §2, R3, R8) are reported as warnings.
 
-fn is_positive(v: &Value) -> bool {
-    v.as_u64().is_some_and(|n| n > 0)
-}
-
-/// `Number(v) >= 0`: a non-negative integer or a string holding one.
-fn is_version_number(v: &Value) -> bool {
-    v.as_u64().is_some() || v.as_str().is_some_and(|s| s.parse::<u64>().is_ok())
-}
-
+/// JavaScript truthiness of a JSON value.
 fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
@@ -197,300 +199,399 @@ fn truthy(v: &Value) -> bool {
     }
 }
 
-fn check_string(report: &mut Report, field: &str, v: &Value, max: usize, allowed: fn(char) -> bool) {
+/// JavaScript `Number(value)` (NaN for what does not convert).
+fn js_number(v: &Value) -> f64 {
+    match v {
+        Value::Null => 0.0,
+        Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+        Value::String(s) => js_number_text(s),
+        Value::Array(items) if items.is_empty() => 0.0,
+        Value::Array(items) if items.len() == 1 => js_number(&items[0]),
+        _ => f64::NAN,
+    }
+}
+
+fn js_number_text(s: &str) -> f64 {
+    let t = s.trim();
+    if t.is_empty() {
+        return 0.0;
+    }
+    // Rust's float parser also takes "inf" and "nan", which JavaScript does not.
+    if t.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E')) {
+        t.parse().unwrap_or(f64::NAN)
+    } else {
+        f64::NAN
+    }
+}
+
+/// node-imgmanifest's `boolFromString`: a boolean or the strings "true"/"false" (anything
+/// else makes the validator throw, which imgadm reports as an error).
+fn is_bool(v: &Value) -> bool {
+    v.is_boolean() || matches!(v.as_str(), Some("true" | "false"))
+}
+
+/// `isPositiveInteger` (despite the name: any integral number).
+fn is_integer(v: &Value) -> bool {
+    v.as_f64().is_some_and(|f| f.fract() == 0.0)
+}
+
+fn problem(report: &mut Report, field: impl Into<String>, message: impl Into<String>) {
+    report.problems.push(Problem::new(field, message));
+}
+
+fn warning(report: &mut Report, field: impl Into<String>, message: impl Into<String>) {
+    report.warnings.push(Problem::new(field, message));
+}
+
+/// `name`/`version`: a string within `max`, every character allowed; plus a writer limit.
+fn check_text(
+    report: &mut Report,
+    field: &str,
+    v: &Value,
+    max: usize,
+    limit: usize,
+    allowed: fn(char) -> bool,
+) {
     match v.as_str() {
-        None => report.problems.push(Problem::new(field, "must be a string")),
-        Some(s) if s.is_empty() || s.chars().count() > max => {
-            report.problems.push(Problem::new(field, format!("must be 1 to {max} characters")))
+        None => problem(report, field, "must be a string"),
+        Some(s) if s.encode_utf16().count() > max => {
+            problem(report, field, format!("longer than {max} characters"))
         }
-        Some(s) if !s.chars().all(allowed) => {
-            report.problems.push(Problem::new(field, format!("invalid characters in '{s}'")))
+        Some(s) if s.is_empty() || !s.chars().all(allowed) => {
+            problem(report, field, format!("invalid characters in '{s}'"))
+        }
+        Some(s) if s.chars().count() > limit => {
+            warning(report, field, format!("longer than {limit} characters: older imgadm versions reject it"))
         }
         Some(_) => {}
     }
 }
 
 fn check_url(report: &mut Report, field: &str, v: &Value) {
-    match v.as_str() {
-        Some(s) if (s.starts_with("http://") || s.starts_with("https://")) && s.len() <= 1024 => {}
-        _ => report
-            .problems
-            .push(Problem::new(field, "must be an http: or https: URL of at most 1024 characters")),
+    let Some(s) = v.as_str() else {
+        return problem(report, field, "must be an http: or https: URL");
+    };
+    let lower = s.to_ascii_lowercase();
+    if !(lower.starts_with("http:") || lower.starts_with("https:")) {
+        problem(report, field, "must be an http: or https: URL");
+    } else if s.encode_utf16().count() > 1024 {
+        problem(report, field, "longer than 1024 characters");
     }
 }
 
 fn check_enum(report: &mut Report, field: &str, v: &Value, allowed: &[&str]) {
     if !v.as_str().is_some_and(|s| allowed.contains(&s)) {
-        report.problems.push(Problem::new(field, format!("must be one of: {}", allowed.join(", "))));
+        problem(report, field, format!("must be one of: {}", allowed.join(", ")));
     }
 }
 
 fn check_uuid(report: &mut Report, field: &str, v: &Value) {
     if !v.as_str().is_some_and(is_uuid) {
-        report.problems.push(Problem::new(field, "must be a lowercase UUID"));
-    }
-}
-
-fn check_string_array(report: &mut Report, field: &str, v: &Value, max: Option<usize>) {
-    let Some(items) = v.as_array() else {
-        report.problems.push(Problem::new(field, "must be an array of strings"));
-        return;
-    };
-    for (i, item) in items.iter().enumerate() {
-        match item.as_str() {
-            Some(s) if max.is_none_or(|m| s.chars().count() <= m) => {}
-            _ => report.problems.push(Problem::new(
-                format!("{field}.{i}"),
-                match max {
-                    Some(m) => format!("must be a string of at most {m} characters"),
-                    None => "must be a string".to_string(),
-                },
-            )),
-        }
+        problem(report, field, "must be a lowercase UUID");
     }
 }
 
 fn validate_v2(m: &Value, report: &mut Report) {
     let Some(map) = m.as_object() else {
-        report.problems.push(Problem::new("", "not a JSON object"));
-        return;
+        return problem(report, "", "not a JSON object");
     };
     for key in map.keys() {
         if !FIELDS.contains(&key.as_str()) {
-            report.problems.push(Problem::new(key, "unknown field (imgadm rejects it)"));
+            problem(report, key, "unknown field (imgadm rejects it)");
         }
     }
     for required in ["v", "uuid", "name", "version", "type", "os"] {
         if !map.contains_key(required) {
-            report.problems.push(Problem::new(required, "missing (required)"));
+            problem(report, required, "missing (required)");
         }
     }
     let state = map.get("state").and_then(Value::as_str);
-    let unfinished = matches!(state, Some("creating" | "failed"));
     let kind = map.get("type").and_then(Value::as_str);
+    let zvol = kind == Some("zvol");
     for (key, v) in map {
-        let field = key.as_str();
-        match field {
-            "v" if !is_version_number(v) => {
-                report.problems.push(Problem::new(field, "must be a non-negative integer (2)"))
-            }
-            "uuid" | "owner" | "origin" => check_uuid(report, field, v),
-            "name" => {
-                check_string(report, field, v, 1024, |c| c.is_ascii_alphanumeric() || "._/ -".contains(c))
-            }
-            "version" => {
-                check_string(report, field, v, 512, |c| c.is_ascii_alphanumeric() || "._/+-".contains(c))
-            }
-            "description" => check_string(report, field, v, 10240, |_| true),
-            "homepage" | "eula" => check_url(report, field, v),
-            "icon" | "disabled" | "activated" | "public" | "generate_passwords" if !is_bool(v) => {
-                report.problems.push(Problem::new(field, "must be a boolean"))
-            }
-            "state" => check_enum(report, field, v, &STATES),
-            "error" => {
-                if state != Some("failed") {
-                    report.problems.push(Problem::new(field, "only allowed with state 'failed'"));
-                } else if !v.get("message").is_some_and(Value::is_string) {
-                    report.problems.push(Problem::new(field, "must be an object with a 'message'"));
-                }
-            }
-            "published_at" if !v.as_str().is_some_and(is_published_at) => report
-                .problems
-                .push(Problem::new(field, "must look like 2018-01-04T11:35:37Z (0 or 3 fraction digits)")),
-            "type" if !(unfinished && v.as_str() == Some("null")) => check_enum(report, field, v, &TYPES),
-            "os" if !(unfinished && v.as_str() == Some("null")) => check_enum(report, field, v, &OSES),
-            "files" => validate_files(report, v, kind == Some("lxd")),
-            "acl" => match v.as_array() {
-                Some(items) => {
-                    for (i, item) in items.iter().enumerate() {
-                        check_uuid(report, &format!("acl.{i}"), item);
-                    }
-                }
-                None => report.problems.push(Problem::new(field, "must be an array of UUIDs")),
-            },
-            "requirements" => validate_requirements(report, v),
-            "users" => validate_users(report, v),
-            "billing_tags" => check_string_array(report, field, v, Some(128)),
-            "channels" => check_string_array(report, field, v, None),
-            "inherited_directories" => {
-                check_string_array(report, field, v, None);
-                if kind != Some("zone-dataset") {
-                    report.problems.push(Problem::new(field, "only allowed with type 'zone-dataset'"));
-                }
-            }
-            "traits" => match v.as_object() {
-                Some(traits) => {
-                    for (k, t) in traits {
-                        if !(t.is_string() || t.is_boolean() || t.is_array()) {
-                            report.problems.push(Problem::new(
-                                format!("traits.{k}"),
-                                "must be a string, a boolean or an array",
-                            ));
-                        }
-                    }
-                }
-                None => report.problems.push(Problem::new(field, "must be an object")),
-            },
-            "tags" => {
-                if !v.is_object() {
-                    report.problems.push(Problem::new(field, "must be an object"));
-                } else if serde_json::to_string(v).map_or(0, |s| s.len()) > 100 * 1024 {
-                    report.problems.push(Problem::new(field, "JSON-encoded tags exceed 100 KiB"));
-                }
-            }
-            "nic_driver" | "disk_driver" | "cpu_type" if !v.is_string() => {
-                report.problems.push(Problem::new(field, "must be a string"))
-            }
-            "image_size" if !is_positive(v) => {
-                report.problems.push(Problem::new(field, "must be a positive integer (MiB)"))
-            }
-            "urn" if !v.is_string() => report.problems.push(Problem::new(field, "must be a string")),
-            _ => {}
-        }
+        validate_field(report, key, v, state, kind);
     }
     for field in ZVOL_FIELDS {
-        match (kind == Some("zvol"), map.contains_key(field)) {
-            (true, false) => report.problems.push(Problem::new(field, "required for type 'zvol'")),
-            (false, true) if kind.is_some() => {
-                report.problems.push(Problem::new(field, "only allowed with type 'zvol'"))
-            }
-            _ => {}
+        if zvol && !map.contains_key(field) {
+            problem(report, field, "required for type 'zvol'");
         }
     }
-    if map.contains_key("urn") {
-        report.warnings.push(Problem::new("urn", "deprecated; older imgadm versions reject it"));
+}
+
+fn validate_field(report: &mut Report, field: &str, v: &Value, state: Option<&str>, kind: Option<&str>) {
+    let unfinished = matches!(state, Some("creating" | "failed"));
+    match field {
+        "v" => {
+            let n = js_number(v);
+            if n.is_nan() || n < 0.0 {
+                problem(report, field, "must be a non-negative integer (2)");
+            }
+        }
+        "uuid" | "owner" => check_uuid(report, field, v),
+        "origin" => check_uuid(report, field, v),
+        "urn" => {
+            if !v.is_string() {
+                problem(report, field, "must be a string");
+            }
+            warning(report, field, "deprecated; older imgadm versions reject it");
+        }
+        "name" => {
+            check_text(report, field, v, 1024, 512, |c| c.is_ascii_alphanumeric() || "._/ -".contains(c))
+        }
+        "version" => {
+            check_text(report, field, v, 512, 128, |c| c.is_ascii_alphanumeric() || "._/+-".contains(c));
+            if v.as_str().is_some_and(|s| s.contains('+')) {
+                warning(report, field, "'+' is rejected by imgadm before 3.7.0 (platform 20161118)");
+            }
+        }
+        "description" => match v.as_str() {
+            None => problem(report, field, "must be a string"),
+            Some(s) if s.encode_utf16().count() > 10240 => {
+                problem(report, field, "longer than 10240 characters")
+            }
+            Some(s) if s.chars().count() > 512 => {
+                warning(report, field, "longer than 512 characters: older imgadm versions reject it")
+            }
+            Some(_) => {}
+        },
+        "homepage" | "eula" => check_url(report, field, v),
+        "icon" | "disabled" | "activated" | "public" | "generate_passwords" if !is_bool(v) => {
+            problem(report, field, "must be a boolean")
+        }
+        "state" => check_enum(report, field, v, &STATES),
+        "error" => {
+            if !(v.is_object() || v.is_array() || v.is_null()) {
+                problem(report, field, "must be an object");
+            } else if state != Some("failed") {
+                warning(report, field, "only meaningful with state 'failed'");
+            }
+        }
+        "published_at" if truthy(v) && !v.as_str().is_some_and(is_published_at) => {
+            problem(report, field, "must look like 2018-01-04T11:35:37Z (0 or 3 fraction digits)")
+        }
+        "type" | "os" => {
+            let allowed: &[&str] = if field == "type" { &TYPES } else { &OSES };
+            if v.as_str() == Some("null") {
+                if !unfinished {
+                    problem(report, field, "\"null\" only while state is creating or failed");
+                }
+            } else {
+                check_enum(report, field, v, allowed);
+            }
+        }
+        "files" => validate_files(report, v, kind == Some("lxd")),
+        "acl" => match v.as_array() {
+            Some(items) => {
+                if let Some(i) = items.iter().position(|item| !item.as_str().is_some_and(is_uuid)) {
+                    problem(report, format!("acl.{i}"), "must be a lowercase UUID");
+                }
+            }
+            None => problem(report, field, "must be an array of UUIDs"),
+        },
+        "requirements" => validate_requirements(report, v),
+        "users" => match v.as_array() {
+            Some(users) => {
+                for (i, u) in users.iter().enumerate() {
+                    if !u.as_object().is_some_and(|o| o.len() == 1 && o.contains_key("name")) {
+                        problem(report, format!("users.{i}"), "must be exactly {\"name\": NAME}");
+                    }
+                }
+            }
+            None => problem(report, field, "must be an array"),
+        },
+        "billing_tags" => match v.as_array() {
+            Some(tags) => {
+                for (i, t) in tags.iter().enumerate() {
+                    if t.as_str().is_none_or(|s| s.encode_utf16().count() > 128) {
+                        problem(
+                            report,
+                            format!("billing_tags.{i}"),
+                            "must be a string of at most 128 characters",
+                        );
+                    }
+                }
+            }
+            None => problem(report, field, "must be an array of strings"),
+        },
+        "traits" => {
+            let values: Option<Vec<&Value>> = match v {
+                Value::Object(o) => Some(o.values().collect()),
+                Value::Array(a) => Some(a.iter().collect()),
+                _ => None,
+            };
+            match values {
+                Some(values) => {
+                    if values.iter().any(|t| !(t.is_string() || t.is_boolean() || t.is_array())) {
+                        problem(report, field, "values must be strings, booleans or arrays");
+                    }
+                }
+                None => problem(report, field, "must be an object"),
+            }
+        }
+        "tags" => {
+            if !v.is_object() {
+                problem(report, field, "must be an object");
+            } else if serde_json::to_string(v).map_or(0, |s| s.encode_utf16().count()) > 100 * 1024 {
+                problem(report, field, "JSON-encoded tags exceed 100 KiB");
+            } else if serde_json::to_string(v).map_or(0, |s| s.len()) > 10 * 1024 {
+                warning(report, field, "JSON-encoded tags exceed 10 KiB: older imgadm versions reject them");
+            }
+        }
+        "inherited_directories" => {
+            if kind != Some("zone-dataset") {
+                problem(report, field, "only allowed with type 'zone-dataset'");
+            } else if !v.as_array().is_some_and(|d| d.iter().all(Value::is_string)) {
+                problem(report, field, "must be an array of strings");
+            }
+        }
+        "nic_driver" | "disk_driver" | "cpu_type" => {
+            if truthy(v) && kind != Some("zvol") {
+                problem(report, field, "only allowed with type 'zvol'");
+            } else if !v.is_string() {
+                problem(report, field, "must be a string");
+            }
+        }
+        "image_size" => {
+            if truthy(v) && kind != Some("zvol") {
+                problem(report, field, "only allowed with type 'zvol'");
+            } else if js_number(v).fract() != 0.0 {
+                problem(report, field, "must be an integer (MiB)");
+            }
+        }
+        "channels" => problem(report, field, "only valid on an IMGAPI configured for channels"),
+        _ => {}
     }
 }
 
 fn validate_files(report: &mut Report, v: &Value, lxd: bool) {
     let Some(files) = v.as_array() else {
-        report.problems.push(Problem::new("files", "must be an array"));
-        return;
+        return problem(report, "files", "must be an array");
     };
     let max = if lxd { 2 } else { 1 };
     if files.len() > max {
-        report.problems.push(Problem::new("files", format!("at most {max} file(s)")));
+        return problem(report, "files", format!("at most {max} file(s)"));
     }
     for (i, file) in files.iter().enumerate() {
         let at = |k: &str| format!("files.{i}.{k}");
-        let Some(f) = file.as_object() else {
-            report.problems.push(Problem::new(format!("files.{i}"), "must be an object"));
-            continue;
-        };
-        if !f.get("sha1").is_some_and(truthy) {
-            report.problems.push(Problem::new(at("sha1"), "missing (required)"));
-        } else if !f["sha1"]
-            .as_str()
-            .is_some_and(|s| s.len() == 40 && s.bytes().all(|c| c.is_ascii_hexdigit()))
-        {
-            report.problems.push(Problem::new(at("sha1"), "must be 40 hexadecimal digits"));
+        let field = |k: &str| file.get(k).filter(|v| truthy(v));
+        match field("sha1") {
+            None => problem(report, at("sha1"), "missing (required)"),
+            Some(s)
+                if !s.as_str().is_some_and(|s| s.len() == 40 && s.bytes().all(|c| c.is_ascii_hexdigit())) =>
+            {
+                warning(report, at("sha1"), "not 40 hexadecimal digits: it will never match the file")
+            }
+            Some(_) => {}
         }
-        match f.get("size") {
-            Some(s) if s.as_u64().is_some_and(|n| n > 0) => {}
-            Some(_) => report.problems.push(Problem::new(at("size"), "must be a positive integer")),
-            None => report.problems.push(Problem::new(at("size"), "missing (required)")),
+        match field("size") {
+            None => problem(report, at("size"), "missing or zero (required)"),
+            Some(s) if s.as_u64().is_none_or(|n| n == 0) => {
+                warning(report, at("size"), "not a positive integer: it will never match the file")
+            }
+            Some(_) => {}
         }
-        match f.get("compression") {
+        match field("compression") {
+            None => problem(report, at("compression"), "missing (required)"),
             Some(c) => check_enum(report, &at("compression"), c, &COMPRESSIONS),
-            None => report.problems.push(Problem::new(at("compression"), "missing (required)")),
         }
     }
 }
 
-/// `YYYYMMDDTHHMMSSZ` with year ≥ 2012 and valid ranges.
-fn is_platform_stamp(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+/// node-imgmanifest's `validPlatformVersion`: `YYYYMMDDTHHMMSSZ`, year ≥ 2012 (with
+/// JavaScript's `Number()`, so a non-numeric part is not caught).
+fn is_platform_stamp(v: &Value) -> bool {
+    let Some(s) = v.as_str() else { return false };
+    if s.encode_utf16().count() != 16 || !s.is_ascii() {
         return false;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r.clone()].iter().all(u8::is_ascii_digit).then(|| s[r].parse().ok()).flatten()
-    };
-    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(se)) =
-        (num(0..4), num(4..6), num(6..8), num(9..11), num(11..13), num(13..15))
-    else {
-        return false;
-    };
-    y >= 2012 && (1..=12).contains(&mo) && (1..=31).contains(&d) && h <= 23 && mi <= 59 && se <= 59
+    let num = |from: usize, len: usize| js_number_text(&s[from..from + len]);
+    let (y, mo, d, h, mi, se) = (num(0, 4), num(4, 2), num(6, 2), num(9, 2), num(11, 2), num(13, 2));
+    !(y < 2012.0
+        || mo > 12.0
+        || mo == 0.0
+        || d > 31.0
+        || d == 0.0
+        || &s[8..9] != "T"
+        || h > 23.0
+        || mi > 59.0
+        || se > 59.0
+        || &s[15..16] != "Z")
 }
 
 fn validate_requirements(report: &mut Report, v: &Value) {
     let Some(req) = v.as_object() else {
-        report.problems.push(Problem::new("requirements", "must be an object"));
+        if !v.is_array() {
+            problem(report, "requirements", "must be an object");
+        }
         return;
     };
-    let brand = req.get("brand").and_then(Value::as_str);
+    let brand = req.get("brand");
     for (key, r) in req {
         let at = format!("requirements.{key}");
         match key.as_str() {
-            "networks" => match r.as_array() {
+            "networks" if truthy(r) => match r.as_array() {
                 Some(nets) => {
                     for (i, n) in nets.iter().enumerate() {
                         let ok = n.as_object().is_some_and(|o| {
-                            o.len() == 2
-                                && o.get("name").is_some_and(Value::is_string)
-                                && o.contains_key("description")
+                            o.len() == 2 && o.contains_key("name") && o.contains_key("description")
                         });
                         if !ok {
-                            report.problems.push(Problem::new(
+                            problem(
+                                report,
                                 format!("{at}.{i}"),
-                                "must be an object with exactly 'name' and 'description'",
-                            ));
+                                "must be exactly {\"name\", \"description\"}",
+                            );
                         }
                     }
                 }
-                None => report.problems.push(Problem::new(at, "must be an array")),
+                None => problem(report, at, "must be an array"),
             },
-            "brand" if !r.is_string() => report.problems.push(Problem::new(at, "must be a string")),
-            "ssh_key" if !r.is_boolean() => report.problems.push(Problem::new(at, "must be a boolean")),
-            "min_ram" | "max_ram" if !is_positive(r) => {
-                report.problems.push(Problem::new(at, "must be a positive integer (MiB)"))
+            "brand" if truthy(r) && !r.is_string() => problem(report, at, "must be a string"),
+            "ssh_key" if truthy(r) && !r.is_boolean() => problem(report, at, "must be a boolean"),
+            "min_ram" | "max_ram" if truthy(r) && !is_integer(r) => {
+                problem(report, at, "must be an integer (MiB)")
             }
-            "min_platform" | "max_platform" => match r.as_object() {
+            "min_platform" | "max_platform" if truthy(r) => match r.as_object() {
                 Some(p) if !p.is_empty() => {
                     for (version, stamp) in p {
-                        if version == "undefined" || version.is_empty() {
-                            report
-                                .problems
-                                .push(Problem::new(format!("{at}.{version}"), "invalid SDC version key"));
-                        }
-                        if !stamp.as_str().is_some_and(is_platform_stamp) {
-                            report.problems.push(Problem::new(
+                        if !is_platform_stamp(stamp) {
+                            problem(
+                                report,
                                 format!("{at}.{version}"),
                                 "must be a platform stamp YYYYMMDDTHHMMSSZ",
-                            ));
+                            );
+                        }
+                        if version == "undefined" || version.is_empty() {
+                            warning(
+                                report,
+                                format!("{at}.{version}"),
+                                "no SDC version: imgadm cannot check it",
+                            );
                         }
                     }
                 }
-                _ => report.problems.push(Problem::new(at, "must be a non-empty object {version: stamp}")),
+                _ => {
+                    problem(report, at, "must be a non-empty object {\"SDC version\": \"YYYYMMDDTHHMMSSZ\"}")
+                }
             },
-            "bootrom" => {
-                check_enum(report, &at, r, &["bios", "uefi"]);
-                if brand != Some("bhyve") {
-                    report.problems.push(Problem::new(at, "only allowed with brand 'bhyve'"));
+            "bootrom" if truthy(r) => {
+                if brand.and_then(Value::as_str) != Some("bhyve") {
+                    problem(report, at, "requires requirements.brand 'bhyve'");
+                } else {
+                    check_enum(report, &at, r, &["bios", "uefi"]);
                 }
             }
-            "brand" | "ssh_key" | "min_ram" | "max_ram" => {}
-            _ => report.problems.push(Problem::new(at, "unsupported requirement")),
+            "networks" | "brand" | "ssh_key" | "min_ram" | "max_ram" | "min_platform" | "max_platform"
+            | "bootrom" => {}
+            _ => problem(report, at, "unsupported requirement"),
         }
     }
-    if let (Some(min), Some(max)) =
-        (req.get("min_ram").and_then(Value::as_u64), req.get("max_ram").and_then(Value::as_u64))
+    let ram = |k: &str| req.get(k).filter(|v| truthy(v) && is_integer(v)).and_then(Value::as_f64);
+    if let (Some(min), Some(max)) = (ram("min_ram"), ram("max_ram"))
         && min > max
     {
-        report.problems.push(Problem::new("requirements.min_ram", "greater than max_ram"));
-    }
-}
-
-fn validate_users(report: &mut Report, v: &Value) {
-    let Some(users) = v.as_array() else {
-        report.problems.push(Problem::new("users", "must be an array"));
-        return;
-    };
-    for (i, u) in users.iter().enumerate() {
-        if !u.as_object().is_some_and(|o| o.len() == 1 && o.get("name").is_some_and(Value::is_string)) {
-            report.problems.push(Problem::new(format!("users.{i}"), "must be exactly {\"name\": STRING}"));
-        }
+        problem(report, "requirements.min_ram", "greater than max_ram");
     }
 }
 
@@ -668,8 +769,8 @@ mod tests {
         assert!(is_published_at("2018-01-04T11:35:37Z"));
         assert!(is_published_at("2018-03-15T16:59:40.102Z"));
         assert!(!is_published_at("2018-03-15T16:59:40.1Z"));
-        assert!(is_platform_stamp("20141030T081701Z"));
-        assert!(!is_platform_stamp("20111030T081701Z"));
+        assert!(is_platform_stamp(&json!("20141030T081701Z")));
+        assert!(!is_platform_stamp(&json!("20111030T081701Z")));
     }
 
     #[test]
