@@ -142,6 +142,12 @@ fn new_ajspec(args: &NewArgs) -> anyhow::Result<Status> {
         size: facts.size,
         sources: args.sources.clone(),
     };
+    if args.sources.is_empty() {
+        eprintln!(
+            "jspec: warning: no --source: AppJail needs at least one mirror (add it with \
+             jspec set -t {tag} FILE source:{arch}+=URL)"
+        );
+    }
     if let Some(update) = &args.update {
         let mut loaded = doc::load(update, Some(crate::cli::Format::Ajspec))?;
         let doc::Doc::Ajspec(d) = &mut loaded.doc else { unreachable!("loaded as ajspec") };
