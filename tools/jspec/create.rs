@@ -87,7 +87,7 @@ pub struct Block {
 }
 
 impl Block {
-    fn check(&self) -> anyhow::Result<()> {
+    pub fn check(&self) -> anyhow::Result<()> {
         let check = |key: String, value: &str| {
             ajspec::check_value(&key, value, false).map(|_| ()).map_err(|e| anyhow!(e))
         };
@@ -132,27 +132,34 @@ fn new_ajspec(args: &NewArgs) -> anyhow::Result<Status> {
     let name = required(&args.name, "--name", "ajspec")?;
     let tag = required(&args.tag, "--tag", "ajspec")?;
     let arch = required(&args.arch, "--arch", "ajspec")?;
-    let facts = describe_image(image, &[Algorithm::Sha256])?;
-    let block = Block {
+    // Values are checked before the image is read (it may be large) and before any write.
+    let mut block = Block {
         tag: tag.into(),
         arch: arch.into(),
         name: name.into(),
         timestamp: now_or(args.timestamp),
-        sum: facts.digests[0].clone(),
-        size: facts.size,
+        sum: String::new(),
+        size: 0,
         sources: args.sources.clone(),
     };
+    block.check()?;
+    let mut loaded = match &args.update {
+        Some(update) => Some(doc::load(update, Some(crate::cli::Format::Ajspec))?),
+        None => None,
+    };
+    let facts = describe_image(image, &[Algorithm::Sha256])?;
+    block.sum = facts.digests[0].clone();
+    block.size = facts.size;
     if args.sources.is_empty() {
         eprintln!(
             "jspec: warning: no --source: AppJail needs at least one mirror (add it with \
              jspec set -t {tag} FILE source:{arch}+=URL)"
         );
     }
-    if let Some(update) = &args.update {
-        let mut loaded = doc::load(update, Some(crate::cli::Format::Ajspec))?;
+    if let (Some(update), Some(loaded)) = (&args.update, loaded.as_mut()) {
         let doc::Doc::Ajspec(d) = &mut loaded.doc else { unreachable!("loaded as ajspec") };
         let changed = block.apply(d).with_context(|| loaded.name.clone())?;
-        doc::save(update, &loaded, changed)?;
+        doc::save(update, loaded, changed)?;
         return Ok(Status::Success);
     }
     let mut d = ajspec::Document::new();
@@ -190,8 +197,6 @@ pub fn choose_compression(given: Option<&str>, facts: &ImageFacts) -> anyhow::Re
 
 fn new_imgadm(args: &NewArgs) -> anyhow::Result<Status> {
     let image = image_path(args, "imgadm")?;
-    let facts = describe_image(image, &[Algorithm::Sha1])?;
-    let compression = choose_compression(args.compression.as_deref(), &facts)?;
     let zvol = match (&args.nic_driver, &args.disk_driver, &args.cpu_type, args.image_size) {
         (Some(n), Some(d), Some(c), Some(s)) => Some(imgadm::Zvol {
             nic_driver: n.clone(),
@@ -202,7 +207,7 @@ fn new_imgadm(args: &NewArgs) -> anyhow::Result<Status> {
         (None, None, None, None) => None,
         _ => bail!("zvol images need all of --nic-driver, --disk-driver, --cpu-type and --image-size"),
     };
-    let manifest = imgadm::NewManifest {
+    let mut manifest = imgadm::NewManifest {
         uuid: match &args.uuid {
             Some(u) => u.to_ascii_lowercase(),
             None => uuid::Uuid::new_v4().to_string(),
@@ -213,11 +218,16 @@ fn new_imgadm(args: &NewArgs) -> anyhow::Result<Status> {
         kind: required(&args.kind, "--type", "imgadm")?.into(),
         os: required(&args.os, "--os", "imgadm")?.into(),
         published_at: published_at(now_or(args.timestamp))?,
-        file: imgadm::File { sha1: facts.digests[0].clone(), size: facts.size, compression },
+        // Stands in until the image is read: the other fields are checked first.
+        file: imgadm::File { sha1: "0".repeat(40), size: 1, compression: "none".into() },
         origin: args.origin.clone(),
         zvol,
-    }
-    .build();
+    };
+    refuse_invalid(&imgadm::Manifest::from_value(manifest.build()).validate())?;
+    let facts = describe_image(image, &[Algorithm::Sha1])?;
+    let compression = choose_compression(args.compression.as_deref(), &facts)?;
+    manifest.file = imgadm::File { sha1: facts.digests[0].clone(), size: facts.size, compression };
+    let manifest = manifest.build();
     refuse_invalid(&imgadm::Manifest::from_value(manifest.clone()).validate())?;
     doc::emit(args.output.as_deref(), json::to_text(&manifest).as_bytes())?;
     Ok(Status::Success)
