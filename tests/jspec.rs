@@ -1083,3 +1083,47 @@ fn large_catalogue_is_not_quadratic() {
     assert!(elapsed.as_secs() < 20, "took {elapsed:?}");
     assert!(fs::read_to_string(&file).unwrap().ends_with("14.4999.name: \"other\"\n"));
 }
+
+#[test]
+fn info_summarises_each_format() {
+    let corpus = shared_dir().join("corpus");
+    jspec()
+        .arg("info")
+        .arg(corpus.join("ajspec/AppJail-makejails_hello.ajspec"))
+        .run()
+        .success()
+        .stdout_contains("name:        hello\n")
+        .stdout_contains("maintenance: no\n")
+        .stdout_contains(
+            "latest/i386: 456836 bytes, 2023-06-27T12:08:59Z, 2 source(s), sha256 \
+             c4059f70eeebf09bb26a83b981683b16f3c8117476f0b1304c363a600d9d13a6\n",
+        );
+    jspec()
+        .arg("info")
+        .arg(corpus.join("ajspec/AppJail-makejails_nginx.ajspec"))
+        .run()
+        .success()
+        .stdout_contains("maintenance: This image is uploading");
+    jspec()
+        .arg("info")
+        .arg(corpus.join("smartos/649d6948-4f1d-11e8-8249-1b9928638559.incremental.imgmanifest.json"))
+        .run()
+        .success()
+        .stdout_contains("uuid:         649d6948-4f1d-11e8-8249-1b9928638559\n")
+        .stdout_contains("origin:       15963d90-61d7-4664-87a6-f56b16492d5a\n")
+        .stdout_contains("file:         65 bytes, bzip2, sha1 f6217f583a64e1b39cea7a8700b96cbb2375bb23\n");
+    jspec()
+        .arg("info")
+        .arg(corpus.join("appc-jetpack/appc-spec-examples-image.json"))
+        .run()
+        .success()
+        .stdout_contains("name:        example.com/reduce-worker\n")
+        .stdout_contains("label:       os=linux\n")
+        .stdout_contains("exec:        /usr/bin/reduce-worker --quiet\n");
+    jspec()
+        .arg("info")
+        .arg(corpus.join("pot/example_1.0.xz.meta"))
+        .run()
+        .success()
+        .stdout_is("origin: - (plain image, not layered)\n");
+}
