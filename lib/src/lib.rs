@@ -10,7 +10,8 @@
 //! - [`digest`]: the registry of digest algorithms (SHA-2, SHA-1, BLAKE3, FreeBSD Skein) and a
 //!   hasher that computes several of them in one pass, each on its own thread.
 //! - [`codec`]: the registry of compression formats (names, aliases, magic-byte detection).
-//! - [`format`]: the file formats the tools read and write (sum files today).
+//! - [`format`]: the file formats the tools read and write (sum files, AppJail `.ajspec`,
+//!   imgadm and ACI manifests, pot `.meta`).
 //! - [`threads`]: the default worker count.
 //!
 //! The crate has no command-line dependencies: argument parsing, help text and man pages

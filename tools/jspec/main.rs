@@ -2,6 +2,11 @@
 mod cli;
 #[path = "../common/mod.rs"]
 mod common;
+mod convert;
+mod create;
+mod doc;
+mod edit;
+mod report;
 
 use std::process::ExitCode;
 

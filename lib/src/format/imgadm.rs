@@ -1,0 +1,786 @@
+//! SmartOS `imgadm` / IMGAPI image manifests, spec version 2 (../shared/specs/imgadm.md).
+//!
+//! - [`Manifest::parse`] reads the JSON (syntax errors carry line and column) and keeps
+//!   key order, so a rewrite changes only what was asked.
+//! - [`Manifest::validate`] applies the rules of node-imgmanifest 3.2.1 exactly as imgadm
+//!   runs them (`upgradeManifest`, then `validateMinimalManifest`), JavaScript truthiness
+//!   and `Number()` included: required `v uuid name version type os`, UUID form, the enums
+//!   of `type`, `os`, `state`, `compression`, the zvol-only fields (required for `zvol`,
+//!   invalid otherwise), at most one file (two for `lxd`) with a truthy `sha1` and `size`
+//!   and a known `compression`, `requirements` keys, and unknown top-level keys rejected
+//!   (keys inside `files[]` are not checked, as imgadm). tests/jspec_imgmanifest.rs
+//!   compares verdicts with the real package. jtools' stricter writer rules (older
+//!   validators' length limits, a 40-hex `sha1`, no `"undefined"` platform key) are
+//!   warnings, never problems.
+//! - A manifest without `v` is treated like imgadm does: with `creator_uuid` it is a v1
+//!   manifest and is validated as [`upgrade_v1`] turns it into v2 (with a warning);
+//!   without, it is invalid ("manifest does not have a \"v\" field").
+//! - [`NewManifest::build`] writes a manifest within the writer limits (R1–R3).
+//!
+//! For jfetch: [`Manifest::uuid`] and [`Manifest::file`] (`files[0]`: sha1, size,
+//! compression).
+//!
+//! This module does not hash files, generate UUIDs or read the clock: callers pass them.
+
+use serde_json::{Map, Value, json};
+
+use super::{Problem, Report, SyntaxError, json as jsonfmt};
+
+/// The image types the validator accepts.
+pub const TYPES: [&str; 6] = ["zone-dataset", "lx-dataset", "zvol", "docker", "lxd", "other"];
+/// The operating systems the validator accepts.
+pub const OSES: [&str; 6] = ["smartos", "linux", "windows", "bsd", "illumos", "other"];
+/// The file compressions imgadm can install.
+pub const COMPRESSIONS: [&str; 4] = ["gzip", "bzip2", "xz", "none"];
+/// The image states.
+pub const STATES: [&str; 5] = ["active", "unactivated", "disabled", "creating", "failed"];
+/// Every top-level field node-imgmanifest knows; any other key is an error.
+pub const FIELDS: [&str; 33] = [
+    "v",
+    "uuid",
+    "owner",
+    "name",
+    "version",
+    "description",
+    "homepage",
+    "eula",
+    "icon",
+    "state",
+    "error",
+    "disabled",
+    "activated",
+    "public",
+    "published_at",
+    "type",
+    "os",
+    "origin",
+    "files",
+    "acl",
+    "requirements",
+    "users",
+    "billing_tags",
+    "traits",
+    "tags",
+    "generate_passwords",
+    "inherited_directories",
+    "nic_driver",
+    "disk_driver",
+    "cpu_type",
+    "image_size",
+    "channels",
+    "urn",
+];
+const ZVOL_FIELDS: [&str; 4] = ["nic_driver", "disk_driver", "cpu_type", "image_size"];
+
+/// `files[0]` of a manifest: what describes the image file as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct File {
+    /// SHA-1 (hex) of the file as stored (compressed).
+    pub sha1: String,
+    /// Byte size of the file as stored.
+    pub size: u64,
+    /// `gzip`, `bzip2`, `xz` or `none`.
+    pub compression: String,
+}
+
+/// A parsed manifest.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    value: Value,
+}
+
+impl Manifest {
+    /// Parses manifest JSON (any object; see [`validate`](Self::validate) for the rules).
+    pub fn parse(text: &[u8]) -> Result<Manifest, SyntaxError> {
+        Ok(Manifest { value: jsonfmt::parse(text)? })
+    }
+
+    /// Wraps an already parsed JSON value.
+    pub fn from_value(value: Value) -> Manifest {
+        Manifest { value }
+    }
+
+    /// The JSON.
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The image UUID.
+    pub fn uuid(&self) -> Option<&str> {
+        self.value.get("uuid").and_then(Value::as_str)
+    }
+
+    /// `files[0]` when it has a string `sha1`, a numeric `size` and a string
+    /// `compression`.
+    pub fn file(&self) -> Option<File> {
+        let file = self.value.get("files")?.get(0)?;
+        Some(File {
+            sha1: file.get("sha1")?.as_str()?.to_string(),
+            size: file.get("size")?.as_u64()?,
+            compression: file.get("compression")?.as_str()?.to_string(),
+        })
+    }
+
+    /// Whether this is a v1 manifest imgadm would upgrade (no `v`, has `creator_uuid`).
+    pub fn is_v1(&self) -> bool {
+        !self.value.get("v").is_some_and(truthy) && self.value.get("creator_uuid").is_some()
+    }
+
+    /// Validates as imgadm does before installing (module docs).
+    pub fn validate(&self) -> Report {
+        let mut report = Report::default();
+        let v = self.value.get("v").filter(|v| truthy(v));
+        let upgrade = match v {
+            None if self.value.get("creator_uuid").is_some() => true,
+            None => {
+                report.problems.push(Problem::new("v", "manifest does not have a \"v\" field"));
+                return report;
+            }
+            Some(v) => js_number(v) < 2.0,
+        };
+        if upgrade {
+            report.warnings.push(Problem::new(
+                "v",
+                "v1 manifest: validated as imgadm upgrades it to v2 (jspec convert)",
+            ));
+            validate_v2(&upgrade_v1(&self.value), &mut report);
+        } else {
+            validate_v2(&self.value, &mut report);
+        }
+        report
+    }
+}
+
+/// Whether `s` is a UUID in the lowercase form imgadm requires.
+pub fn is_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
+        })
+}
+
+/// `^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$`.
+pub fn is_published_at(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
+    let shape = |len: usize| {
+        b.len() == len
+            && digits(0..4)
+            && b[4] == b'-'
+            && digits(5..7)
+            && b[7] == b'-'
+            && digits(8..10)
+            && b[10] == b'T'
+            && digits(11..13)
+            && b[13] == b':'
+            && digits(14..16)
+            && b[16] == b':'
+            && digits(17..19)
+            && b[len - 1] == b'Z'
+    };
+    shape(20) || (shape(24) && b[19] == b'.' && digits(20..23))
+}
+
+// The rules below follow node-imgmanifest 3.2.1 `validateMinimalManifest` (what imgadm
+// runs before installing) down to JavaScript's truthiness and `Number()`: a field the real
+// validator accepts is never a problem here, so manifests jspec calls valid install. The
+// stricter jtools writer limits (spec §2, R3, R8) are reported as warnings.
+
+/// JavaScript truthiness of a JSON value.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        _ => true,
+    }
+}
+
+/// JavaScript `Number(value)` (NaN for what does not convert).
+fn js_number(v: &Value) -> f64 {
+    match v {
+        Value::Null => 0.0,
+        Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+        Value::String(s) => js_number_text(s),
+        Value::Array(items) if items.is_empty() => 0.0,
+        Value::Array(items) if items.len() == 1 => js_number(&items[0]),
+        _ => f64::NAN,
+    }
+}
+
+fn js_number_text(s: &str) -> f64 {
+    let t = s.trim();
+    if t.is_empty() {
+        return 0.0;
+    }
+    // Rust's float parser also takes "inf" and "nan", which JavaScript does not.
+    if t.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E')) {
+        t.parse().unwrap_or(f64::NAN)
+    } else {
+        f64::NAN
+    }
+}
+
+/// node-imgmanifest's `boolFromString`: a boolean or the strings "true"/"false" (anything
+/// else makes the validator throw, which imgadm reports as an error).
+fn is_bool(v: &Value) -> bool {
+    v.is_boolean() || matches!(v.as_str(), Some("true" | "false"))
+}
+
+/// `isPositiveInteger` (despite the name: any integral number).
+fn is_integer(v: &Value) -> bool {
+    v.as_f64().is_some_and(|f| f.fract() == 0.0)
+}
+
+fn problem(report: &mut Report, field: impl Into<String>, message: impl Into<String>) {
+    report.problems.push(Problem::new(field, message));
+}
+
+fn warning(report: &mut Report, field: impl Into<String>, message: impl Into<String>) {
+    report.warnings.push(Problem::new(field, message));
+}
+
+/// `name`/`version`: a string within `max`, every character allowed; plus a writer limit.
+fn check_text(
+    report: &mut Report,
+    field: &str,
+    v: &Value,
+    max: usize,
+    limit: usize,
+    allowed: fn(char) -> bool,
+) {
+    match v.as_str() {
+        None => problem(report, field, "must be a string"),
+        Some(s) if s.encode_utf16().count() > max => {
+            problem(report, field, format!("longer than {max} characters"))
+        }
+        Some(s) if s.is_empty() || !s.chars().all(allowed) => {
+            problem(report, field, format!("invalid characters in '{s}'"))
+        }
+        Some(s) if s.chars().count() > limit => {
+            warning(report, field, format!("longer than {limit} characters: older imgadm versions reject it"))
+        }
+        Some(_) => {}
+    }
+}
+
+fn check_url(report: &mut Report, field: &str, v: &Value) {
+    let Some(s) = v.as_str() else {
+        return problem(report, field, "must be an http: or https: URL");
+    };
+    let lower = s.to_ascii_lowercase();
+    if !(lower.starts_with("http:") || lower.starts_with("https:")) {
+        problem(report, field, "must be an http: or https: URL");
+    } else if s.encode_utf16().count() > 1024 {
+        problem(report, field, "longer than 1024 characters");
+    }
+}
+
+fn check_enum(report: &mut Report, field: &str, v: &Value, allowed: &[&str]) {
+    if !v.as_str().is_some_and(|s| allowed.contains(&s)) {
+        problem(report, field, format!("must be one of: {}", allowed.join(", ")));
+    }
+}
+
+fn check_uuid(report: &mut Report, field: &str, v: &Value) {
+    if !v.as_str().is_some_and(is_uuid) {
+        problem(report, field, "must be a lowercase UUID");
+    }
+}
+
+fn validate_v2(m: &Value, report: &mut Report) {
+    let Some(map) = m.as_object() else {
+        return problem(report, "", "not a JSON object");
+    };
+    for key in map.keys() {
+        if !FIELDS.contains(&key.as_str()) {
+            problem(report, key, "unknown field (imgadm rejects it)");
+        }
+    }
+    for required in ["v", "uuid", "name", "version", "type", "os"] {
+        if !map.contains_key(required) {
+            problem(report, required, "missing (required)");
+        }
+    }
+    let state = map.get("state").and_then(Value::as_str);
+    let kind = map.get("type").and_then(Value::as_str);
+    let zvol = kind == Some("zvol");
+    for (key, v) in map {
+        validate_field(report, key, v, state, kind);
+    }
+    for field in ZVOL_FIELDS {
+        if zvol && !map.contains_key(field) {
+            problem(report, field, "required for type 'zvol'");
+        }
+    }
+}
+
+fn validate_field(report: &mut Report, field: &str, v: &Value, state: Option<&str>, kind: Option<&str>) {
+    let unfinished = matches!(state, Some("creating" | "failed"));
+    match field {
+        "v" => {
+            let n = js_number(v);
+            if n.is_nan() || n < 0.0 {
+                problem(report, field, "must be a non-negative integer (2)");
+            }
+        }
+        "uuid" | "owner" => check_uuid(report, field, v),
+        "origin" => check_uuid(report, field, v),
+        "urn" => {
+            if !v.is_string() {
+                problem(report, field, "must be a string");
+            }
+            warning(report, field, "deprecated; older imgadm versions reject it");
+        }
+        "name" => {
+            check_text(report, field, v, 1024, 512, |c| c.is_ascii_alphanumeric() || "._/ -".contains(c))
+        }
+        "version" => {
+            check_text(report, field, v, 512, 128, |c| c.is_ascii_alphanumeric() || "._/+-".contains(c));
+            if v.as_str().is_some_and(|s| s.contains('+')) {
+                warning(report, field, "'+' is rejected by imgadm before 3.7.0 (platform 20161118)");
+            }
+        }
+        "description" => match v.as_str() {
+            None => problem(report, field, "must be a string"),
+            Some(s) if s.encode_utf16().count() > 10240 => {
+                problem(report, field, "longer than 10240 characters")
+            }
+            Some(s) if s.chars().count() > 512 => {
+                warning(report, field, "longer than 512 characters: older imgadm versions reject it")
+            }
+            Some(_) => {}
+        },
+        "homepage" | "eula" => check_url(report, field, v),
+        "icon" | "disabled" | "activated" | "public" | "generate_passwords" if !is_bool(v) => {
+            problem(report, field, "must be a boolean")
+        }
+        "state" => check_enum(report, field, v, &STATES),
+        "error" => {
+            if !(v.is_object() || v.is_array() || v.is_null()) {
+                problem(report, field, "must be an object");
+            } else if state != Some("failed") {
+                warning(report, field, "only meaningful with state 'failed'");
+            }
+        }
+        "published_at" if truthy(v) && !v.as_str().is_some_and(is_published_at) => {
+            problem(report, field, "must look like 2018-01-04T11:35:37Z (0 or 3 fraction digits)")
+        }
+        "type" | "os" => {
+            let allowed: &[&str] = if field == "type" { &TYPES } else { &OSES };
+            if v.as_str() == Some("null") {
+                if !unfinished {
+                    problem(report, field, "\"null\" only while state is creating or failed");
+                }
+            } else {
+                check_enum(report, field, v, allowed);
+            }
+        }
+        "files" => validate_files(report, v, kind == Some("lxd")),
+        "acl" => match v.as_array() {
+            Some(items) => {
+                if let Some(i) = items.iter().position(|item| !item.as_str().is_some_and(is_uuid)) {
+                    problem(report, format!("acl.{i}"), "must be a lowercase UUID");
+                }
+            }
+            None => problem(report, field, "must be an array of UUIDs"),
+        },
+        "requirements" => validate_requirements(report, v),
+        "users" => match v.as_array() {
+            Some(users) => {
+                for (i, u) in users.iter().enumerate() {
+                    if !u.as_object().is_some_and(|o| o.len() == 1 && o.contains_key("name")) {
+                        problem(report, format!("users.{i}"), "must be exactly {\"name\": NAME}");
+                    }
+                }
+            }
+            None => problem(report, field, "must be an array"),
+        },
+        "billing_tags" => match v.as_array() {
+            Some(tags) => {
+                for (i, t) in tags.iter().enumerate() {
+                    if t.as_str().is_none_or(|s| s.encode_utf16().count() > 128) {
+                        problem(
+                            report,
+                            format!("billing_tags.{i}"),
+                            "must be a string of at most 128 characters",
+                        );
+                    }
+                }
+            }
+            None => problem(report, field, "must be an array of strings"),
+        },
+        "traits" => {
+            let values: Option<Vec<&Value>> = match v {
+                Value::Object(o) => Some(o.values().collect()),
+                Value::Array(a) => Some(a.iter().collect()),
+                _ => None,
+            };
+            match values {
+                Some(values) => {
+                    if values.iter().any(|t| !(t.is_string() || t.is_boolean() || t.is_array())) {
+                        problem(report, field, "values must be strings, booleans or arrays");
+                    }
+                }
+                None => problem(report, field, "must be an object"),
+            }
+        }
+        "tags" => {
+            if !v.is_object() {
+                problem(report, field, "must be an object");
+            } else if serde_json::to_string(v).map_or(0, |s| s.encode_utf16().count()) > 100 * 1024 {
+                problem(report, field, "JSON-encoded tags exceed 100 KiB");
+            } else if serde_json::to_string(v).map_or(0, |s| s.len()) > 10 * 1024 {
+                warning(report, field, "JSON-encoded tags exceed 10 KiB: older imgadm versions reject them");
+            }
+        }
+        "inherited_directories" => {
+            if kind != Some("zone-dataset") {
+                problem(report, field, "only allowed with type 'zone-dataset'");
+            } else if !v.as_array().is_some_and(|d| d.iter().all(Value::is_string)) {
+                problem(report, field, "must be an array of strings");
+            }
+        }
+        "nic_driver" | "disk_driver" | "cpu_type" => {
+            if truthy(v) && kind != Some("zvol") {
+                problem(report, field, "only allowed with type 'zvol'");
+            } else if !v.is_string() {
+                problem(report, field, "must be a string");
+            }
+        }
+        "image_size" => {
+            if truthy(v) && kind != Some("zvol") {
+                problem(report, field, "only allowed with type 'zvol'");
+            } else if js_number(v).fract() != 0.0 {
+                problem(report, field, "must be an integer (MiB)");
+            }
+        }
+        "channels" => problem(report, field, "only valid on an IMGAPI configured for channels"),
+        _ => {}
+    }
+}
+
+fn validate_files(report: &mut Report, v: &Value, lxd: bool) {
+    let Some(files) = v.as_array() else {
+        return problem(report, "files", "must be an array");
+    };
+    let max = if lxd { 2 } else { 1 };
+    if files.len() > max {
+        return problem(report, "files", format!("at most {max} file(s)"));
+    }
+    for (i, file) in files.iter().enumerate() {
+        let at = |k: &str| format!("files.{i}.{k}");
+        let field = |k: &str| file.get(k).filter(|v| truthy(v));
+        match field("sha1") {
+            None => problem(report, at("sha1"), "missing (required)"),
+            Some(s)
+                if !s.as_str().is_some_and(|s| s.len() == 40 && s.bytes().all(|c| c.is_ascii_hexdigit())) =>
+            {
+                warning(report, at("sha1"), "not 40 hexadecimal digits: it will never match the file")
+            }
+            Some(_) => {}
+        }
+        match field("size") {
+            None => problem(report, at("size"), "missing or zero (required)"),
+            Some(s) if s.as_u64().is_none_or(|n| n == 0) => {
+                warning(report, at("size"), "not a positive integer: it will never match the file")
+            }
+            Some(_) => {}
+        }
+        match field("compression") {
+            None => problem(report, at("compression"), "missing (required)"),
+            Some(c) => check_enum(report, &at("compression"), c, &COMPRESSIONS),
+        }
+    }
+}
+
+/// node-imgmanifest's `validPlatformVersion`: `YYYYMMDDTHHMMSSZ`, year ≥ 2012 (with
+/// JavaScript's `Number()`, so a non-numeric part is not caught).
+fn is_platform_stamp(v: &Value) -> bool {
+    let Some(s) = v.as_str() else { return false };
+    if s.encode_utf16().count() != 16 || !s.is_ascii() {
+        return false;
+    }
+    let num = |from: usize, len: usize| js_number_text(&s[from..from + len]);
+    let (y, mo, d, h, mi, se) = (num(0, 4), num(4, 2), num(6, 2), num(9, 2), num(11, 2), num(13, 2));
+    !(y < 2012.0
+        || mo > 12.0
+        || mo == 0.0
+        || d > 31.0
+        || d == 0.0
+        || &s[8..9] != "T"
+        || h > 23.0
+        || mi > 59.0
+        || se > 59.0
+        || &s[15..16] != "Z")
+}
+
+fn validate_requirements(report: &mut Report, v: &Value) {
+    let Some(req) = v.as_object() else {
+        if !v.is_array() {
+            problem(report, "requirements", "must be an object");
+        }
+        return;
+    };
+    let brand = req.get("brand");
+    for (key, r) in req {
+        let at = format!("requirements.{key}");
+        match key.as_str() {
+            "networks" if truthy(r) => match r.as_array() {
+                Some(nets) => {
+                    for (i, n) in nets.iter().enumerate() {
+                        let ok = n.as_object().is_some_and(|o| {
+                            o.len() == 2 && o.contains_key("name") && o.contains_key("description")
+                        });
+                        if !ok {
+                            problem(
+                                report,
+                                format!("{at}.{i}"),
+                                "must be exactly {\"name\", \"description\"}",
+                            );
+                        }
+                    }
+                }
+                None => problem(report, at, "must be an array"),
+            },
+            "brand" if truthy(r) && !r.is_string() => problem(report, at, "must be a string"),
+            "ssh_key" if truthy(r) && !r.is_boolean() => problem(report, at, "must be a boolean"),
+            "min_ram" | "max_ram" if truthy(r) && !is_integer(r) => {
+                problem(report, at, "must be an integer (MiB)")
+            }
+            "min_platform" | "max_platform" if truthy(r) => match r.as_object() {
+                Some(p) if !p.is_empty() => {
+                    for (version, stamp) in p {
+                        if !is_platform_stamp(stamp) {
+                            problem(
+                                report,
+                                format!("{at}.{version}"),
+                                "must be a platform stamp YYYYMMDDTHHMMSSZ",
+                            );
+                        }
+                        if version == "undefined" || version.is_empty() {
+                            warning(
+                                report,
+                                format!("{at}.{version}"),
+                                "no SDC version: imgadm cannot check it",
+                            );
+                        }
+                    }
+                }
+                _ => {
+                    problem(report, at, "must be a non-empty object {\"SDC version\": \"YYYYMMDDTHHMMSSZ\"}")
+                }
+            },
+            "bootrom" if truthy(r) => {
+                if brand.and_then(Value::as_str) != Some("bhyve") {
+                    problem(report, at, "requires requirements.brand 'bhyve'");
+                } else {
+                    check_enum(report, &at, r, &["bios", "uefi"]);
+                }
+            }
+            "networks" | "brand" | "ssh_key" | "min_ram" | "max_ram" | "min_platform" | "max_platform"
+            | "bootrom" => {}
+            _ => problem(report, at, "unsupported requirement"),
+        }
+    }
+    let ram = |k: &str| req.get(k).filter(|v| truthy(v) && is_integer(v)).and_then(Value::as_f64);
+    if let (Some(min), Some(max)) = (ram("min_ram"), ram("max_ram"))
+        && min > max
+    {
+        problem(report, "requirements.min_ram", "greater than max_ram");
+    }
+}
+
+/// node-imgmanifest's `upgradeTo2` for a v1 (DSAPI) manifest (spec §6). Key order is kept
+/// where keys survive; `v` comes first.
+pub fn upgrade_v1(v1: &Value) -> Value {
+    const DROPPED: [&str; 10] = [
+        "vendor_uuid",
+        "creator_name",
+        "cloud_name",
+        "creator_admin",
+        "owner_uuid",
+        "platform_type",
+        "created_at",
+        "updated_at",
+        "_url",
+        "restricted_to_uuid",
+    ];
+    let Some(old) = v1.as_object() else { return v1.clone() };
+    let mut out = Map::new();
+    out.insert("v".into(), json!(2));
+    for (key, value) in old {
+        match key.as_str() {
+            "creator_uuid" => {
+                out.insert("owner".into(), value.clone());
+            }
+            "files" => {
+                let files: Vec<Value> =
+                    value.as_array().map(|f| f.iter().map(upgrade_file).collect()).unwrap_or_default();
+                out.insert("files".into(), Value::Array(files));
+            }
+            "image_size" => {
+                let size =
+                    value.as_str().and_then(|s| s.parse::<u64>().ok()).map_or(value.clone(), |n| json!(n));
+                out.insert("image_size".into(), size);
+            }
+            "published_at" => {
+                out.insert(key.clone(), add_seconds(value));
+            }
+            k if DROPPED.contains(&k) => {}
+            _ => {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    match old.get("restricted_to_uuid") {
+        Some(uuid) => {
+            out.insert("public".into(), json!(false));
+            out.insert("acl".into(), json!([uuid]));
+        }
+        None => {
+            out.entry("public").or_insert(json!(true));
+        }
+    }
+    out.entry("disabled").or_insert(json!(false));
+    let disabled = out.get("disabled").is_some_and(|d| d == &json!(true) || d == &json!("true"));
+    out.entry("state").or_insert(json!(if disabled { "disabled" } else { "active" }));
+    if !out.contains_key("published_at")
+        && let Some(created) = old.get("created_at")
+    {
+        out.insert("published_at".into(), add_seconds(created));
+    }
+    Value::Object(out)
+}
+
+/// `…THH:MMZ` gets `:00` seconds.
+fn add_seconds(value: &Value) -> Value {
+    match value.as_str() {
+        Some(s) if s.len() == 17 && s.ends_with('Z') && s.as_bytes()[10] == b'T' => {
+            json!(format!("{}:00Z", &s[..16]))
+        }
+        _ => value.clone(),
+    }
+}
+
+fn upgrade_file(file: &Value) -> Value {
+    let Some(f) = file.as_object() else { return file.clone() };
+    let mut out = Map::new();
+    let name = f.get("path").or_else(|| f.get("url")).and_then(Value::as_str).unwrap_or("");
+    for (k, v) in f {
+        if k != "path" && k != "url" {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    if !out.contains_key("compression") {
+        let compression = if name.ends_with(".gz") {
+            "gzip"
+        } else if name.ends_with(".bz2") {
+            "bzip2"
+        } else {
+            "none"
+        };
+        out.insert("compression".into(), json!(compression));
+    }
+    Value::Object(out)
+}
+
+/// The zvol-only fields, required for `type: zvol`.
+#[derive(Clone, Debug)]
+pub struct Zvol {
+    /// `nic_driver`, e.g. `virtio`.
+    pub nic_driver: String,
+    /// `disk_driver`, e.g. `virtio`.
+    pub disk_driver: String,
+    /// `cpu_type`, e.g. `host`.
+    pub cpu_type: String,
+    /// `image_size` in MiB.
+    pub image_size: u64,
+}
+
+/// What a new manifest is made of (what `imgadm create` writes, without the VM).
+#[derive(Clone, Debug)]
+pub struct NewManifest {
+    /// Lowercase UUID of the image.
+    pub uuid: String,
+    /// Image name.
+    pub name: String,
+    /// Image version.
+    pub version: String,
+    /// Optional description.
+    pub description: Option<String>,
+    /// `type`, one of [`TYPES`].
+    pub kind: String,
+    /// `os`, one of [`OSES`].
+    pub os: String,
+    /// `published_at` (`YYYY-MM-DDTHH:MM:SSZ`).
+    pub published_at: String,
+    /// `files[0]`.
+    pub file: File,
+    /// `origin` for an incremental image.
+    pub origin: Option<String>,
+    /// The zvol fields (only for `type: zvol`).
+    pub zvol: Option<Zvol>,
+}
+
+impl NewManifest {
+    /// The manifest: `v: 2` first, then the fields in the order `imgadm create` uses.
+    pub fn build(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("v".into(), json!(2));
+        m.insert("uuid".into(), json!(self.uuid));
+        m.insert("name".into(), json!(self.name));
+        m.insert("version".into(), json!(self.version));
+        if let Some(d) = &self.description {
+            m.insert("description".into(), json!(d));
+        }
+        m.insert("type".into(), json!(self.kind));
+        m.insert("os".into(), json!(self.os));
+        if let Some(origin) = &self.origin {
+            m.insert("origin".into(), json!(origin));
+        }
+        m.insert("published_at".into(), json!(self.published_at));
+        m.insert(
+            "files".into(),
+            json!([{"sha1": self.file.sha1, "size": self.file.size, "compression": self.file.compression}]),
+        );
+        if let Some(z) = &self.zvol {
+            m.insert("nic_driver".into(), json!(z.nic_driver));
+            m.insert("disk_driver".into(), json!(z.disk_driver));
+            m.insert("cpu_type".into(), json!(z.cpu_type));
+            m.insert("image_size".into(), json!(z.image_size));
+        }
+        Value::Object(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms() {
+        assert!(is_uuid("c58161c0-2547-11e2-a75e-9fdca1940570"));
+        assert!(!is_uuid("C58161C0-2547-11E2-A75E-9FDCA1940570"));
+        assert!(is_published_at("2018-01-04T11:35:37Z"));
+        assert!(is_published_at("2018-03-15T16:59:40.102Z"));
+        assert!(!is_published_at("2018-03-15T16:59:40.1Z"));
+        assert!(is_platform_stamp(&json!("20141030T081701Z")));
+        assert!(!is_platform_stamp(&json!("20111030T081701Z")));
+    }
+
+    #[test]
+    fn zvol_fields_and_unknown_keys() {
+        let m = Manifest::from_value(json!({"v": 2, "uuid": "c58161c0-2547-11e2-a75e-9fdca1940570",
+            "name": "x", "version": "1", "type": "zvol", "os": "linux", "stream_size": 1}));
+        let report = m.validate();
+        let fields: Vec<&str> = report.problems.iter().map(|p| p.location.as_str()).collect();
+        assert!(fields.contains(&"stream_size"));
+        assert!(fields.contains(&"nic_driver"));
+        assert!(fields.contains(&"image_size"));
+    }
+}
