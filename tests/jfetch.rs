@@ -883,31 +883,49 @@ fn order_random_shuffles_sources() {
 /// `--spec` resolves through jcore::format::ajspec / imgadm, which are not merged on this
 /// branch yet: until then it must fail clearly, with exit 2, for both kinds of file.
 #[test]
-fn spec_is_not_available_yet() {
+fn spec_errors_are_one_line() {
     let corpus = common::shared_dir().join("corpus");
-    let ajspec = corpus.join("ajspec/AppJail-makejails_hello.ajspec");
     let manifest = corpus.join("smartos/c58161c0-2547-11e2-a75e-9fdca1940570.imgmanifest.json");
-    if !ajspec.is_file() || !manifest.is_file() {
-        common::skip("spec_is_not_available_yet", "the shared corpus is missing");
-        return;
-    }
+    let dir = common::tempdir();
+    let d = dir.path();
+    // A manifest says nothing about where the file lives: --source-base is required.
     jfetch()
-        .args(["--spec", &ajspec.display().to_string(), "-t", "latest", "-a", "amd64"])
+        .args(["--spec", &manifest.display().to_string()])
         .run()
         .code(2)
         .one_line_error("jfetch")
-        .stderr_contains("not available yet");
+        .stderr_contains("--source-base");
+    jfetch().args(["--spec", "missing.ajspec"]).dir(d).run().code(2).one_line_error("jfetch");
+    std::fs::write(d.join("bad.ajspec"), "tags: latest\nlatest.arch: \"amd64\n").unwrap();
     jfetch()
-        .args(["--spec", &manifest.display().to_string(), "--source-base", "http://127.0.0.1:1/images"])
+        .args(["--spec", "bad.ajspec"])
+        .dir(d)
         .run()
         .code(2)
         .one_line_error("jfetch")
-        .stderr_contains("not available yet");
+        .stderr_contains("bad.ajspec:2:");
+    // No sum for the arch: refuse to download something that cannot be verified.
+    std::fs::write(
+        d.join("nosum.ajspec"),
+        "tags: latest\nlatest.arch: amd64\nlatest.source.amd64: http://127.0.0.1:1/x\n",
+    )
+    .unwrap();
+    jfetch()
+        .args(["--spec", "nosum.ajspec", "-a", "amd64"])
+        .dir(d)
+        .run()
+        .code(2)
+        .one_line_error("jfetch")
+        .stderr_contains("no sum");
+    jfetch()
+        .args(["--spec", "nosum.ajspec", "-a", "riscv"])
+        .dir(d)
+        .run()
+        .code(2)
+        .stderr_contains("has no arch 'riscv'");
 }
 
-// The three tests below describe --spec once spec::resolve calls jcore::format::ajspec and
-// jcore::format::imgadm (written on another branch). They are ignored until the lead wires
-// them after the merge; remove the #[ignore] lines then.
+// --spec with real corpus files whose sources point at the test server.
 
 /// The real hello .ajspec with its amd64/i386 sources, sums and sizes pointed at our server.
 fn hello_ajspec(server: &Server, data: &[u8]) -> Option<String> {
@@ -940,7 +958,6 @@ fn hello_ajspec(server: &Server, data: &[u8]) -> Option<String> {
 }
 
 #[test]
-#[ignore = "needs jcore::format::{ajspec, imgadm}; un-ignore when spec::resolve is wired"]
 fn spec_ajspec_sources_sum_and_size_for_tag_and_arch() {
     let data = common::noise(100_000, 30);
     let server = Server::start(data.clone());
@@ -964,7 +981,6 @@ fn spec_ajspec_sources_sum_and_size_for_tag_and_arch() {
 }
 
 #[test]
-#[ignore = "needs jcore::format::{ajspec, imgadm}; un-ignore when spec::resolve is wired"]
 fn spec_ajspec_in_maintenance_is_refused() {
     let path = common::shared_dir().join("corpus/ajspec/AppJail-makejails_nginx.ajspec");
     jfetch()
@@ -976,7 +992,6 @@ fn spec_ajspec_in_maintenance_is_refused() {
 }
 
 #[test]
-#[ignore = "needs jcore::format::{ajspec, imgadm}; un-ignore when spec::resolve is wired"]
 fn spec_imgadm_manifest_with_source_base() {
     let data = common::noise(65_000, 31);
     let server = Server::start(data.clone());

@@ -1,21 +1,19 @@
-//! `--spec FILE`: sources, digest and size from an AppJail .ajspec or an imgadm manifest.
+//! `--spec FILE`: sources, digest and size from an AppJail .ajspec or an imgadm manifest,
+//! read with the one parser of each format in jcore.
+//! - .ajspec: refuse when `maintenance` is set (with its text), as `appjail image import`
+//!   does; the tag (default `latest`) must be in `tags` and the arch (default: the host's,
+//!   as AppJail names it) in `<tag>.arch`; sources are `<tag>.source.<arch>` in file order,
+//!   the digest `sha256:<tag>.sum.<arch>`, the size `<tag>.size.<arch>` when it is a number.
+//! - imgadm manifest (JSON): `files[0].sha1` and `files[0].size`; the one source is
+//!   `<--source-base>/<uuid>/file` (the IMGAPI layout), and `--source-base` is required.
 //!
-//! The parsers belong in jcore (`jcore::format::ajspec` and `jcore::format::imgadm`), which
-//! are being written on another branch; jfetch must not grow a second parser. This module is
-//! the one place that will call them:
-//! - .ajspec: refuse when `maintenance` is set (with its text); the tag (default `latest`)
-//!   must be in `tags` and the arch (default: the host's, as AppJail names it) in
-//!   `<tag>.arch`; sources are `<tag>.source.<arch>` in file order, the digest
-//!   `sha256:<tag>.sum.<arch>`, the size `<tag>.size.<arch>` when it is a number.
-//! - imgadm manifest: `files[0].sha1` and `files[0].size`; the one source is
-//!   `<--source-base>/<uuid>/file`, and `--source-base` is required.
-//!
-//! Until those parsers are merged, [`resolve`] fails (exit 2) and says so.
+//! The format is told by content: a JSON object is a manifest, anything else an .ajspec.
 
 use std::path::Path;
 
-use anyhow::bail;
-use jcore::digest::Expected;
+use anyhow::{Context, bail};
+use jcore::digest::{Algorithm, Expected};
+use jcore::format::{ajspec, imgadm};
 
 /// What a specification says about the file to fetch.
 pub struct Resolved {
@@ -35,13 +33,48 @@ pub fn resolve(
     arch: Option<&str>,
     source_base: Option<&str>,
 ) -> anyhow::Result<Resolved> {
+    let name = path.display().to_string();
+    let data = std::fs::read(path).map_err(|e| jcore::io::Error::new(&name, e))?;
+    if data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        return from_manifest(&name, &data, source_base);
+    }
     let arch = arch.map_or_else(host_arch, str::to_string);
-    let _ = (tag, arch, source_base);
-    bail!(
-        "{}: --spec is not available yet in this build (the .ajspec and imgadm parsers are not merged); \
-         give the sources and --sha256/--sum instead",
-        path.display()
-    )
+    from_ajspec(&name, &data, tag, &arch)
+}
+
+fn from_ajspec(name: &str, data: &[u8], tag: &str, arch: &str) -> anyhow::Result<Resolved> {
+    let doc = ajspec::Document::parse_bytes(data).map_err(|e| anyhow::anyhow!("{name}:{e}"))?;
+    if let Some(message) = doc.maintenance() {
+        bail!("{name}: the image is in maintenance: {message}");
+    }
+    let Some(image) = doc.image(tag, arch) else {
+        if !doc.tags().iter().any(|t| t == tag) {
+            bail!("{name}: no tag '{tag}' (tags: {})", doc.tags().join(", "));
+        }
+        bail!("{name}: tag '{tag}' has no arch '{arch}' (arches: {})", doc.arches(tag).join(", "));
+    };
+    if image.sources.is_empty() {
+        bail!("{name}: tag '{tag}' lists no source for arch '{}'", image.arch);
+    }
+    let Some(sum) = image.sum else {
+        bail!("{name}: tag '{tag}' has no sum for arch '{}': refusing an unverifiable download", image.arch);
+    };
+    let expected = Expected::parse(&sum, Some(Algorithm::Sha256))
+        .map_err(|e| anyhow::anyhow!("{name}: {tag}.sum.{}: {e}", image.arch))?;
+    Ok(Resolved { sources: image.sources, expected: Some(expected), size: image.size })
+}
+
+fn from_manifest(name: &str, data: &[u8], source_base: Option<&str>) -> anyhow::Result<Resolved> {
+    let manifest = imgadm::Manifest::parse(data).map_err(|e| anyhow::anyhow!("{name}:{e}"))?;
+    let Some(base) = source_base else {
+        bail!("{name}: an imgadm manifest names no download location: give --source-base URL");
+    };
+    let uuid = manifest.uuid().with_context(|| format!("{name}: the manifest has no uuid"))?;
+    let file = manifest.file().with_context(|| format!("{name}: the manifest has no files[0]"))?;
+    let expected = Expected::parse(&file.sha1, Some(Algorithm::Sha1))
+        .map_err(|e| anyhow::anyhow!("{name}: files.0.sha1: {e}"))?;
+    let source = format!("{}/{uuid}/file", base.trim_end_matches('/'));
+    Ok(Resolved { sources: vec![source], expected: Some(expected), size: Some(file.size) })
 }
 
 /// The host architecture under the name AppJail uses (FreeBSD's `uname -m`/`uname -p`
