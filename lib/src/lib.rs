@@ -12,6 +12,8 @@
 //! - [`codec`]: the registry of compression formats (names, aliases, magic-byte detection).
 //! - [`format`]: the file formats the tools read and write (sum files today).
 //! - [`threads`]: the default worker count.
+//! - [`tree`]: a directory as a deterministic tar stream, and a tar stream safely back into
+//!   a directory.
 //!
 //! The crate has no command-line dependencies: argument parsing, help text and man pages
 //! belong to the binaries in `tools/`.
@@ -23,5 +25,6 @@ pub mod exit;
 pub mod format;
 pub mod io;
 pub mod threads;
+pub mod tree;
 
 pub use exit::Status;
