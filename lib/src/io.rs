@@ -150,6 +150,14 @@ pub enum Output {
     Stdout(BufWriter<io::StdoutLock<'static>>),
     /// A temporary file renamed over the target on commit.
     File(AtomicFile),
+    /// An existing device, FIFO or socket (named), written in place.
+    Direct(String, BufWriter<File>),
+}
+
+/// Whether `path` exists and is neither a regular file nor a directory (a device node, a
+/// FIFO, a socket), following symlinks.
+fn is_special_file(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 impl Output {
@@ -162,7 +170,21 @@ impl Output {
             }
             return Ok(Output::stdout());
         }
-        Ok(Output::File(AtomicFile::create(path.expect("checked by is_std"))?))
+        let path = path.expect("checked by is_std");
+        if is_special_file(path) {
+            // /dev/null, a FIFO, /dev/stdout: there is nothing to replace atomically, and
+            // renaming over a device node would destroy it. Write to it directly.
+            let name = path.display().to_string();
+            let file = OpenOptions::new().write(true).open(path).map_err(|e| Error::new(&name, e))?;
+            if binary && !force && file.is_terminal() {
+                return Err(Error::new(
+                    name,
+                    io::Error::other("refusing to write binary data to a terminal (use -f to force)"),
+                ));
+            }
+            return Ok(Output::Direct(name, BufWriter::with_capacity(BUFFER_SIZE, file)));
+        }
+        Ok(Output::File(AtomicFile::create(path)?))
     }
 
     /// Locked stdout with a large buffer.
@@ -175,6 +197,7 @@ impl Output {
         match self {
             Output::Stdout(_) => "stdout".into(),
             Output::File(f) => f.target().display().to_string(),
+            Output::Direct(name, _) => name.clone(),
         }
     }
 
@@ -183,6 +206,7 @@ impl Output {
         match self {
             Output::Stdout(mut w) => w.flush().map_err(|e| Error::new("stdout", e)),
             Output::File(f) => f.commit(),
+            Output::Direct(name, mut w) => w.flush().map_err(|e| Error::new(name, e)),
         }
     }
 }
@@ -192,6 +216,7 @@ impl Write for Output {
         match self {
             Output::Stdout(w) => w.write(buf),
             Output::File(f) => f.write(buf),
+            Output::Direct(_, w) => w.write(buf),
         }
     }
 
@@ -199,6 +224,7 @@ impl Write for Output {
         match self {
             Output::Stdout(w) => w.write_all(buf),
             Output::File(f) => f.write_all(buf),
+            Output::Direct(_, w) => w.write_all(buf),
         }
     }
 
@@ -206,6 +232,7 @@ impl Write for Output {
         match self {
             Output::Stdout(w) => w.flush(),
             Output::File(f) => f.flush(),
+            Output::Direct(_, w) => w.flush(),
         }
     }
 }
@@ -227,6 +254,22 @@ impl Write for RawStdout {
     }
 }
 
+/// Asks the kernel for 1 MiB pipe buffers on stdin and stdout when they are pipes (Linux;
+/// a no-op elsewhere or for files). With the default 64 KiB, a pipeline moving GiBs spends
+/// its time in context switches between the stages.
+pub fn enlarge_pipe_buffers() {
+    #[cfg(target_os = "linux")]
+    for fd in [0, 1] {
+        // SAFETY: fstat/fcntl on fds 0 and 1 touch no memory of ours beyond `stat`.
+        unsafe {
+            let mut stat: libc::stat = std::mem::zeroed();
+            if libc::fstat(fd, &mut stat) == 0 && (stat.st_mode & libc::S_IFMT) == libc::S_IFIFO {
+                libc::fcntl(fd, libc::F_SETPIPE_SZ, BUFFER_SIZE as libc::c_int);
+            }
+        }
+    }
+}
+
 /// A file written under a temporary name in the target's directory and renamed over the
 /// target only on [`commit`](AtomicFile::commit). Until then the target is untouched; if the
 /// value is dropped uncommitted, or the process gets SIGINT/SIGTERM/SIGHUP after
@@ -244,13 +287,28 @@ impl AtomicFile {
         let name = target.display().to_string();
         let file_name =
             target.file_name().ok_or_else(|| Error::new(&name, io::Error::other("not a file name")))?;
+        if target.is_dir() {
+            return Err(Error::new(&name, io::Error::from_raw_os_error(libc::EISDIR)));
+        }
+        if is_special_file(target) {
+            // Renaming over a device node or FIFO would destroy it; Output writes those directly.
+            return Err(Error::new(&name, io::Error::other("not a regular file")));
+        }
+        // Replace what a symlink points to, not the link itself.
+        let resolved;
+        let target = match fs::symlink_metadata(target) {
+            // A dangling link cannot be resolved: then the link itself is replaced.
+            Ok(m) if m.file_type().is_symlink() && fs::canonicalize(target).is_ok() => {
+                resolved = fs::canonicalize(target).map_err(|e| Error::new(&name, e))?;
+                resolved.as_path()
+            }
+            _ => target,
+        };
+        let file_name = target.file_name().unwrap_or(file_name);
         let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        if target.is_dir() {
-            return Err(Error::new(&name, io::Error::from_raw_os_error(libc::EISDIR)));
-        }
         let (temp, file) = create_temp(&dir, file_name).map_err(|e| Error::new(&name, e))?;
         register_cleanup(&temp);
         if let Ok(meta) = fs::metadata(target) {
@@ -402,6 +460,30 @@ mod tests {
         }
         assert_eq!(fs::read(&target).unwrap(), b"old");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn special_files_are_written_in_place_never_replaced() {
+        let mut out = Output::create(Some(Path::new("/dev/null")), true, true).unwrap();
+        out.write_all(b"data").unwrap();
+        out.commit().unwrap();
+        let meta = fs::metadata("/dev/null").unwrap();
+        assert!(!meta.is_file(), "/dev/null must stay a device");
+        assert!(AtomicFile::create(Path::new("/dev/null")).is_err());
+    }
+
+    #[test]
+    fn symlinked_target_is_replaced_through_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        let link = dir.path().join("link");
+        fs::write(&real, b"old").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let mut f = AtomicFile::create(&link).unwrap();
+        f.write_all(b"new").unwrap();
+        f.commit().unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(fs::read(&real).unwrap(), b"new");
     }
 
     #[test]

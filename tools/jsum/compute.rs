@@ -37,6 +37,10 @@ pub fn run(
             }
         }
     }
+    if status == Status::Failure && output.is_some() {
+        // An -o file missing some inputs would mislead a later `jsum -c`: keep the old one.
+        anyhow::bail!("{}: not written because an input could not be read", out.name());
+    }
     out.commit()?;
     Ok(status)
 }

@@ -23,6 +23,7 @@ pub fn tee(
     force: bool,
 ) -> anyhow::Result<Status> {
     jcore::io::check_binary_stdout(force)?;
+    jcore::io::enlarge_pipe_buffers();
     let input = Input::open(file)?;
     let input_name = input.name().to_string();
     // Create the sums file first: a bad -o path should fail before any data flows.
