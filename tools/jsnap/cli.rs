@@ -136,7 +136,7 @@ pub struct RecvArgs {
     #[arg(short = 'F', conflicts_with = "dir", help_heading = "ZFS")]
     pub force: bool,
 
-    /// Do not mount the received dataset (zfs receive -u; OpenZFS and FreeBSD only)
+    /// Do not mount the received dataset (zfs receive -u)
     #[arg(short = 'u', conflicts_with = "dir", help_heading = "ZFS")]
     pub no_mount: bool,
 

@@ -3,8 +3,8 @@
 //!
 //! Platform notes. FreeBSD and OpenZFS 2.x `zfs` have every flag used here. zfs-fuse 0.7
 //! (Debian's `zfs-fuse`, used by the tests) lacks: `send --raw`/`-w` (no native encryption),
-//! `receive -u` and `receive -o PROP=VALUE`, resumable receive (`-s`, `receive -A`), `list -p`
-//! and `get -t`. jsnap passes those flags through unchanged; zfs-fuse then fails with its
+//! `receive -o PROP=VALUE`, resumable receive (`-s`, `receive -A`), `list -p` and `get -t`
+//! (it does accept `receive -u`). jsnap passes those flags through unchanged; zfs-fuse then fails with its
 //! own "invalid option" message, reported as one line naming the dataset. The listing uses
 //! only `zfs get -H -p -d 1`, which both have.
 
@@ -213,7 +213,7 @@ mod tests {
         assert_eq!(send_argv("zroot/j@b", &flags), s(&["send", "-R", "-p", "-w", "-i", "@a", "zroot/j@b"]));
     }
 
-    /// `-u` and `-o` (OpenZFS and FreeBSD only) go before the target.
+    /// `-u` and `-o` (`-o`: OpenZFS and FreeBSD only) go before the target.
     #[test]
     fn recv_argv_openzfs_flags() {
         assert_eq!(recv_argv("tank/b", &RecvFlags::default()), s(&["receive", "tank/b"]));

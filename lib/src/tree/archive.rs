@@ -108,17 +108,15 @@ impl<'a> Writer<'a> {
         })
     }
 
+    /// GNU tar's unanchored match: the pattern against the name as stored, and against every
+    /// trailing part of it that starts after a `/`.
     fn excluded(&self, name: &[u8]) -> bool {
-        if self.exclude.is_empty() {
-            return false;
-        }
-        let bare = name.strip_prefix(b"./").unwrap_or(name);
-        if bare.is_empty() || bare == b"." {
+        if self.exclude.is_empty() || name == b"." {
             return false;
         }
         let mut starts = vec![0];
-        starts.extend(bare.iter().enumerate().filter(|(_, b)| **b == b'/').map(|(i, _)| i + 1));
-        self.exclude.iter().any(|p| starts.iter().any(|&s| sys::fnmatch(p, &bare[s..])))
+        starts.extend(name.iter().enumerate().filter(|(_, b)| **b == b'/').map(|(i, _)| i + 1));
+        self.exclude.iter().any(|p| starts.iter().any(|&s| sys::fnmatch(p, &name[s..])))
     }
 
     /// Adds one path (archive name relative to the root) and, for a directory, everything

@@ -166,10 +166,15 @@ fn walk(root: BorrowedFd<'_>, parts: &[Vec<u8>], create: bool) -> Result<OwnedFd
             }
             other => other,
         };
-        dir = opened.map_err(|e| match e.raw_os_error() {
-            Some(libc::ELOOP) => format!("refused: '{}' is a symlink", display(&parts[..=i])),
-            Some(libc::ENOTDIR) => format!("refused: '{}' is not a directory", display(&parts[..=i])),
-            _ => format!("{}: {e}", display(&parts[..=i])),
+        dir = opened.map_err(|e| {
+            let shown = display(&parts[..=i]);
+            let symlink = sys::lstat_at(dir.as_fd(), part)
+                .is_ok_and(|st| st.is_some_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFLNK));
+            match e.raw_os_error() {
+                Some(libc::ELOOP | libc::ENOTDIR) if symlink => format!("refused: '{shown}' is a symlink"),
+                Some(libc::ENOTDIR) => format!("refused: '{shown}' is not a directory"),
+                _ => format!("{shown}: {e}"),
+            }
         })?;
     }
     Ok(dir)
@@ -308,7 +313,7 @@ impl Extractor<'_> {
         let target =
             entry.link_name_bytes().ok_or_else(|| Problem::Member("hard link without target".into()))?;
         let target =
-            components(&target).map_err(|why| Problem::Member(format!("{why} in hard link target")))?;
+            components(&target).map_err(|why| Problem::Member(format!("hard link target: {why}")))?;
         let Some((target_name, target_parent)) = target.split_last() else {
             return Err(Problem::Member("refused: hard link to the root".into()));
         };
