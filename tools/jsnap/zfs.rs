@@ -159,10 +159,10 @@ impl Zfs {
         let argv = ["list", "-H", "-o", "name,mountpoint", "-t", "filesystem"].map(String::from);
         let listing = self.output(&argv, &shown)?;
         for line in listing.lines() {
-            if let Some((name, mountpoint)) = line.split_once('\t') {
-                if Path::new(mountpoint) == real {
-                    return Ok(name.to_string());
-                }
+            if let Some((name, mountpoint)) = line.split_once('\t')
+                && Path::new(mountpoint) == real
+            {
+                return Ok(name.to_string());
             }
         }
         bail!("{shown}: not the mountpoint of a ZFS dataset")

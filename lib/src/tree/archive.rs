@@ -480,7 +480,7 @@ mod tests {
         let name = [vec![b'd'; 120], b"/".to_vec(), vec![b'f'; 50]].concat();
         assert_eq!(split_name(&name), Some(120));
         assert_eq!(split_name(b"short"), None);
-        assert_eq!(split_name(&vec![b'x'; 150]), None);
+        assert_eq!(split_name(&[b'x'; 150]), None);
         let entry = Entry { name: vec![b'x'; 150], ..Entry::default() };
         assert_eq!(entry.pax_records(None)[0].0, b"path");
     }

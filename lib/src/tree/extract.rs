@@ -260,10 +260,10 @@ impl Extractor<'_> {
     /// The parent directory of a member, opened (and created if missing) without following
     /// symlinks; reuses the last one when it is the same.
     fn parent(&mut self, parent: &[Vec<u8>]) -> Result<OwnedFd, Problem> {
-        if let Some((path, fd)) = &self.cache {
-            if path == parent {
-                return Ok(fd.try_clone()?);
-            }
+        if let Some((path, fd)) = &self.cache
+            && path == parent
+        {
+            return Ok(fd.try_clone()?);
         }
         let fd = walk(self.root.as_fd(), parent, true).map_err(Problem::Member)?;
         self.cache = Some((parent.to_vec(), fd.try_clone()?));
