@@ -15,6 +15,7 @@
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
+use std::rc::Rc;
 
 use super::sys;
 use crate::io::Error;
@@ -128,7 +129,7 @@ struct Extractor<'a> {
     options: &'a ExtractOptions,
     /// The last parent directory opened, by its components (archives are sorted, so the
     /// next member is usually in the same directory).
-    cache: Option<(Vec<Vec<u8>>, OwnedFd)>,
+    cache: Option<(Vec<Vec<u8>>, Rc<OwnedFd>)>,
     /// Directories to finish at the end.
     dirs: Vec<(Vec<Vec<u8>>, Meta)>,
     buffer: Vec<u8>,
@@ -220,15 +221,26 @@ impl Extractor<'_> {
         match kind {
             T::Regular | T::Continuous | T::GNUSparse => {
                 let dir = self.parent(parent)?;
-                let removed_dir = make_room(dir.as_fd(), name, false)?;
-                self.forget_if(removed_dir);
-                let file = sys::create_file_at(dir.as_fd(), name, 0o600)?;
+                // Usually nothing is in the way: try first, make room only when needed.
+                let file = match sys::create_file_at(dir.as_fd(), name, 0o600) {
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                        let removed_dir = make_room(dir.as_fd(), name, false)?;
+                        self.forget_if(removed_dir);
+                        sys::create_file_at(dir.as_fd(), name, 0o600)?
+                    }
+                    other => other?,
+                };
                 self.write_file(file, entry, &meta)?;
             }
             T::Directory => {
                 let dir = self.parent(parent)?;
-                if !make_room(dir.as_fd(), name, true)? {
-                    sys::mkdir_at(dir.as_fd(), name, 0o700)?;
+                match sys::mkdir_at(dir.as_fd(), name, 0o700) {
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                        if !make_room(dir.as_fd(), name, true)? {
+                            sys::mkdir_at(dir.as_fd(), name, 0o700)?;
+                        }
+                    }
+                    other => other?,
                 }
                 self.dirs.push((parts.clone(), meta));
             }
@@ -259,14 +271,14 @@ impl Extractor<'_> {
 
     /// The parent directory of a member, opened (and created if missing) without following
     /// symlinks; reuses the last one when it is the same.
-    fn parent(&mut self, parent: &[Vec<u8>]) -> Result<OwnedFd, Problem> {
+    fn parent(&mut self, parent: &[Vec<u8>]) -> Result<Rc<OwnedFd>, Problem> {
         if let Some((path, fd)) = &self.cache
             && path == parent
         {
-            return Ok(fd.try_clone()?);
+            return Ok(fd.clone());
         }
-        let fd = walk(self.root.as_fd(), parent, true).map_err(Problem::Member)?;
-        self.cache = Some((parent.to_vec(), fd.try_clone()?));
+        let fd = Rc::new(walk(self.root.as_fd(), parent, true).map_err(Problem::Member)?);
+        self.cache = Some((parent.to_vec(), fd.clone()));
         Ok(fd)
     }
 
