@@ -206,6 +206,41 @@ fn zfs_garbage_and_truncated_streams_leave_no_dataset() {
     assert_eq!(pool.all(), before);
 }
 
+/// jsnap killed in the middle of receiving a new dataset: once the stream is closed, no
+/// dataset is left (neither the target nor the temporary one).
+#[test]
+fn zfs_interrupted_receive_leaves_no_dataset() {
+    let Some(pool) = Pool::new("zfs_interrupted_receive_leaves_no_dataset") else { return };
+    let (src, mnt) = pool.mounted("src");
+    fs::write(mnt.join("data"), common::noise(4 << 20, 11)).unwrap();
+    jsnap().args(["create", &format!("{src}@s")]).run().success();
+    let stream = jsnap().args(["send", &format!("{src}@s")]).run().stdout;
+    let before = pool.all();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jsnap"))
+        .args(["recv", &pool.ds("target")])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, &stream[..stream.len() / 2]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    let mut left = pool.all();
+    for _ in 0..50 {
+        if left == before {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        left = pool.all();
+    }
+    assert_eq!(left, before, "an interrupted receive left a dataset");
+}
+
 /// `--raw` and `recv -o` exist only on OpenZFS/FreeBSD: zfs-fuse's refusal comes back
 /// as one line naming the dataset, and nothing is created (the argv built for OpenZFS is
 /// unit-tested in tools/jsnap/zfs.rs).
@@ -422,6 +457,25 @@ fn dir_round_trip_restores_everything() {
         assert_eq!(fs::symlink_metadata(dst.join("etc/shell")).unwrap().gid(), 80);
     }
 
+    // Device nodes are archived (as root) and restored with --devices.
+    if is_root() {
+        let devs = work.path().join("devs");
+        fs::create_dir(&devs).unwrap();
+        let node = std::ffi::CString::new(devs.join("null").as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: valid C string.
+        assert_eq!(unsafe { libc::mknod(node.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) }, 0);
+        fs::set_permissions(devs.join("null"), fs::Permissions::from_mode(0o666)).unwrap();
+        let stream = send_dir(&devs);
+        fs::write(work.path().join("devs.tar"), &stream).unwrap();
+        let listing = sh(&format!("bsdtar -tvf {}/devs.tar", work.path().display())).run().stdout_str();
+        assert!(listing.contains("crw-rw-rw-") && listing.contains("1,3"), "{listing}");
+        let back = work.path().join("devs-back");
+        jsnap().args(["recv", "--devices", "--dir"]).arg(&back).stdin(stream.clone()).run().success();
+        assert_eq!(fs::symlink_metadata(back.join("null")).unwrap().rdev(), libc::makedev(1, 3));
+        let refused = work.path().join("devs-refused");
+        jsnap().args(["recv", "--dir"]).arg(&refused).stdin(stream).run().code(2).one_line_error("jsnap");
+    }
+
     // A GNU tar archive of the same tree extracts to the same tree too.
     let gnu = work.path().join("gnu.tar");
     sh(&format!(
@@ -619,4 +673,31 @@ fn dir_recv_rejects_garbage_and_terminal_free_errors() {
     // Usage errors.
     jsnap().args(["send", "--dir"]).arg(work.path().join("missing")).run().code(2).one_line_error("jsnap");
     jsnap().args(["recv", "--dir", "/x", "-F"]).run().code(2);
+}
+
+/// Binary streams are refused on a terminal (unless -f), before zfs runs.
+#[test]
+fn streams_to_a_terminal_are_refused() {
+    if !common::have("script", "streams_to_a_terminal_are_refused") {
+        return;
+    }
+    let dir = common::tempdir();
+    let canary = dir.path().join("ran");
+    let fake = dir.path().join("zfs");
+    fs::write(&fake, format!("#!/bin/sh\ntouch {}\nexit 0\n", canary.display())).unwrap();
+    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    let jsnap_bin = env!("CARGO_BIN_EXE_jsnap");
+    for args in ["send tank/a@s", &format!("send --dir {}", dir.path().display())] {
+        // script(1) gives the command a pseudo-terminal as stdout and passes its status on.
+        let run = common::Cmd::new("script")
+            .args(["-qec", &format!("JSNAP_ZFS={} {jsnap_bin} {args}", fake.display()), "/dev/null"])
+            .run();
+        run.code(2).stdout_contains("terminal");
+    }
+    assert!(!canary.exists(), "zfs ran although stdout is a terminal");
+    let forced = common::Cmd::new("script")
+        .args(["-qec", &format!("JSNAP_ZFS={} {jsnap_bin} send -f tank/a@s", fake.display()), "/dev/null"])
+        .run();
+    forced.success();
+    assert!(canary.exists(), "-f must send to a terminal");
 }

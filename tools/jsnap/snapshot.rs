@@ -3,6 +3,9 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicI32;
+
 use anyhow::{Result, bail};
 use jcore::Status;
 
@@ -206,12 +209,15 @@ fn receive_new(zfs: &Zfs, dataset: &str, snap: Option<&str>, flags: &RecvFlags) 
         Some(s) => format!("{temp}@{s}"),
         None => temp.clone(),
     };
+    let pid = Arc::new(AtomicI32::new(0));
+    let action = zfs::destroy_on_signal(zfs.program(), temp.clone(), pid.clone());
     let result = zfs
-        .stream(&zfs::recv_argv(&temp_target, flags), dataset, true, false)
+        .stream_with_pid(&zfs::recv_argv(&temp_target, flags), dataset, true, false, &pid)
         .and_then(|()| zfs.output(&["rename".into(), temp.clone(), dataset.into()], dataset).map(drop));
     if result.is_err() && zfs.exists(&temp)? {
         let _ = zfs.output(&["destroy".into(), "-r".into(), temp.clone()], &temp);
     }
+    jcore::io::unregister_cleanup_action(action);
     result
 }
 

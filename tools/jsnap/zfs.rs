@@ -12,6 +12,8 @@ use std::ffi::OsString;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use anyhow::{Context, Result, anyhow, bail};
 
@@ -97,6 +99,11 @@ impl Zfs {
         Zfs { program: std::env::var_os("JSNAP_ZFS").unwrap_or_else(|| "zfs".into()) }
     }
 
+    /// The program run.
+    pub fn program(&self) -> OsString {
+        self.program.clone()
+    }
+
     fn command(&self, argv: &[String]) -> Command {
         let mut command = Command::new(&self.program);
         command.args(argv).stdin(Stdio::null());
@@ -119,18 +126,35 @@ impl Zfs {
     /// Runs zfs with our stdin and stdout (the stream passes straight through, no copy) and
     /// its stderr captured for the message.
     pub fn stream(&self, argv: &[String], name: &str, stdin: bool, stdout: bool) -> Result<()> {
+        self.stream_with_pid(argv, name, stdin, stdout, &AtomicI32::new(0))
+    }
+
+    /// [`Zfs::stream`], publishing the child's pid in `pid` while it runs (for a signal-time
+    /// cleanup action).
+    pub fn stream_with_pid(
+        &self,
+        argv: &[String],
+        name: &str,
+        stdin: bool,
+        stdout: bool,
+        pid: &AtomicI32,
+    ) -> Result<()> {
         let mut command = self.command(argv);
         if stdin {
             command.stdin(Stdio::inherit());
         }
         command.stdout(if stdout { Stdio::inherit() } else { Stdio::null() });
         command.stderr(Stdio::piped());
+        die_with_parent(&mut command);
         let mut child = command.spawn().map_err(|e| self.spawn_error(e))?;
+        pid.store(child.id() as i32, Ordering::SeqCst);
         let mut stderr = Vec::new();
         if let Some(mut pipe) = child.stderr.take() {
             let _ = pipe.read_to_end(&mut stderr);
         }
-        let status = child.wait().map_err(|e| self.spawn_error(e))?;
+        let status = child.wait().map_err(|e| self.spawn_error(e));
+        pid.store(0, Ordering::SeqCst);
+        let status = status?;
         if status.success() {
             return Ok(());
         }
@@ -167,6 +191,64 @@ impl Zfs {
         }
         bail!("{shown}: not the mountpoint of a ZFS dataset")
     }
+}
+
+/// A streaming zfs must not outlive jsnap: killed, jsnap could no longer clean up after a
+/// receive or report a send's failure. zfs then aborts the receive itself, which removes a
+/// partly received new dataset.
+#[cfg(target_os = "linux")]
+fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe; the closure touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// FreeBSD would use procctl(PROC_PDEATHSIG_CTL); elsewhere the child is left alone.
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_command: &mut Command) {}
+
+/// On SIGINT, SIGTERM or SIGHUP while a new dataset is being received under `temp`: stop the
+/// `zfs receive` whose pid is in `pid`, wait for it (at most 5 s), then destroy `temp` (for
+/// at most 3 s more). Returns the id to unregister the action.
+pub fn destroy_on_signal(program: OsString, temp: String, pid: Arc<AtomicI32>) -> u64 {
+    jcore::io::register_cleanup_action(Box::new(move || {
+        let child = pid.load(Ordering::SeqCst);
+        if child > 0 {
+            // SAFETY: signalling and reaping our own child; no memory is shared.
+            unsafe { libc::kill(child, libc::SIGTERM) };
+            for _ in 0..100 {
+                // SAFETY: as above; a null status pointer is allowed.
+                if unsafe { libc::waitpid(child, std::ptr::null_mut(), libc::WNOHANG) } != 0 {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
+        // zfs-fuse's daemon goes on reading the stream after the zfs process is gone and
+        // keeps the dataset busy until the stream ends: retry for a while.
+        let quiet = |args: &[&str]| {
+            Command::new(&program)
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        for _ in 0..60 {
+            if quiet(&["destroy", "-r", &temp]) || !quiet(&["list", "-H", "-o", "name", &temp]) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }))
 }
 
 fn killed_by_sigpipe(status: ExitStatus) -> bool {
