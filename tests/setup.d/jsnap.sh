@@ -1,6 +1,16 @@
 # jsnap: its ZFS tests need a running zfs-fuse daemon (Debian package zfs-fuse, installed by
-# tests/setup.sh) and /dev/fuse. Sourced by tests/setup.sh as root; starts the daemon if it is
+# tests/setup.sh) and /dev/fuse; its hostile-archive tests write tars with python3's tarfile.
+# Sourced by tests/setup.sh as root: installs python3 if missing, starts the daemon if it is
 # not running and waits until `zpool list` answers.
+if ! command -v python3 >/dev/null 2>&1; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: jsnap: installing python3"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 >/dev/null
+  else
+    echo "setup: jsnap: python3 missing (the hostile-archive tests will be SKIPPED)"
+  fi
+fi
 if command -v zfs-fuse >/dev/null 2>&1 || [[ -x /usr/sbin/zfs-fuse ]]; then
   if ! pgrep -x zfs-fuse >/dev/null 2>&1; then
     if [[ ! -e /dev/fuse ]]; then
