@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 cargo build --release --bin jsnap >&2
 J=$PWD/target/release/jsnap
 RUNS=${RUNS:-5}
-WORK=$(mktemp -d /tmp/jsnap-bench.XXXXXX)
+# JSNAP_BENCH_BASE=/dev/shm keeps disk writeback (and other disk users) out of the figures.
+WORK=$(mktemp -d "${JSNAP_BENCH_BASE:-/tmp}/jsnap-bench.XXXXXX")
 POOL=jsnapbench$$
 cleanup() {
   zpool destroy -f "$POOL" >/dev/null 2>&1 || true

@@ -486,6 +486,25 @@ mod tests {
     }
 
     #[test]
+    fn big_values_get_pax_records_and_base256_fields() {
+        let entry = Entry {
+            name: b"f".to_vec(),
+            kind: b'0',
+            size: 9 << 30,
+            uid: 3_000_000,
+            mtime: -5,
+            ..Entry::default()
+        };
+        let keys: Vec<Vec<u8>> = entry.pax_records(None).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, [b"mtime".to_vec(), b"size".to_vec(), b"uid".to_vec()]);
+        let block = entry.ustar_block(None);
+        let header = tar::Header::from_byte_slice(&block);
+        assert_eq!(header.size().unwrap(), 9 << 30);
+        assert_eq!(header.uid().unwrap(), 3_000_000);
+        assert_eq!(header.mtime().unwrap(), 0, "negative mtimes live in the PAX record only");
+    }
+
+    #[test]
     fn members_are_normalized() {
         assert_eq!(normalize_member("./jail/").unwrap(), "./jail");
         assert_eq!(normalize_member("conf//volumes").unwrap(), "conf/volumes");
