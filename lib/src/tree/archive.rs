@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 use std::ffi::CString;
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use super::sys;
@@ -216,7 +216,12 @@ impl<'a> Writer<'a> {
     /// read is an error (the archive would be inconsistent).
     fn copy_file<W: Write>(&mut self, path: &Path, size: u64, out: &mut W) -> Result<(), Error> {
         let what = || path.display().to_string();
-        let mut file = File::open(path).map_err(|e| Error::new(what(), e))?;
+        // O_NOFOLLOW: a file replaced by a symlink since the walk's lstat is not followed.
+        let mut file = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
+            .map_err(|e| Error::new(what(), e))?;
         let mut left = size;
         while left > 0 {
             let want = left.min(self.buffer.len() as u64) as usize;
