@@ -118,6 +118,25 @@ fn zfs_full_and_incremental_round_trips() {
     assert!(!pool.all().iter().any(|n| n.contains("jsnap-recv")), "temporary dataset left");
 }
 
+/// -R -p: the descendants come along, through the temporary name and the rename.
+#[test]
+fn zfs_replication_stream_brings_descendants() {
+    let Some(pool) = Pool::new("zfs_replication_stream_brings_descendants") else { return };
+    let src = pool.ds("src");
+    zfs_ok("zfs", &["create", &src]);
+    zfs_ok("zfs", &["create", &format!("{src}/child")]);
+    zfs_ok("zfs", &["snapshot", "-r", &format!("{src}@s")]);
+    let stream = jsnap().args(["send", "-R", "-p", &format!("{src}@s")]).run();
+    stream.success();
+    let rep = pool.ds("rep");
+    jsnap().args(["recv", &rep]).stdin(stream.stdout.clone()).run().success();
+    let all = pool.all();
+    for name in [rep.clone(), format!("{rep}@s"), format!("{rep}/child"), format!("{rep}/child@s")] {
+        assert!(all.contains(&name), "{name} missing: {all:?}");
+    }
+    assert!(!all.iter().any(|n| n.contains("jsnap-recv")), "temporary dataset left: {all:?}");
+}
+
 #[test]
 fn zfs_mountpoint_paths_resolve_to_their_dataset() {
     let Some(pool) = Pool::new("zfs_mountpoint_paths_resolve_to_their_dataset") else { return };

@@ -28,6 +28,13 @@ Examples:
 /// Directories: `send --dir` writes a deterministic tar stream (sorted, numeric owners, mtimes,
 /// no atime/ctime, PAX headers only where needed) that GNU tar and bsdtar read; `recv --dir`
 /// extracts a tar stream and refuses every member that would land outside DIR.
+///
+/// A new dataset is received under a temporary name beside it (PARENT/jsnap-recv-PID) and
+/// renamed into place, so a failed or interrupted receive leaves no dataset behind.
+///
+/// Platform notes: --raw (zfs send -w) and recv -o need OpenZFS or FreeBSD; zfs-fuse refuses
+/// them with one error line. On Linux, FreeBSD file flags do not exist and are neither written
+/// nor restored; mtimes are kept to the second; sparse files are stored in full.
 #[derive(Parser, Debug)]
 #[command(name = "jsnap", version, after_long_help = EXAMPLES)]
 pub struct Cli {
