@@ -407,7 +407,32 @@ pub fn unregister_cleanup(path: &Path) {
     }
 }
 
-/// Starts a thread that, on SIGINT, SIGTERM or SIGHUP, removes every registered temporary
+/// An action run on SIGINT, SIGTERM or SIGHUP, with the id to unregister it.
+type CleanupAction = (u64, Box<dyn Fn() + Send>);
+
+static CLEANUP_ACTIONS: Mutex<Vec<CleanupAction>> = Mutex::new(Vec::new());
+
+/// Registers an action to run if the process is killed by SIGINT, SIGTERM or SIGHUP, before
+/// the registered paths are removed: for cleanups that are not a file (jsnap destroys a
+/// partly received ZFS dataset). Returns the id for [`unregister_cleanup_action`].
+pub fn register_cleanup_action(action: Box<dyn Fn() + Send>) -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if let Ok(mut list) = CLEANUP_ACTIONS.lock() {
+        list.push((id, action));
+    }
+    id
+}
+
+/// Removes an action registered with [`register_cleanup_action`] (its work is done).
+pub fn unregister_cleanup_action(id: u64) {
+    if let Ok(mut list) = CLEANUP_ACTIONS.lock() {
+        list.retain(|(i, _)| *i != id);
+    }
+}
+
+/// Starts a thread that, on SIGINT, SIGTERM or SIGHUP, runs the registered cleanup actions,
+/// removes every registered temporary
 /// path and then lets the signal end the process as it would have (status 128+N). Call it
 /// once, early in `main`; later calls do nothing.
 pub fn install_signal_cleanup() {
@@ -419,6 +444,11 @@ pub fn install_signal_cleanup() {
         };
         std::thread::spawn(move || {
             if let Some(signal) = signals.forever().next() {
+                if let Ok(actions) = CLEANUP_ACTIONS.lock() {
+                    for (_, action) in actions.iter() {
+                        action();
+                    }
+                }
                 if let Ok(list) = CLEANUP.lock() {
                     for path in list.iter() {
                         let _ = fs::remove_file(path);

@@ -13,6 +13,8 @@
 //! - [`format`]: the file formats the tools read and write (sum files, AppJail `.ajspec`,
 //!   imgadm and ACI manifests, pot `.meta`).
 //! - [`threads`]: the default worker count.
+//! - [`tree`]: a directory as a deterministic tar stream, and a tar stream safely back into
+//!   a directory.
 //!
 //! The crate has no command-line dependencies: argument parsing, help text and man pages
 //! belong to the binaries in `tools/`.
@@ -24,5 +26,6 @@ pub mod exit;
 pub mod format;
 pub mod io;
 pub mod threads;
+pub mod tree;
 
 pub use exit::Status;

@@ -1,16 +1,190 @@
-//! Command line of jsnap. Not implemented yet: every invocation fails with exit 2.
-use clap::Parser;
+//! The jsnap command line: the clap definition and the dispatch to the ZFS or directory side.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
 use jcore::Status;
 
-/// snapshot a jail's ZFS dataset or directory and stream it out and back in (not implemented yet)
+use crate::{dir, snapshot};
+
+const EXAMPLES: &str = "\
+Examples:
+  jsnap create zroot/jails/web                    prints zroot/jails/web@jsnap-20260101T120000Z
+  jsnap create /usr/local/appjail/jails/web/jail@before-upgrade
+  jsnap list zroot/jails/web --json
+  jsnap send zroot/jails/web@b --from @a | ssh host jsnap recv tank/web
+  jsnap send -R zroot/jails/web@b | jpack -c zstd > web.zfs.zst
+  jsnap send --dir /usr/local/appjail/jails/web ./jail ./init ./conf/volumes ./conf/config.conf | jpack -c xz > web.appjail
+  jsnap send --dir /jails/web --exclude './tmp/*' > web.tar
+  jpack -d < web.appjail | jsnap recv --dir /usr/local/appjail/jails/web2";
+
+/// Snapshot a jail's ZFS dataset or directory, and stream it out and back in.
+///
+/// ZFS: DATASET arguments are dataset names (zroot/jails/web); PATH arguments (starting with
+/// '/' or '.') are mountpoints and stand for the dataset mounted there. jsnap runs the `zfs`
+/// command from PATH (or $JSNAP_ZFS) with an argument vector, never through a shell. zfs
+/// errors come back as one line naming the dataset, exit 2.
+///
+/// Directories: `send --dir` writes a deterministic tar stream (sorted, numeric owners, mtimes,
+/// no atime/ctime, PAX headers only where needed) that GNU tar and bsdtar read; `recv --dir`
+/// extracts a tar stream and refuses every member that would land outside DIR.
+///
+/// A new dataset is received under a temporary name beside it (PARENT/jsnap-recv-PID) and
+/// renamed into place, so a failed or interrupted receive leaves no dataset behind.
+///
+/// Platform notes: --raw (zfs send -w) and recv -o need OpenZFS or FreeBSD; zfs-fuse refuses
+/// them with one error line. On Linux, FreeBSD file flags do not exist and are neither written
+/// nor restored; mtimes are kept to the second; sparse files are stored in full.
 #[derive(Parser, Debug)]
-#[command(name = "jsnap", version)]
+#[command(name = "jsnap", version, after_long_help = EXAMPLES)]
 pub struct Cli {
-    /// Arguments (ignored until jsnap is implemented)
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub args: Vec<String>,
+    #[command(subcommand)]
+    pub command: Command,
 }
 
-pub fn run(_cli: Cli) -> anyhow::Result<Status> {
-    anyhow::bail!("not implemented yet")
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Take a snapshot of a dataset (default name jsnap-YYYYmmddTHHMMSSZ, UTC); prints DATASET@NAME
+    Create {
+        /// DATASET or PATH (a mountpoint), optionally followed by @NAME
+        #[arg(value_name = "DATASET|PATH[@NAME]")]
+        target: String,
+    },
+    /// List the snapshots of a dataset, oldest first
+    List {
+        /// DATASET or PATH (a mountpoint)
+        #[arg(value_name = "DATASET|PATH")]
+        target: String,
+        /// One JSON object per line: snapshot, dataset, name, creation (unix seconds), created
+        /// (RFC 3339), createtxg, used and referenced (bytes)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a snapshot as a zfs send stream, or a directory as a tar stream, to stdout
+    Send(SendArgs),
+    /// Read a zfs send stream into a dataset, or a tar stream into a directory, from stdin
+    #[command(visible_alias = "receive")]
+    Recv(RecvArgs),
+    /// Destroy a snapshot (only snapshots: DATASET@SNAP)
+    Destroy {
+        /// DATASET@SNAP or PATH@SNAP
+        #[arg(value_name = "DATASET@SNAP")]
+        snapshot: String,
+    },
+}
+
+/// `jsnap send`.
+#[derive(Args, Debug)]
+pub struct SendArgs {
+    /// The snapshot (DATASET@SNAP or PATH@SNAP); with --dir, the members to archive, paths
+    /// under DIR as with `tar -C DIR MEMBER...` (default: '.')
+    #[arg(value_name = "SNAPSHOT|MEMBER")]
+    pub targets: Vec<String>,
+
+    /// Archive this directory as a tar stream instead of sending a snapshot
+    #[arg(long, value_name = "DIR", help_heading = "Directories")]
+    pub dir: Option<PathBuf>,
+
+    /// With --dir: leave out paths matching this glob (repeatable; matched like GNU tar
+    /// --exclude against the name and each trailing part of it)
+    #[arg(long, value_name = "GLOB", requires = "dir", help_heading = "Directories")]
+    pub exclude: Vec<String>,
+
+    /// With --dir: also write user and group names (numeric ids are always written)
+    #[arg(long, requires = "dir", help_heading = "Directories")]
+    pub owner_names: bool,
+
+    /// Send an incremental stream from this earlier snapshot (@SNAP or DATASET@SNAP): zfs send -i
+    #[arg(long, value_name = "SNAP", conflicts_with = "dir", help_heading = "ZFS")]
+    pub from: Option<String>,
+
+    /// With --from: include every intermediate snapshot (zfs send -I)
+    #[arg(short = 'I', long, requires = "from", help_heading = "ZFS")]
+    pub intermediate: bool,
+
+    /// Replication stream: descendants, their snapshots and properties (zfs send -R)
+    #[arg(short = 'R', long, conflicts_with = "dir", help_heading = "ZFS")]
+    pub replicate: bool,
+
+    /// Include the dataset's properties (zfs send -p)
+    #[arg(short = 'p', long, conflicts_with = "dir", help_heading = "ZFS")]
+    pub props: bool,
+
+    /// Send encrypted blocks as stored (zfs send -w; OpenZFS and FreeBSD only, not zfs-fuse)
+    #[arg(long, conflicts_with = "dir", help_heading = "ZFS")]
+    pub raw: bool,
+
+    /// Write binary data even when stdout is a terminal
+    #[arg(short = 'f', long)]
+    pub force: bool,
+}
+
+/// `jsnap recv`.
+#[derive(Args, Debug)]
+pub struct RecvArgs {
+    /// The dataset to create or update (DATASET or DATASET@SNAP); not with --dir
+    #[arg(value_name = "DATASET", required_unless_present = "dir", conflicts_with = "dir")]
+    pub target: Option<String>,
+
+    /// Extract a tar stream into this directory (created if missing) instead of receiving a
+    /// zfs stream
+    #[arg(long, value_name = "DIR", help_heading = "Directories")]
+    pub dir: Option<PathBuf>,
+
+    /// With --dir: create device nodes (only as root; refused otherwise)
+    #[arg(long, requires = "dir", help_heading = "Directories")]
+    pub devices: bool,
+
+    /// With --dir: do not restore owners even as root
+    #[arg(long, requires = "dir", help_heading = "Directories")]
+    pub no_owners: bool,
+
+    /// Roll back an existing target to its latest snapshot first (zfs receive -F)
+    #[arg(short = 'F', conflicts_with = "dir", help_heading = "ZFS")]
+    pub force: bool,
+
+    /// Do not mount the received dataset (zfs receive -u)
+    #[arg(short = 'u', conflicts_with = "dir", help_heading = "ZFS")]
+    pub no_mount: bool,
+
+    /// Set a property on the received dataset (zfs receive -o; OpenZFS and FreeBSD only)
+    #[arg(short = 'o', value_name = "PROP=VALUE", conflicts_with = "dir", help_heading = "ZFS")]
+    pub props: Vec<String>,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<Status> {
+    match cli.command {
+        Command::Create { target } => snapshot::create(&target),
+        Command::List { target, json } => snapshot::list(&target, json),
+        Command::Destroy { snapshot } => snapshot::destroy(&snapshot),
+        Command::Send(args) => match &args.dir {
+            Some(dir) => dir::send(dir, &args),
+            None => snapshot::send(&args),
+        },
+        Command::Recv(args) => match &args.dir {
+            Some(dir) => dir::recv(dir, &args),
+            None => snapshot::recv(&args),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn zfs_flags_conflict_with_dir() {
+        assert!(Cli::try_parse_from(["jsnap", "send", "--dir", "/x", "--from", "@a"]).is_err());
+        assert!(Cli::try_parse_from(["jsnap", "send", "-I", "t/a@b"]).is_err());
+        assert!(Cli::try_parse_from(["jsnap", "recv"]).is_err());
+        assert!(Cli::try_parse_from(["jsnap", "recv", "--dir", "/x", "-F"]).is_err());
+        Cli::try_parse_from(["jsnap", "recv", "-F", "-u", "-o", "a=b", "t/a"]).unwrap();
+        Cli::try_parse_from(["jsnap", "send", "--dir", "/x", "./jail", "./init"]).unwrap();
+    }
 }

@@ -2,6 +2,10 @@
 mod cli;
 #[path = "../common/mod.rs"]
 mod common;
+mod dir;
+mod names;
+mod snapshot;
+mod zfs;
 
 use std::process::ExitCode;
 

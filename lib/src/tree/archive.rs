@@ -1,0 +1,521 @@
+//! The deterministic tar writer: a sorted walk of a directory into ustar headers, with a
+//! PAX extended header only for what ustar cannot hold.
+
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use super::sys;
+use crate::io::Error;
+
+/// What to put in the archive besides the files themselves.
+#[derive(Debug, Default, Clone)]
+pub struct ArchiveOptions {
+    /// Paths matching any of these `fnmatch(3)` patterns are left out (a directory with its
+    /// contents). A pattern matches the whole name without its leading `./`, or any trailing
+    /// part of it that starts after a `/`, as in GNU tar's default (unanchored) mode.
+    pub exclude: Vec<String>,
+    /// Write user and group names (looked up on this machine) next to the numeric ids.
+    pub owner_names: bool,
+}
+
+/// What the walk left out and why (sockets cannot be archived), for the caller to report.
+#[derive(Debug, Default)]
+pub struct ArchiveSummary {
+    /// Entries written (not counting PAX headers).
+    pub entries: u64,
+    /// `(archive name, reason)` of each path skipped.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Largest value of an 11-digit octal field (size, mtime).
+const MAX_OCTAL_11: u64 = 0o77_777_777_777;
+/// Largest value of a 7-digit octal field (uid, gid, device numbers).
+const MAX_OCTAL_7: u64 = 0o7_777_777;
+
+/// Writes `members` of `dir` (like `tar -C DIR MEMBER...`; `.` when empty) to `out` as a
+/// deterministic tar stream: directories walked in byte order of names, numeric owners,
+/// seconds-resolution mtimes, no atime/ctime, hard links stored as links. Finishes the
+/// archive with its two zero blocks but does not flush `out`.
+pub fn archive<W: Write>(
+    dir: &Path,
+    members: &[String],
+    options: &ArchiveOptions,
+    out: &mut W,
+) -> Result<ArchiveSummary, Error> {
+    let mut writer = Writer::new(dir, options)?;
+    let default = [".".to_string()];
+    let members = if members.is_empty() { &default[..] } else { members };
+    for member in members {
+        let name = normalize_member(member)?;
+        writer.add(name, out)?;
+    }
+    out.write_all(&[0u8; 1024]).map_err(|e| Error::new("write", e))?;
+    Ok(writer.summary)
+}
+
+/// A MEMBER argument as its archive name: repeated and trailing slashes removed, `..` and
+/// absolute paths refused (tar would strip them; a jail image must not contain them).
+fn normalize_member(member: &str) -> Result<String, Error> {
+    let invalid =
+        |why: &str| Error::new(member, io::Error::new(io::ErrorKind::InvalidInput, why.to_string()));
+    if member.starts_with('/') {
+        return Err(invalid("absolute member paths are not allowed (members are relative to the directory)"));
+    }
+    // A leading "./" is kept (AppJail's members are "./jail", "./init"...); other "." parts go.
+    let mut parts: Vec<&str> = member.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    if member == "." || member.starts_with("./") {
+        parts.insert(0, ".");
+    }
+    if parts.is_empty() {
+        return Err(invalid("empty member path"));
+    }
+    if parts.contains(&"..") {
+        return Err(invalid("member paths must not contain '..'"));
+    }
+    Ok(parts.join("/"))
+}
+
+struct Writer<'a> {
+    root: PathBuf,
+    options: &'a ArchiveOptions,
+    exclude: Vec<CString>,
+    /// First archive name seen for each (device, inode) with several links.
+    links: HashMap<(u64, u64), Vec<u8>>,
+    buffer: Vec<u8>,
+    names: Names,
+    summary: ArchiveSummary,
+}
+
+impl<'a> Writer<'a> {
+    fn new(root: &Path, options: &'a ArchiveOptions) -> Result<Writer<'a>, Error> {
+        let mut exclude = Vec::new();
+        for pattern in &options.exclude {
+            exclude.push(sys::c_name(pattern.as_bytes()).map_err(|e| Error::new(pattern.clone(), e))?);
+        }
+        Ok(Writer {
+            root: root.to_path_buf(),
+            options,
+            exclude,
+            links: HashMap::new(),
+            buffer: vec![0u8; 256 * 1024],
+            names: Names::default(),
+            summary: ArchiveSummary::default(),
+        })
+    }
+
+    /// GNU tar's unanchored match: the pattern against the name as stored, and against every
+    /// trailing part of it that starts after a `/`.
+    fn excluded(&self, name: &[u8]) -> bool {
+        if self.exclude.is_empty() || name == b"." {
+            return false;
+        }
+        let mut starts = vec![0];
+        starts.extend(name.iter().enumerate().filter(|(_, b)| **b == b'/').map(|(i, _)| i + 1));
+        self.exclude.iter().any(|p| starts.iter().any(|&s| sys::fnmatch(p, &name[s..])))
+    }
+
+    /// Adds one path (archive name relative to the root) and, for a directory, everything
+    /// under it.
+    fn add<W: Write>(&mut self, name: String, out: &mut W) -> Result<(), Error> {
+        let path = self.root.join(&name);
+        let meta = fs::symlink_metadata(&path).map_err(|e| Error::new(path.display().to_string(), e))?;
+        self.add_entry(name.into_bytes(), &path, &meta, out)
+    }
+
+    fn add_entry<W: Write>(
+        &mut self,
+        name: Vec<u8>,
+        path: &Path,
+        meta: &fs::Metadata,
+        out: &mut W,
+    ) -> Result<(), Error> {
+        if self.excluded(&name) {
+            return Ok(());
+        }
+        let what = || path.display().to_string();
+        let kind = meta.file_type();
+        let mut entry = Entry::from_metadata(meta);
+        if self.options.owner_names {
+            entry.uname = self.names.user(meta.uid());
+            entry.gname = self.names.group(meta.gid());
+        }
+        entry.xattrs = sys::xattrs(path).map_err(|e| Error::new(what(), e))?;
+        if kind.is_dir() {
+            entry.name = name.clone();
+            entry.name.push(b'/');
+            entry.kind = b'5';
+            entry.write_header(out)?;
+            self.summary.entries += 1;
+            return self.add_children(&name, path, out);
+        }
+        entry.name = name.clone();
+        if !kind.is_symlink() && meta.nlink() > 1 {
+            let key = (meta.dev(), meta.ino());
+            if let Some(first) = self.links.get(&key) {
+                entry.kind = b'1';
+                entry.link = first.clone();
+                entry.xattrs.clear();
+                entry.write_header(out)?;
+                self.summary.entries += 1;
+                return Ok(());
+            }
+            self.links.insert(key, name.clone());
+        }
+        if kind.is_file() {
+            entry.kind = b'0';
+            entry.size = meta.len();
+            entry.write_header(out)?;
+            self.copy_file(path, meta.len(), out)?;
+        } else if kind.is_symlink() {
+            entry.kind = b'2';
+            entry.link =
+                fs::read_link(path).map_err(|e| Error::new(what(), e))?.as_os_str().as_bytes().to_vec();
+            entry.write_header(out)?;
+        } else if kind.is_fifo() {
+            entry.kind = b'6';
+            entry.write_header(out)?;
+        } else if kind.is_char_device() || kind.is_block_device() {
+            entry.kind = if kind.is_char_device() { b'3' } else { b'4' };
+            (entry.major, entry.minor) = sys::major_minor(meta.rdev());
+            entry.write_header(out)?;
+        } else {
+            self.summary.skipped.push((String::from_utf8_lossy(&name).into_owned(), "socket ignored".into()));
+            return Ok(());
+        }
+        self.summary.entries += 1;
+        Ok(())
+    }
+
+    fn add_children<W: Write>(&mut self, name: &[u8], path: &Path, out: &mut W) -> Result<(), Error> {
+        let what = || path.display().to_string();
+        let mut children = Vec::new();
+        for child in fs::read_dir(path).map_err(|e| Error::new(what(), e))? {
+            let child = child.map_err(|e| Error::new(what(), e))?;
+            children.push(child.file_name());
+        }
+        children.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        for child in children {
+            let child_path = path.join(&child);
+            let meta = fs::symlink_metadata(&child_path)
+                .map_err(|e| Error::new(child_path.display().to_string(), e))?;
+            let mut child_name = Vec::with_capacity(name.len() + 1 + child.len());
+            child_name.extend_from_slice(name);
+            child_name.push(b'/');
+            child_name.extend_from_slice(child.as_bytes());
+            self.add_entry(child_name, &child_path, &meta, out)?;
+        }
+        Ok(())
+    }
+
+    /// Copies exactly `size` bytes and the padding; a file that changed size while being
+    /// read is an error (the archive would be inconsistent).
+    fn copy_file<W: Write>(&mut self, path: &Path, size: u64, out: &mut W) -> Result<(), Error> {
+        let what = || path.display().to_string();
+        // O_NOFOLLOW: a file replaced by a symlink since the walk's lstat is not followed.
+        let mut file = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
+            .map_err(|e| Error::new(what(), e))?;
+        let mut left = size;
+        while left > 0 {
+            let want = left.min(self.buffer.len() as u64) as usize;
+            let n = match file.read(&mut self.buffer[..want]) {
+                Ok(0) => {
+                    return Err(Error::new(what(), io::Error::other("file shrank while being archived")));
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::new(what(), e)),
+            };
+            out.write_all(&self.buffer[..n]).map_err(|e| Error::new("write", e))?;
+            left -= n as u64;
+        }
+        let pad = padding(size);
+        out.write_all(&[0u8; 512][..pad]).map_err(|e| Error::new("write", e))
+    }
+}
+
+/// Zero bytes after `size` bytes of data up to the next 512-byte block.
+fn padding(size: u64) -> usize {
+    ((512 - size % 512) % 512) as usize
+}
+
+/// One archive member's header fields.
+#[derive(Default)]
+struct Entry {
+    name: Vec<u8>,
+    kind: u8,
+    mode: u32,
+    uid: u64,
+    gid: u64,
+    mtime: i64,
+    size: u64,
+    link: Vec<u8>,
+    major: u32,
+    minor: u32,
+    uname: Vec<u8>,
+    gname: Vec<u8>,
+    xattrs: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Entry {
+    fn from_metadata(meta: &fs::Metadata) -> Entry {
+        Entry {
+            mode: meta.mode() & 0o7777,
+            uid: u64::from(meta.uid()),
+            gid: u64::from(meta.gid()),
+            mtime: meta.mtime(),
+            ..Entry::default()
+        }
+    }
+
+    /// The PAX records this entry needs, sorted by key (empty for most entries).
+    fn pax_records(&self, split: Option<usize>) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut records = Vec::new();
+        if self.name.len() > 100 && split.is_none() {
+            records.push((b"path".to_vec(), self.name.clone()));
+        }
+        if self.link.len() > 100 {
+            records.push((b"linkpath".to_vec(), self.link.clone()));
+        }
+        if self.size > MAX_OCTAL_11 {
+            records.push((b"size".to_vec(), self.size.to_string().into_bytes()));
+        }
+        if self.uid > MAX_OCTAL_7 {
+            records.push((b"uid".to_vec(), self.uid.to_string().into_bytes()));
+        }
+        if self.gid > MAX_OCTAL_7 {
+            records.push((b"gid".to_vec(), self.gid.to_string().into_bytes()));
+        }
+        if self.mtime < 0 || self.mtime as u64 > MAX_OCTAL_11 {
+            records.push((b"mtime".to_vec(), self.mtime.to_string().into_bytes()));
+        }
+        if !self.uname.is_empty() && self.uname.len() > 31 {
+            records.push((b"uname".to_vec(), self.uname.clone()));
+        }
+        if !self.gname.is_empty() && self.gname.len() > 31 {
+            records.push((b"gname".to_vec(), self.gname.clone()));
+        }
+        for (key, value) in &self.xattrs {
+            let mut k = b"SCHILY.xattr.".to_vec();
+            k.extend_from_slice(key);
+            records.push((k, value.clone()));
+        }
+        records.sort();
+        records
+    }
+
+    fn write_header<W: Write>(&self, out: &mut W) -> Result<(), Error> {
+        let split = split_name(&self.name);
+        let records = self.pax_records(split);
+        if !records.is_empty() {
+            let body = pax_body(&records);
+            let mut pax = Entry {
+                name: pax_header_name(&self.name),
+                kind: b'x',
+                mode: 0o644,
+                mtime: self.mtime.clamp(0, MAX_OCTAL_11 as i64),
+                size: body.len() as u64,
+                ..Entry::default()
+            };
+            pax.name.truncate(100);
+            out.write_all(&pax.ustar_block(None)).map_err(|e| Error::new("write", e))?;
+            out.write_all(&body).map_err(|e| Error::new("write", e))?;
+            out.write_all(&[0u8; 512][..padding(body.len() as u64)]).map_err(|e| Error::new("write", e))?;
+        }
+        out.write_all(&self.ustar_block(split)).map_err(|e| Error::new("write", e))
+    }
+
+    /// The 512-byte ustar header. Fields that do not fit were put in the PAX header; here
+    /// they are truncated, or written in base-256 (which GNU tar and bsdtar both read).
+    fn ustar_block(&self, split: Option<usize>) -> [u8; 512] {
+        let mut header = tar::Header::new_ustar();
+        header.set_mode(self.mode);
+        header.set_uid(self.uid);
+        header.set_gid(self.gid);
+        header.set_size(self.size);
+        header.set_mtime(self.mtime.clamp(0, MAX_OCTAL_11 as i64) as u64);
+        header.set_entry_type(tar::EntryType::new(self.kind));
+        let (major, minor) = (u64::from(self.major).min(MAX_OCTAL_7), u64::from(self.minor).min(MAX_OCTAL_7));
+        let ustar = header.as_ustar_mut().expect("ustar header");
+        copy_field(&mut ustar.dev_major, format!("{major:07o}").as_bytes());
+        copy_field(&mut ustar.dev_minor, format!("{minor:07o}").as_bytes());
+        match split {
+            Some(at) => {
+                copy_field(&mut ustar.prefix, &self.name[..at]);
+                copy_field(&mut ustar.name, &self.name[at + 1..]);
+            }
+            None => copy_field(&mut ustar.name, &self.name),
+        }
+        copy_field(&mut ustar.linkname, &self.link);
+        copy_field(&mut ustar.uname, &self.uname);
+        copy_field(&mut ustar.gname, &self.gname);
+        header.set_cksum();
+        *header.as_bytes()
+    }
+}
+
+/// Copies as much of `value` as fits; the rest of the field stays NUL.
+fn copy_field(field: &mut [u8], value: &[u8]) {
+    let n = value.len().min(field.len());
+    field[..n].copy_from_slice(&value[..n]);
+}
+
+/// Where to split a name longer than 100 bytes into ustar prefix (≤ 155) and name (≤ 100),
+/// at a `/`; `None` when it fits as is or cannot be split (then a PAX `path` record holds it).
+fn split_name(name: &[u8]) -> Option<usize> {
+    if name.len() <= 100 {
+        return None;
+    }
+    // The last possible slash that leaves a non-empty name part of at most 100 bytes and a prefix ≤ 155.
+    (0..name.len().min(156))
+        .rev()
+        .find(|&i| name[i] == b'/' && name.len() - i - 1 <= 100 && name.len() - i > 1)
+}
+
+/// The name of a PAX header entry, fixed by the member name (GNU tar's `%d/PaxHeaders/%f`
+/// without the process id, so that it is deterministic).
+fn pax_header_name(name: &[u8]) -> Vec<u8> {
+    let trimmed = name.strip_suffix(b"/").unwrap_or(name);
+    let (dir, base) = match trimmed.iter().rposition(|&b| b == b'/') {
+        Some(i) => (&trimmed[..i], &trimmed[i + 1..]),
+        None => (&b"."[..], trimmed),
+    };
+    let mut out = dir.to_vec();
+    out.extend_from_slice(b"/PaxHeaders/");
+    out.extend_from_slice(base);
+    if out.len() > 100 {
+        let mut short = b"PaxHeaders/".to_vec();
+        short.extend_from_slice(&base[..base.len().min(89)]);
+        return short;
+    }
+    out
+}
+
+/// PAX records `"LEN KEY=VALUE\n"`, where LEN counts its own digits.
+fn pax_body(records: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (key, value) in records {
+        let rest = key.len() + value.len() + 3; // ' ', '=', '\n'
+        let mut len = rest + 1;
+        while len != rest + len.to_string().len() {
+            len = rest + len.to_string().len();
+        }
+        body.extend_from_slice(len.to_string().as_bytes());
+        body.push(b' ');
+        body.extend_from_slice(key);
+        body.push(b'=');
+        body.extend_from_slice(value);
+        body.push(b'\n');
+    }
+    body
+}
+
+/// User and group names by id, looked up once each.
+#[derive(Default)]
+struct Names {
+    users: HashMap<u32, Vec<u8>>,
+    groups: HashMap<u32, Vec<u8>>,
+}
+
+impl Names {
+    fn user(&mut self, uid: u32) -> Vec<u8> {
+        self.users.entry(uid).or_insert_with(|| lookup_user(uid)).clone()
+    }
+
+    fn group(&mut self, gid: u32) -> Vec<u8> {
+        self.groups.entry(gid).or_insert_with(|| lookup_group(gid)).clone()
+    }
+}
+
+fn lookup_user(uid: u32) -> Vec<u8> {
+    let mut buf = vec![0 as libc::c_char; 16384];
+    // SAFETY: passwd is plain data filled by getpwuid_r.
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut result = std::ptr::null_mut();
+    // SAFETY: valid pointers and buffer length; on success pw_name points into buf.
+    let ret = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result) };
+    if ret != 0 || result.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: pw_name is a NUL-terminated string inside buf.
+    unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) }.to_bytes().to_vec()
+}
+
+fn lookup_group(gid: u32) -> Vec<u8> {
+    let mut buf = vec![0 as libc::c_char; 16384];
+    // SAFETY: group is plain data filled by getgrgid_r.
+    let mut grp: libc::group = unsafe { std::mem::zeroed() };
+    let mut result = std::ptr::null_mut();
+    // SAFETY: valid pointers and buffer length; on success gr_name points into buf.
+    let ret = unsafe { libc::getgrgid_r(gid, &mut grp, buf.as_mut_ptr(), buf.len(), &mut result) };
+    if ret != 0 || result.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: gr_name is a NUL-terminated string inside buf.
+    unsafe { std::ffi::CStr::from_ptr(grp.gr_name) }.to_bytes().to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pax_record_length_counts_itself() {
+        let body = pax_body(&[(b"path".to_vec(), vec![b'a'; 95])]);
+        let text = String::from_utf8(body.clone()).unwrap();
+        let len: usize = text.split(' ').next().unwrap().parse().unwrap();
+        assert_eq!(len, body.len());
+        for n in [1usize, 85, 90, 91, 92, 93, 94, 95, 96, 990, 995, 996] {
+            let body = pax_body(&[(b"k".to_vec(), vec![b'v'; n])]);
+            let text = String::from_utf8(body.clone()).unwrap();
+            let len: usize = text.split(' ').next().unwrap().parse().unwrap();
+            assert_eq!(len, body.len(), "value length {n}");
+        }
+    }
+
+    #[test]
+    fn long_names_split_at_a_slash_or_go_to_pax() {
+        let name = [vec![b'd'; 120], b"/".to_vec(), vec![b'f'; 50]].concat();
+        assert_eq!(split_name(&name), Some(120));
+        assert_eq!(split_name(b"short"), None);
+        assert_eq!(split_name(&[b'x'; 150]), None);
+        let entry = Entry { name: vec![b'x'; 150], ..Entry::default() };
+        assert_eq!(entry.pax_records(None)[0].0, b"path");
+    }
+
+    #[test]
+    fn big_values_get_pax_records_and_base256_fields() {
+        let entry = Entry {
+            name: b"f".to_vec(),
+            kind: b'0',
+            size: 9 << 30,
+            uid: 3_000_000,
+            mtime: -5,
+            ..Entry::default()
+        };
+        let keys: Vec<Vec<u8>> = entry.pax_records(None).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, [b"mtime".to_vec(), b"size".to_vec(), b"uid".to_vec()]);
+        let block = entry.ustar_block(None);
+        let header = tar::Header::from_byte_slice(&block);
+        assert_eq!(header.size().unwrap(), 9 << 30);
+        assert_eq!(header.uid().unwrap(), 3_000_000);
+        assert_eq!(header.mtime().unwrap(), 0, "negative mtimes live in the PAX record only");
+    }
+
+    #[test]
+    fn members_are_normalized() {
+        assert_eq!(normalize_member("./jail/").unwrap(), "./jail");
+        assert_eq!(normalize_member("conf//volumes").unwrap(), "conf/volumes");
+        assert_eq!(normalize_member(".").unwrap(), ".");
+        assert!(normalize_member("../x").is_err());
+        assert!(normalize_member("/etc").is_err());
+        assert!(normalize_member("a/../../b").is_err());
+    }
+}

@@ -1,0 +1,22 @@
+//! A directory tree as a tar stream and back: the deterministic writer ([`archive`]) and the
+//! safe extractor ([`extract`]) behind `jsnap send --dir` / `recv --dir`, shared with every
+//! tool that packs or unpacks a jail root.
+//!
+//! The writer produces ustar headers with a PAX extended header only where ustar cannot
+//! hold a value (names over 100 bytes that cannot be split, link targets over 100 bytes,
+//! sizes of 8 GiB and more, large ids, xattrs as `SCHILY.xattr.*`). Entries come in a sorted
+//! depth-first walk, with numeric owners, whole-second mtimes and no atime or ctime, so two
+//! runs over an unchanged tree give the same bytes. GNU tar and bsdtar read the result.
+//!
+//! The extractor refuses members that would escape the target directory (see
+//! [`extract`](mod@extract) for how) and reports each refusal by name instead of stopping.
+//!
+//! Not handled: FreeBSD file flags (Linux has none to read or set), ACLs beyond what xattrs
+//! carry, sub-second mtimes, sparse-file holes (sparse files are stored in full).
+
+pub mod archive;
+pub mod extract;
+mod sys;
+
+pub use archive::{ArchiveOptions, ArchiveSummary, archive};
+pub use extract::{ExtractOptions, ExtractSummary, extract};

@@ -1,0 +1,238 @@
+//! Thin safe wrappers over the `*at` system calls the extractor needs. Every call that takes
+//! a name works relative to an open directory and never follows a symlink in that name,
+//! which is what keeps a hostile archive inside the target directory.
+
+use std::ffi::CString;
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// A byte string as a C string (a name with a NUL byte cannot exist on disk).
+pub fn c_name(bytes: &[u8]) -> io::Result<CString> {
+    CString::new(bytes).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "name contains a NUL byte"))
+}
+
+fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret < 0 { Err(io::Error::last_os_error()) } else { Ok(ret) }
+}
+
+/// Opens a directory by path (the extraction root; symlinks in DIR itself are the user's choice).
+pub fn open_root(path: &Path) -> io::Result<OwnedFd> {
+    let c = c_name(path.as_os_str().as_bytes())?;
+    // SAFETY: c is a valid NUL-terminated string; the returned fd is owned by us.
+    let fd = check(unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) })?;
+    // SAFETY: fd was just returned by open and is not owned elsewhere.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Opens the directory `name` under `dir` without following a symlink.
+pub fn open_dir_at(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<OwnedFd> {
+    let c = c_name(name)?;
+    let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    // SAFETY: valid fd and C string; the returned fd is owned by us.
+    let fd = check(unsafe { libc::openat(dir.as_raw_fd(), c.as_ptr(), flags) })?;
+    // SAFETY: fd was just returned by openat.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Creates a new regular file `name` under `dir`; fails if anything already has that name.
+pub fn create_file_at(dir: BorrowedFd<'_>, name: &[u8], mode: u32) -> io::Result<File> {
+    let c = c_name(name)?;
+    let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    // SAFETY: valid fd and C string; the returned fd is owned by the File.
+    let fd = check(unsafe { libc::openat(dir.as_raw_fd(), c.as_ptr(), flags, mode as libc::c_uint) })?;
+    // SAFETY: fd was just returned by openat.
+    Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+/// `lstat` of `name` under `dir`; `None` when nothing has that name.
+pub fn lstat_at(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Option<libc::stat>> {
+    let c = c_name(name)?;
+    // SAFETY: stat is plain data; fstatat fills it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: valid fd, C string and out pointer.
+    let ret = unsafe { libc::fstatat(dir.as_raw_fd(), c.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) };
+    if ret < 0 {
+        let err = io::Error::last_os_error();
+        return if err.kind() == io::ErrorKind::NotFound { Ok(None) } else { Err(err) };
+    }
+    Ok(Some(st))
+}
+
+/// Removes `name` under `dir` (an empty directory when `directory`).
+pub fn unlink_at(dir: BorrowedFd<'_>, name: &[u8], directory: bool) -> io::Result<()> {
+    let c = c_name(name)?;
+    let flags = if directory { libc::AT_REMOVEDIR } else { 0 };
+    // SAFETY: valid fd and C string.
+    check(unsafe { libc::unlinkat(dir.as_raw_fd(), c.as_ptr(), flags) }).map(drop)
+}
+
+/// Creates the directory `name` under `dir`.
+pub fn mkdir_at(dir: BorrowedFd<'_>, name: &[u8], mode: u32) -> io::Result<()> {
+    let c = c_name(name)?;
+    // SAFETY: valid fd and C string.
+    check(unsafe { libc::mkdirat(dir.as_raw_fd(), c.as_ptr(), mode as libc::mode_t) }).map(drop)
+}
+
+/// Creates the symlink `name` under `dir` pointing at `target` (never followed by us).
+pub fn symlink_at(target: &[u8], dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
+    let t = c_name(target)?;
+    let c = c_name(name)?;
+    // SAFETY: valid C strings and fd.
+    check(unsafe { libc::symlinkat(t.as_ptr(), dir.as_raw_fd(), c.as_ptr()) }).map(drop)
+}
+
+/// Hard-links `old_name` under `old_dir` (not following a symlink) as `new_name` under `new_dir`.
+pub fn link_at(
+    old_dir: BorrowedFd<'_>,
+    old_name: &[u8],
+    new_dir: BorrowedFd<'_>,
+    new_name: &[u8],
+) -> io::Result<()> {
+    let o = c_name(old_name)?;
+    let n = c_name(new_name)?;
+    // SAFETY: valid fds and C strings; flags 0 = do not follow a symlink at old_name.
+    check(unsafe { libc::linkat(old_dir.as_raw_fd(), o.as_ptr(), new_dir.as_raw_fd(), n.as_ptr(), 0) })
+        .map(drop)
+}
+
+/// Creates a fifo or device node `name` under `dir`.
+pub fn mknod_at(dir: BorrowedFd<'_>, name: &[u8], mode: u32, device: u64) -> io::Result<()> {
+    let c = c_name(name)?;
+    // SAFETY: valid fd and C string.
+    check(unsafe { libc::mknodat(dir.as_raw_fd(), c.as_ptr(), mode as libc::mode_t, device as libc::dev_t) })
+        .map(drop)
+}
+
+/// Changes the owner of `name` under `dir` without following a symlink.
+pub fn chown_at(dir: BorrowedFd<'_>, name: &[u8], uid: u32, gid: u32) -> io::Result<()> {
+    let c = c_name(name)?;
+    // SAFETY: valid fd and C string.
+    check(unsafe { libc::fchownat(dir.as_raw_fd(), c.as_ptr(), uid, gid, libc::AT_SYMLINK_NOFOLLOW) })
+        .map(drop)
+}
+
+/// Changes the mode of `name` under `dir` (only called on fifos and device nodes just created).
+pub fn chmod_at(dir: BorrowedFd<'_>, name: &[u8], mode: u32) -> io::Result<()> {
+    let c = c_name(name)?;
+    // SAFETY: valid fd and C string.
+    check(unsafe { libc::fchmodat(dir.as_raw_fd(), c.as_ptr(), mode as libc::mode_t, 0) }).map(drop)
+}
+
+fn times(mtime: i64) -> [libc::timespec; 2] {
+    [
+        libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_OMIT },
+        libc::timespec { tv_sec: mtime as libc::time_t, tv_nsec: 0 },
+    ]
+}
+
+/// Sets the mtime of `name` under `dir` without following a symlink (atime left alone).
+pub fn set_mtime_at(dir: BorrowedFd<'_>, name: &[u8], mtime: i64) -> io::Result<()> {
+    let c = c_name(name)?;
+    let ts = times(mtime);
+    // SAFETY: valid fd, C string and two timespecs.
+    check(unsafe { libc::utimensat(dir.as_raw_fd(), c.as_ptr(), ts.as_ptr(), libc::AT_SYMLINK_NOFOLLOW) })
+        .map(drop)
+}
+
+/// Sets the mtime of an open file (atime left alone).
+pub fn set_mtime(fd: BorrowedFd<'_>, mtime: i64) -> io::Result<()> {
+    let ts = times(mtime);
+    // SAFETY: valid fd and two timespecs.
+    check(unsafe { libc::futimens(fd.as_raw_fd(), ts.as_ptr()) }).map(drop)
+}
+
+/// Changes the owner of an open file.
+pub fn chown(fd: BorrowedFd<'_>, uid: u32, gid: u32) -> io::Result<()> {
+    // SAFETY: valid fd.
+    check(unsafe { libc::fchown(fd.as_raw_fd(), uid, gid) }).map(drop)
+}
+
+/// Changes the mode of an open file.
+pub fn chmod(fd: BorrowedFd<'_>, mode: u32) -> io::Result<()> {
+    // SAFETY: valid fd.
+    check(unsafe { libc::fchmod(fd.as_raw_fd(), mode as libc::mode_t) }).map(drop)
+}
+
+/// Sets an extended attribute on an open file.
+pub fn set_xattr(fd: BorrowedFd<'_>, name: &[u8], value: &[u8]) -> io::Result<()> {
+    let c = c_name(name)?;
+    // SAFETY: valid fd, C string and value buffer.
+    check(unsafe { libc::fsetxattr(fd.as_raw_fd(), c.as_ptr(), value.as_ptr().cast(), value.len(), 0) })
+        .map(drop)
+}
+
+/// The extended attributes of a path (not following a symlink), sorted by name. A file
+/// system without xattr support has none.
+pub fn xattrs(path: &Path) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let c = c_name(path.as_os_str().as_bytes())?;
+    let mut names = vec![0u8; 1024];
+    let len = loop {
+        // SAFETY: valid C string and buffer of the given length.
+        let ret = unsafe { libc::llistxattr(c.as_ptr(), names.as_mut_ptr().cast(), names.len()) };
+        if ret >= 0 {
+            break ret as usize;
+        }
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::ERANGE) => names.resize(names.len() * 4, 0),
+            Some(libc::ENOTSUP) => return Ok(Vec::new()),
+            _ => return Err(err),
+        }
+    };
+    let mut out = Vec::new();
+    for name in names[..len].split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        if let Some(value) = xattr_value(&c, name)? {
+            out.push((name.to_vec(), value));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn xattr_value(path: &CString, name: &[u8]) -> io::Result<Option<Vec<u8>>> {
+    let cname = c_name(name)?;
+    let mut value = vec![0u8; 256];
+    loop {
+        // SAFETY: valid C strings and buffer of the given length.
+        let ret =
+            unsafe { libc::lgetxattr(path.as_ptr(), cname.as_ptr(), value.as_mut_ptr().cast(), value.len()) };
+        if ret >= 0 {
+            value.truncate(ret as usize);
+            return Ok(Some(value));
+        }
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::ERANGE) => value.resize(value.len() * 4, 0),
+            // Removed between list and get.
+            Some(libc::ENODATA) => return Ok(None),
+            _ => return Err(err),
+        }
+    }
+}
+
+/// The effective user is root (owners and device nodes can be restored).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// A device number from its parts.
+pub fn makedev(major: u32, minor: u32) -> u64 {
+    libc::makedev(major, minor) as u64
+}
+
+/// The parts of a device number.
+pub fn major_minor(device: u64) -> (u32, u32) {
+    let d = device as libc::dev_t;
+    (libc::major(d), libc::minor(d))
+}
+
+/// `fnmatch(3)` without flags, as GNU tar matches `--exclude` (a `*` also matches `/`).
+pub fn fnmatch(pattern: &CString, name: &[u8]) -> bool {
+    let Ok(n) = c_name(name) else { return false };
+    // SAFETY: valid C strings.
+    unsafe { libc::fnmatch(pattern.as_ptr(), n.as_ptr(), 0) == 0 }
+}

@@ -1,0 +1,320 @@
+//! The ZFS side of jsnap: argument vectors for the `zfs` command (built by pure functions, so
+//! that flags this machine's zfs lacks are still tested), and running it without a shell.
+//!
+//! Platform notes. FreeBSD and OpenZFS 2.x `zfs` have every flag used here. zfs-fuse 0.7
+//! (Debian's `zfs-fuse`, used by the tests) lacks: `send --raw`/`-w` (no native encryption),
+//! `receive -o PROP=VALUE`, resumable receive (`-s`, `receive -A`), `list -p` and `get -t`
+//! (it does accept `receive -u`). jsnap passes those flags through unchanged; zfs-fuse then fails with its
+//! own "invalid option" message, reported as one line naming the dataset. The listing uses
+//! only `zfs get -H -p -d 1`, which both have.
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+/// The `zfs` program: `$JSNAP_ZFS`, or `zfs` from PATH.
+pub struct Zfs {
+    program: OsString,
+}
+
+/// What `zfs send` should send.
+#[derive(Debug, Default, Clone)]
+pub struct SendFlags {
+    /// Incremental source (`@SNAP` or `DATASET@SNAP`).
+    pub from: Option<String>,
+    /// `-I`: every intermediate snapshot between `from` and the snapshot.
+    pub intermediate: bool,
+    /// `-R`: the dataset, its descendants and their snapshots and properties.
+    pub replicate: bool,
+    /// `-p`: include properties.
+    pub props: bool,
+    /// `-w` (OpenZFS `--raw`): encrypted blocks as they are on disk.
+    pub raw: bool,
+}
+
+/// `zfs send` argv (without the program name).
+pub fn send_argv(snapshot: &str, flags: &SendFlags) -> Vec<String> {
+    let mut argv = vec!["send".to_string()];
+    if flags.replicate {
+        argv.push("-R".into());
+    }
+    if flags.props {
+        argv.push("-p".into());
+    }
+    if flags.raw {
+        // `-w` is the spelling FreeBSD's and OpenZFS's zfs both accept.
+        argv.push("-w".into());
+    }
+    if let Some(from) = &flags.from {
+        argv.push(if flags.intermediate { "-I" } else { "-i" }.into());
+        argv.push(from.clone());
+    }
+    argv.push(snapshot.into());
+    argv
+}
+
+/// What `zfs receive` should do.
+#[derive(Debug, Default, Clone)]
+pub struct RecvFlags {
+    /// `-F`: roll back the target to its latest snapshot first (and destroy what is in the way).
+    pub force: bool,
+    /// `-u`: do not mount the received file system.
+    pub no_mount: bool,
+    /// `-o PROP=VALUE`: properties set on the received dataset.
+    pub props: Vec<String>,
+}
+
+/// `zfs receive` argv (without the program name).
+pub fn recv_argv(target: &str, flags: &RecvFlags) -> Vec<String> {
+    let mut argv = vec!["receive".to_string()];
+    if flags.force {
+        argv.push("-F".into());
+    }
+    if flags.no_mount {
+        argv.push("-u".into());
+    }
+    for prop in &flags.props {
+        argv.push("-o".into());
+        argv.push(prop.clone());
+    }
+    argv.push(target.into());
+    argv
+}
+
+/// `zfs get` argv listing the snapshots of a dataset with what `jsnap list` shows.
+pub fn list_argv(dataset: &str) -> Vec<String> {
+    ["get", "-H", "-p", "-o", "name,property,value", "-d", "1", "createtxg,creation,used,referenced", dataset]
+        .map(String::from)
+        .to_vec()
+}
+
+impl Zfs {
+    /// The program from the environment.
+    pub fn from_env() -> Zfs {
+        Zfs { program: std::env::var_os("JSNAP_ZFS").unwrap_or_else(|| "zfs".into()) }
+    }
+
+    /// The program run.
+    pub fn program(&self) -> OsString {
+        self.program.clone()
+    }
+
+    fn command(&self, argv: &[String]) -> Command {
+        let mut command = Command::new(&self.program);
+        command.args(argv).stdin(Stdio::null());
+        command
+    }
+
+    fn spawn_error(&self, e: std::io::Error) -> anyhow::Error {
+        anyhow!("{}: {e}", Path::new(&self.program).display())
+    }
+
+    /// Runs zfs, returns its stdout; on failure the error is `NAME: <zfs's first message line>`.
+    pub fn output(&self, argv: &[String], name: &str) -> Result<String> {
+        let output = self.command(argv).output().map_err(|e| self.spawn_error(e))?;
+        if !output.status.success() {
+            bail!("{name}: {}", first_line(&output.stderr, output.status));
+        }
+        String::from_utf8(output.stdout).with_context(|| format!("{name}: zfs output is not UTF-8"))
+    }
+
+    /// Runs zfs with our stdin and stdout (the stream passes straight through, no copy) and
+    /// its stderr captured for the message.
+    pub fn stream(&self, argv: &[String], name: &str, stdin: bool, stdout: bool) -> Result<()> {
+        self.stream_with_pid(argv, name, stdin, stdout, &AtomicI32::new(0))
+    }
+
+    /// [`Zfs::stream`], publishing the child's pid in `pid` while it runs (for a signal-time
+    /// cleanup action).
+    pub fn stream_with_pid(
+        &self,
+        argv: &[String],
+        name: &str,
+        stdin: bool,
+        stdout: bool,
+        pid: &AtomicI32,
+    ) -> Result<()> {
+        let mut command = self.command(argv);
+        if stdin {
+            command.stdin(Stdio::inherit());
+        }
+        command.stdout(if stdout { Stdio::inherit() } else { Stdio::null() });
+        command.stderr(Stdio::piped());
+        die_with_parent(&mut command);
+        let mut child = command.spawn().map_err(|e| self.spawn_error(e))?;
+        pid.store(child.id() as i32, Ordering::SeqCst);
+        let mut stderr = Vec::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            let _ = pipe.read_to_end(&mut stderr);
+        }
+        let status = child.wait().map_err(|e| self.spawn_error(e));
+        pid.store(0, Ordering::SeqCst);
+        let status = status?;
+        if status.success() {
+            return Ok(());
+        }
+        if killed_by_sigpipe(status) {
+            // Our reader went away: quiet, like any tool on a broken pipe.
+            return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into());
+        }
+        bail!("{name}: {}", first_line(&stderr, status))
+    }
+
+    /// Whether a dataset (or snapshot) exists.
+    pub fn exists(&self, name: &str) -> Result<bool> {
+        let status = self
+            .command(&["list".into(), "-H".into(), "-o".into(), "name".into(), name.into()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| self.spawn_error(e))?;
+        Ok(status.success())
+    }
+
+    /// The dataset mounted exactly at `path`.
+    pub fn dataset_at(&self, path: &Path) -> Result<String> {
+        let shown = path.display().to_string();
+        let real = std::fs::canonicalize(path).with_context(|| shown.clone())?;
+        let argv = ["list", "-H", "-o", "name,mountpoint", "-t", "filesystem"].map(String::from);
+        let listing = self.output(&argv, &shown)?;
+        for line in listing.lines() {
+            if let Some((name, mountpoint)) = line.split_once('\t')
+                && Path::new(mountpoint) == real
+            {
+                return Ok(name.to_string());
+            }
+        }
+        bail!("{shown}: not the mountpoint of a ZFS dataset")
+    }
+}
+
+/// A streaming zfs must not outlive jsnap: killed, jsnap could no longer clean up after a
+/// receive or report a send's failure. zfs then aborts the receive itself, which removes a
+/// partly received new dataset.
+#[cfg(target_os = "linux")]
+fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe; the closure touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// FreeBSD would use procctl(PROC_PDEATHSIG_CTL); elsewhere the child is left alone.
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_command: &mut Command) {}
+
+/// On SIGINT, SIGTERM or SIGHUP while a new dataset is being received under `temp`: stop the
+/// `zfs receive` whose pid is in `pid`, wait for it (at most 5 s), then destroy `temp` (for
+/// at most 3 s more). Returns the id to unregister the action.
+pub fn destroy_on_signal(program: OsString, temp: String, pid: Arc<AtomicI32>) -> u64 {
+    jcore::io::register_cleanup_action(Box::new(move || {
+        let child = pid.load(Ordering::SeqCst);
+        if child > 0 {
+            // SAFETY: signalling and reaping our own child; no memory is shared.
+            unsafe { libc::kill(child, libc::SIGTERM) };
+            for _ in 0..100 {
+                // SAFETY: as above; a null status pointer is allowed.
+                if unsafe { libc::waitpid(child, std::ptr::null_mut(), libc::WNOHANG) } != 0 {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
+        // zfs-fuse's daemon goes on reading the stream after the zfs process is gone and
+        // keeps the dataset busy until the stream ends: retry for a while.
+        let quiet = |args: &[&str]| {
+            Command::new(&program)
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        for _ in 0..60 {
+            if quiet(&["destroy", "-r", &temp]) || !quiet(&["list", "-H", "-o", "name", &temp]) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }))
+}
+
+fn killed_by_sigpipe(status: ExitStatus) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    status.signal() == Some(libc::SIGPIPE)
+}
+
+/// zfs's first non-empty stderr line (zfs-fuse follows an "invalid option" with its usage).
+fn first_line(stderr: &[u8], status: ExitStatus) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    match text.lines().map(str::trim).find(|l| !l.is_empty()) {
+        Some(line) => line.to_string(),
+        None => format!("zfs failed ({status})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn send_argv_full_and_incremental() {
+        assert_eq!(send_argv("tank/a@s2", &SendFlags::default()), s(&["send", "tank/a@s2"]));
+        let inc = SendFlags { from: Some("@s1".into()), ..Default::default() };
+        assert_eq!(send_argv("tank/a@s2", &inc), s(&["send", "-i", "@s1", "tank/a@s2"]));
+        let all = SendFlags { from: Some("tank/a@s1".into()), intermediate: true, ..Default::default() };
+        assert_eq!(send_argv("tank/a@s3", &all), s(&["send", "-I", "tank/a@s1", "tank/a@s3"]));
+    }
+
+    /// The flags zfs-fuse lacks (`-w`) are still built as FreeBSD/OpenZFS expect them.
+    #[test]
+    fn send_argv_openzfs_flags() {
+        let flags = SendFlags {
+            replicate: true,
+            props: true,
+            raw: true,
+            from: Some("@a".into()),
+            intermediate: false,
+        };
+        assert_eq!(send_argv("zroot/j@b", &flags), s(&["send", "-R", "-p", "-w", "-i", "@a", "zroot/j@b"]));
+    }
+
+    /// `-u` and `-o` (`-o`: OpenZFS and FreeBSD only) go before the target.
+    #[test]
+    fn recv_argv_openzfs_flags() {
+        assert_eq!(recv_argv("tank/b", &RecvFlags::default()), s(&["receive", "tank/b"]));
+        let flags = RecvFlags {
+            force: true,
+            no_mount: true,
+            props: vec!["mountpoint=none".into(), "canmount=off".into()],
+        };
+        assert_eq!(
+            recv_argv("zroot/jails/web", &flags),
+            s(&["receive", "-F", "-u", "-o", "mountpoint=none", "-o", "canmount=off", "zroot/jails/web"])
+        );
+    }
+
+    #[test]
+    fn list_argv_uses_flags_zfs_fuse_has() {
+        let argv = list_argv("tank/a");
+        assert_eq!(argv[0], "get");
+        assert!(!argv.contains(&"-t".to_string()), "zfs-fuse get has no -t");
+        assert_eq!(argv.last().unwrap(), "tank/a");
+    }
+}
