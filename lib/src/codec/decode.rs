@@ -202,7 +202,7 @@ impl<R: Read> Decoder<R> {
                         let problem = if err.kind() == io::ErrorKind::UnexpectedEof {
                             Problem::Truncated
                         } else {
-                            Problem::Corrupt(describe(&err))
+                            Problem::Corrupt(describe(&err, self.format))
                         };
                         return Err(self.error(problem, source.offset));
                     }
@@ -231,13 +231,15 @@ impl<R: Read> Read for Decoder<R> {
     }
 }
 
-/// The decoder's message, without the wrappers some libraries add.
-fn describe(err: &io::Error) -> String {
+/// The decoder's message, without the wrappers and format name some libraries add.
+fn describe(err: &io::Error, format: Format) -> String {
     let text = match err.get_ref() {
         Some(inner) => inner.to_string(),
         None => err.to_string(),
     };
-    if text.is_empty() { "invalid data".to_string() } else { text }
+    let prefix = format!("{format}: ");
+    let text = text.strip_prefix(&prefix).unwrap_or(&text);
+    if text.is_empty() { "invalid data".to_string() } else { text.to_string() }
 }
 
 fn detect<R: Read>(source: &mut Source<R>) -> io::Result<Option<Format>> {
