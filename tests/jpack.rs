@@ -255,9 +255,10 @@ fn interop_lz4() {
     if !common::have("lz4", "interop_lz4_frame_options") {
         return;
     }
-    // Linked blocks, small blocks with block checksums and a content size, high levels.
+    // Linked blocks, small blocks with block checksums and a content size, high levels,
+    // the legacy format.
     let data = sample(3 << 20, 8);
-    for options in [&["-BD"][..], &["-B4", "-BX", "--content-size"], &["-9"], &["--no-frame-crc"]] {
+    for options in [&["-BD"][..], &["-B4", "-BX", "--content-size"], &["-9"], &["--no-frame-crc"], &["-l"]] {
         let run = Cmd::new("lz4").args(options).args(["-c"]).stdin(data.clone()).run();
         run.success();
         assert_same(&decompress(&run.stdout), &data, &format!("lz4 {options:?}"));

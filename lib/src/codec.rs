@@ -13,7 +13,8 @@
 //! Memory stays bounded whatever the input size: nothing here buffers a whole stream.
 //!
 //! Magic bytes (see ../shared/specs/README.md, rule S5): zstd `28 b5 2f fd` (RFC 8878),
-//! xz `fd 37 7a 58 5a 00`, gzip `1f 8b`, bzip2 `42 5a 68` ("BZh"), lz4 frame `04 22 4d 18`,
+//! xz `fd 37 7a 58 5a 00`, gzip `1f 8b`, bzip2 `42 5a 68` ("BZh"), lz4 frame `04 22 4d 18`
+//! (legacy `02 21 4c 18`),
 //! legacy .lzma `5d 00 00` (lzma_alone: properties byte 0x5d, dictionary size little-endian).
 //! A skippable frame (`5X 2a 4d 18`, shared by zstd and lz4; pzstd writes one first) is
 //! taken as zstd.
@@ -106,12 +107,14 @@ impl Format {
     /// The format whose magic bytes start `head`, or `None` for data with no known magic
     /// (`Format::None` is never returned: "no magic" is not proof of raw data).
     pub fn detect(head: &[u8]) -> Option<Format> {
-        const MAGICS: [(&[u8], Format); 5] = [
+        const MAGICS: [(&[u8], Format); 6] = [
             (&[0x28, 0xb5, 0x2f, 0xfd], Format::Zstd),
             (&[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], Format::Xz),
             (&[0x1f, 0x8b], Format::Gzip),
             (b"BZh", Format::Bzip2),
             (&[0x04, 0x22, 0x4d, 0x18], Format::Lz4),
+            // The lz4 legacy format (`lz4 -l`).
+            (&[0x02, 0x21, 0x4c, 0x18], Format::Lz4),
         ];
         if let Some((_, format)) = MAGICS.iter().find(|(magic, _)| head.starts_with(magic)) {
             return Some(*format);

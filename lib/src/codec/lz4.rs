@@ -8,7 +8,9 @@
 //!   parallel by [`super::parallel`], with the content checksum on.
 //! - Reading: one frame, or one skippable frame, per [`FrameDecoder`]; linked and
 //!   independent blocks, block and content checksums, the content size. The caller goes on
-//!   to the next frame (concatenated frames) itself.
+//!   to the next frame (concatenated frames) itself. The legacy format (`lz4 -l`, Linux
+//!   initramfs) is read too; it has no end mark and no checksum, so it runs to the end of
+//!   the input and a cut at a block boundary cannot be noticed.
 
 use std::hash::Hasher as _;
 use std::io::{self, BufRead, Read, Write};
@@ -19,6 +21,9 @@ use twox_hash::XxHash32;
 use super::parallel::{Block, BlockWriter};
 
 const MAGIC: u32 = 0x184d_2204;
+const LEGACY_MAGIC: u32 = 0x184c_2102;
+/// Every legacy block but the last decodes to exactly this.
+const LEGACY_BLOCK: usize = 8 << 20;
 /// The largest block size (block maximum size code 7) and the one jpack writes.
 const BLOCK_SIZE: usize = 4 << 20;
 /// How far back linked blocks may refer.
@@ -95,6 +100,7 @@ fn compress_block(block: &Block<'_>) -> io::Result<Vec<u8>> {
 
 /// What the frame header said.
 struct FrameInfo {
+    legacy: bool,
     independent: bool,
     block_checksum: bool,
     content_checksum: bool,
@@ -152,6 +158,17 @@ impl<R: BufRead> FrameDecoder<R> {
             self.finished = true;
             return Ok(());
         }
+        if magic == LEGACY_MAGIC {
+            self.info = Some(FrameInfo {
+                legacy: true,
+                independent: true,
+                block_checksum: false,
+                content_checksum: false,
+                content_size: None,
+                max_block: LEGACY_BLOCK,
+            });
+            return Ok(());
+        }
         if magic != MAGIC {
             return Err(corrupt("not an LZ4 frame (bad magic number)"));
         }
@@ -184,6 +201,7 @@ impl<R: BufRead> FrameDecoder<R> {
             return Err(corrupt("frame header checksum mismatch"));
         }
         self.info = Some(FrameInfo {
+            legacy: false,
             independent: flags & FLAG_INDEPENDENT != 0,
             block_checksum: flags & FLAG_BLOCK_CHECKSUM != 0,
             content_checksum: flags & FLAG_CONTENT_CHECKSUM != 0,
@@ -196,6 +214,9 @@ impl<R: BufRead> FrameDecoder<R> {
     /// Decodes the next block into `output`; at the end mark, verifies and finishes.
     fn next_block(&mut self) -> io::Result<()> {
         let info = self.info.as_ref().expect("frame started");
+        if info.legacy {
+            return self.next_legacy_block();
+        }
         let word = read_u32(&mut self.reader)?;
         if word == 0 {
             return self.end();
@@ -233,6 +254,28 @@ impl<R: BufRead> FrameDecoder<R> {
             self.checksum.write(&self.output);
         }
         self.content_len += self.output.len() as u64;
+        Ok(())
+    }
+
+    /// A legacy block: a size word and compressed data; the input's end ends the frame.
+    fn next_legacy_block(&mut self) -> io::Result<()> {
+        if self.reader.fill_buf()?.is_empty() {
+            self.output.clear();
+            self.output_pos = 0;
+            self.finished = true;
+            return Ok(());
+        }
+        let len = read_u32(&mut self.reader)? as usize;
+        if len > lz4_flex::block::get_maximum_output_size(LEGACY_BLOCK) {
+            return Err(corrupt("legacy block larger than 8 MiB can compress to"));
+        }
+        self.compressed.resize(len, 0);
+        self.reader.read_exact(&mut self.compressed)?;
+        self.output.resize(LEGACY_BLOCK, 0);
+        self.output_pos = 0;
+        let n = lz4_flex::block::decompress_into(&self.compressed, &mut self.output)
+            .map_err(|e| corrupt(&format!("corrupt block: {e}")))?;
+        self.output.truncate(n);
         Ok(())
     }
 
