@@ -29,14 +29,14 @@ fi
 size=$(stat -c %s "$corpus")
 
 # best_of INPUT OUTPUT COMMAND...: runs the command RUNS times with stdin INPUT and
-# stdout OUTPUT; prints "seconds peak-rss-KiB" of the fastest run.
+# stdout OUTPUT; prints "seconds peak-rss-KiB cpu-seconds" of the fastest run.
 best_of() {
   local input=$1 output=$2
   shift 2
   local best="" line
   for ((i = 0; i < runs; i++)); do
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" < "$input" > "$output"
-    line=$(tail -n 1 "$work/time")
+    /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" < "$input" > "$output"
+    line=$(tail -n 1 "$work/time" | awk '{ printf "%s %s %.2f", $1, $2, $3 + $4 }')
     if [[ -z $best ]] || awk -v a="${line%% *}" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then
       best=$line
     fi
@@ -44,39 +44,40 @@ best_of() {
   echo "$best"
 }
 
-row() { # tool, level, compress "s rss", decompress "s rss", compressed size
-  local tool=$1 level=$2 c=$3 d=$4 packed=$5
-  awk -v tool="$tool" -v level="$level" -v cs="${c%% *}" -v cr="${c##* }" -v ds="${d%% *}" -v dr="${d##* }" \
-    -v size="$size" -v packed="$packed" 'BEGIN {
+row() { # command, compress "s rss cpu", decompress "s rss cpu", compressed size
+  local name=$1 c=$2 d=$3 packed=$4
+  awk -v name="$name" -v c="$c" -v d="$d" -v size="$size" -v packed="$packed" 'BEGIN {
+      split(c, C, " "); split(d, D, " ")
       mb = size / 1e6
-      printf "| %s | %s | %.2f | %.0f | %.4f | %.0f | %.2f | %.0f | %.0f |\n",
-        tool, level, cs, (cs > 0 ? mb / cs : 0), packed / size, cr / 1024, ds, (ds > 0 ? mb / ds : 0), dr / 1024
+      printf "| %s | %.2f | %.2f | %.0f | %.4f | %.0f | %.2f | %.2f | %.0f | %.0f |\n",
+        name, C[1], C[3], (C[1] > 0 ? mb / C[1] : 0), packed / size, C[2] / 1024,
+        D[1], D[3], (D[1] > 0 ? mb / D[1] : 0), D[2] / 1024
     }'
 }
 
 echo "Corpus: $(basename "$corpus"), $size bytes (tar of /usr/bin /usr/share /usr/lib); $(nproc) cores; best of $runs runs."
-echo "Ratio = compressed / original. MB/s = original bytes / wall time."
+echo "Ratio = compressed / original. MB/s = original bytes / wall time. cpu = user + system seconds."
 echo
-echo "| tool | command | compress s | MB/s | ratio | peak RSS MiB | decompress s | MB/s | peak RSS MiB |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| command | compress s | cpu s | MB/s | ratio | peak RSS MiB | decompress s | cpu s | MB/s | peak RSS MiB |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 
 for codec in $codecs; do
   case $codec in
-    zstd) level=3; ref=(zstd -3 -T0 -c); refd=(zstd -d -c); name="zstd -3 -T0" ;;
-    gzip) level=6; ref=(pigz -6 -c); refd=(pigz -d -c); name="pigz -6" ;;
-    xz) level=6; ref=(xz -6 -T0 -c); refd=(xz -d -T0 -c); name="xz -6 -T0" ;;
-    bzip2) level=9; ref=(lbzip2 -9 -c); refd=(lbzip2 -d -c); name="lbzip2 -9" ;;
-    lz4) level=1; ref=(lz4 -1 -c); refd=(lz4 -d -c); name="lz4 -1" ;;
+    zstd) level=3; ref=(zstd -3 -T0 -c); refd=(zstd -d -c); name="zstd -3 -T0 / zstd -d" ;;
+    gzip) level=6; ref=(pigz -6 -c); refd=(pigz -d -c); name="pigz -6 / pigz -d" ;;
+    xz) level=6; ref=(xz -6 -T0 -c); refd=(xz -d -T0 -c); name="xz -6 -T0 / xz -d -T0" ;;
+    bzip2) level=9; ref=(lbzip2 -9 -c); refd=(lbzip2 -d -c); name="lbzip2 -9 / lbzip2 -d" ;;
+    lz4) level=1; ref=(lz4 -1 -c); refd=(lz4 -d -c); name="lz4 -1 / lz4 -d" ;;
     *) echo "bench: unknown codec $codec" >&2; exit 2 ;;
   esac
   ours=$work/jpack.$codec
   theirs=$work/ref.$codec
   c=$(best_of "$corpus" "$ours" "$jpack" -c "$codec" -l "$level")
   d=$(best_of "$ours" /dev/null "$jpack" -d)
-  row jpack "jpack -c $codec -l $level" "$c" "$d" "$(stat -c %s "$ours")"
+  row "jpack -c $codec -l $level / jpack -d" "$c" "$d" "$(stat -c %s "$ours")"
   c=$(best_of "$corpus" "$theirs" "${ref[@]}")
   d=$(best_of "$theirs" /dev/null "${refd[@]}")
-  row "${ref[0]}" "$name" "$c" "$d" "$(stat -c %s "$theirs")"
+  row "$name" "$c" "$d" "$(stat -c %s "$theirs")"
   # Interop check on the real corpus, both ways.
   "${refd[@]}" < "$ours" | cmp -s - "$corpus" || { echo "bench: ${refd[*]} cannot read jpack's $codec" >&2; exit 1; }
   "$jpack" -d < "$theirs" | cmp -s - "$corpus" || { echo "bench: jpack cannot read ${ref[0]}'s output" >&2; exit 1; }

@@ -92,7 +92,7 @@ fn config() -> Config {
     let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
     Config {
         cases: env("JPACK_FUZZ_CASES").map_or(300, |n| n as u32),
-        rng_seed: RngSeed::Fixed(env("JPACK_FUZZ_SEED").unwrap_or(0x6a70_6163_6b)),
+        rng_seed: RngSeed::Fixed(env("JPACK_FUZZ_SEED").unwrap_or(0x006a_7061_636b)),
         failure_persistence: None,
         ..Config::default()
     }

@@ -51,11 +51,14 @@ pub struct Cli {
     #[arg(short = 'c', long = "codec", value_name = "CODEC", conflicts_with = "mode")]
     pub codec: Option<Format>,
 
-    /// Compression level [default: the codec's, see --list]
+    /// Compression level [default: the codec's, see --list]. gzip levels are zlib-rs's
+    /// (as zlib-ng's), a little faster and a little looser than GNU gzip's at the same
+    /// number; lz4 has level 1 only
     #[arg(short = 'l', long = "level", value_name = "LEVEL", conflicts_with = "mode")]
     pub level: Option<u32>,
 
-    /// Threads [default: all cores; 0 means all cores]
+    /// Threads for compression, and for decompressing xz [default: all cores; 0 means all
+    /// cores]
     #[arg(short = 'T', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
 

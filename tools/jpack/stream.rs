@@ -63,12 +63,16 @@ fn open_decoder(settings: &Settings, pass_through: bool) -> anyhow::Result<(Stri
     Ok((name, decoder))
 }
 
+/// How much decoded data is handed to the output at once: an lz4 block (4 MiB at most)
+/// then decodes straight into it, without a copy.
+const DECODE_BUFFER: usize = 4 << 20;
+
 fn copy(
     decoder: &mut Decoder<Input>,
     name: &str,
     mut write: impl FnMut(&[u8]) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let mut buf = vec![0u8; BUFFER_SIZE];
+    let mut buf = vec![0u8; DECODE_BUFFER];
     loop {
         let n = match decoder.read(&mut buf) {
             Ok(0) => return Ok(()),

@@ -105,8 +105,8 @@ pub struct Decoder<R: Read> {
 enum State<R: Read> {
     /// Before the first stream: the format is known, nothing decoded yet.
     Start(Source<R>),
-    /// Inside a stream.
-    Stream(Stream<R>),
+    /// Inside a stream (boxed: a decoder is much larger than the other states).
+    Stream(Box<Stream<R>>),
     /// Copying input that is not compressed (pass-through).
     Raw(Source<R>),
     Done,
@@ -186,7 +186,7 @@ impl<R: Read> Decoder<R> {
         loop {
             match std::mem::replace(&mut self.state, State::Failed) {
                 State::Start(source) => {
-                    self.state = State::Stream(Stream::new(self.format, source, self.threads)?)
+                    self.state = State::Stream(Box::new(Stream::new(self.format, source, self.threads)?))
                 }
                 State::Stream(mut stream) => match stream.read(buf) {
                     Ok(0) => self.after_stream(stream.into_source())?,

@@ -211,15 +211,17 @@ impl<R: BufRead> FrameDecoder<R> {
         Ok(())
     }
 
-    /// Decodes the next block into `output`; at the end mark, verifies and finishes.
-    fn next_block(&mut self) -> io::Result<()> {
+    /// Decodes the next block; at the end mark, verifies and finishes. An independent
+    /// block is decoded straight into `direct` when it surely fits (returns its length,
+    /// saving a copy); otherwise into `output` (returns 0).
+    fn next_block(&mut self, direct: &mut [u8]) -> io::Result<usize> {
         let info = self.info.as_ref().expect("frame started");
         if info.legacy {
-            return self.next_legacy_block();
+            return self.next_legacy_block().map(|()| 0);
         }
         let word = read_u32(&mut self.reader)?;
         if word == 0 {
-            return self.end();
+            return self.end().map(|()| 0);
         }
         let stored = word & UNCOMPRESSED_BIT != 0;
         let len = (word & !UNCOMPRESSED_BIT) as usize;
@@ -235,6 +237,16 @@ impl<R: BufRead> FrameDecoder<R> {
             }
         }
         self.output_pos = 0;
+        if !stored && info.independent && direct.len() >= info.max_block {
+            self.output.clear();
+            let n = lz4_flex::block::decompress_into(&self.compressed, direct)
+                .map_err(|e| corrupt(&format!("corrupt block: {e}")))?;
+            if info.content_checksum {
+                self.checksum.write(&direct[..n]);
+            }
+            self.content_len += n as u64;
+            return Ok(n);
+        }
         if stored {
             std::mem::swap(&mut self.output, &mut self.compressed);
         } else {
@@ -254,7 +266,7 @@ impl<R: BufRead> FrameDecoder<R> {
             self.checksum.write(&self.output);
         }
         self.content_len += self.output.len() as u64;
-        Ok(())
+        Ok(0)
     }
 
     /// A legacy block: a size word and compressed data; the input's end ends the frame.
@@ -309,7 +321,10 @@ impl<R: BufRead> Read for FrameDecoder<R> {
             if self.finished {
                 return Ok(0);
             }
-            self.next_block()?;
+            let n = self.next_block(buf)?;
+            if n > 0 {
+                return Ok(n);
+            }
         }
         let n = buf.len().min(self.output.len() - self.output_pos);
         buf[..n].copy_from_slice(&self.output[self.output_pos..self.output_pos + n]);
