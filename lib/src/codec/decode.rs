@@ -110,7 +110,7 @@ enum State<R: Read> {
     /// Copying input that is not compressed (pass-through).
     Raw(Source<R>),
     Done,
-    /// An error was returned; reading again returns nothing.
+    /// An error was returned; reading again fails again (never a quiet end of data).
     Failed,
 }
 
@@ -216,7 +216,7 @@ impl<R: Read> Decoder<R> {
                     self.state = State::Done;
                     return Ok(0);
                 }
-                State::Failed => return Ok(0),
+                State::Failed => return Err(io::Error::other("the input could not be decoded (reported before)")),
             }
         }
     }
@@ -475,6 +475,19 @@ mod tests {
             (err.format, err.problem, err.offset),
             (Some(Format::Gzip), Problem::TrailingGarbage, len)
         );
+    }
+
+    #[test]
+    fn reading_after_an_error_fails_again() {
+        let mut gz = Vec::new();
+        let mut e = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::default());
+        std::io::Write::write_all(&mut e, b"abcdef").unwrap();
+        e.finish().unwrap();
+        let cut = &gz[..gz.len() - 3];
+        let mut decoder = Decoder::new(cut).unwrap();
+        let err = decoder.read_to_end(&mut Vec::new()).unwrap_err();
+        assert_eq!(DecodeError::find(&err).unwrap().problem, Problem::Truncated);
+        assert!(decoder.read(&mut [0; 16]).is_err());
     }
 
     #[test]
