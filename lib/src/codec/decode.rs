@@ -216,7 +216,9 @@ impl<R: Read> Decoder<R> {
                     self.state = State::Done;
                     return Ok(0);
                 }
-                State::Failed => return Err(io::Error::other("the input could not be decoded (reported before)")),
+                State::Failed => {
+                    return Err(io::Error::other("the input could not be decoded (reported before)"));
+                }
             }
         }
     }
