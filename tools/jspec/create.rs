@@ -1,6 +1,6 @@
 //! `new` (metadata for an image file) and `aci-id`.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::Path;
 
 use anyhow::{Context, anyhow, bail};
@@ -265,19 +265,11 @@ fn new_aci(args: &NewArgs) -> anyhow::Result<Status> {
 pub fn aci_id(path: &Path) -> anyhow::Result<Status> {
     let input = Input::open(Some(path))?;
     let name = input.name().to_string();
-    let mut reader = BufReader::with_capacity(jcore::io::BUFFER_SIZE, input);
-    let head = reader.fill_buf().map_err(|e| jcore::io::Error::new(&name, e))?.to_vec();
-    let id = match Codec::detect(&head) {
-        None => aci::image_id(reader),
-        Some(Codec::Gzip) => aci::image_id(flate2::bufread::MultiGzDecoder::new(reader)),
-        // xz, bzip2, zstd and lz4 wait for jcore's codec decoders (being written for jpack).
-        Some(other) => bail!(
-            "{name}: {other}-compressed ACI: only plain and gzip tars are supported; \
-             decompress first ({} -dc {name} | jspec aci-id -)",
-            other.name()
-        ),
-    }
-    .map_err(|e| jcore::io::Error::new(&name, e))?;
+    // The image ID is the SHA-512 of the uncompressed tar, whatever the ACI's compression:
+    // decode any format jcore knows, and take data with no magic as the tar itself.
+    let reader = BufReader::with_capacity(jcore::io::BUFFER_SIZE, input);
+    let decoder = jcore::codec::Decoder::pass_through(reader).map_err(|e| jcore::io::Error::new(&name, e))?;
+    let id = aci::image_id(decoder).map_err(|e| jcore::io::Error::new(&name, e))?;
     let mut out = jcore::io::Output::stdout();
     std::io::Write::write_all(&mut out, format!("{id}\n").as_bytes())
         .map_err(|e| jcore::io::Error::new("stdout", e))?;

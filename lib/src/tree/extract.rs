@@ -372,7 +372,9 @@ impl Extractor<'_> {
         let dir = self.parent(parent)?;
         let removed_dir = make_room(dir.as_fd(), name, false)?;
         self.forget_if(removed_dir);
-        sys::mknod_at(dir.as_fd(), name, type_bits | 0o600, device)?;
+        // mode_t is u32 on Linux, u16 on FreeBSD.
+        #[allow(clippy::unnecessary_cast)]
+        sys::mknod_at(dir.as_fd(), name, type_bits as u32 | 0o600, device)?;
         if self.options.owners {
             sys::chown_at(dir.as_fd(), name, meta.uid, meta.gid)?;
         }

@@ -157,6 +157,7 @@ pub fn chmod(fd: BorrowedFd<'_>, mode: u32) -> io::Result<()> {
 }
 
 /// Sets an extended attribute on an open file.
+#[cfg(target_os = "linux")]
 pub fn set_xattr(fd: BorrowedFd<'_>, name: &[u8], value: &[u8]) -> io::Result<()> {
     let c = c_name(name)?;
     // SAFETY: valid fd, C string and value buffer.
@@ -164,8 +165,22 @@ pub fn set_xattr(fd: BorrowedFd<'_>, name: &[u8], value: &[u8]) -> io::Result<()
         .map(drop)
 }
 
+/// Extended attributes are only carried on Linux for now (FreeBSD's extattr(2) namespaces
+/// differ): elsewhere setting one is unsupported.
+#[cfg(not(target_os = "linux"))]
+pub fn set_xattr(_fd: BorrowedFd<'_>, _name: &[u8], _value: &[u8]) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+/// Elsewhere than Linux, no extended attributes are read (see [`set_xattr`]).
+#[cfg(not(target_os = "linux"))]
+pub fn xattrs(_path: &Path) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    Ok(Vec::new())
+}
+
 /// The extended attributes of a path (not following a symlink), sorted by name. A file
 /// system without xattr support has none.
+#[cfg(target_os = "linux")]
 pub fn xattrs(path: &Path) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let c = c_name(path.as_os_str().as_bytes())?;
     let mut names = vec![0u8; 1024];
@@ -192,6 +207,7 @@ pub fn xattrs(path: &Path) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
     Ok(out)
 }
 
+#[cfg(target_os = "linux")]
 fn xattr_value(path: &CString, name: &[u8]) -> io::Result<Option<Vec<u8>>> {
     let cname = c_name(name)?;
     let mut value = vec![0u8; 256];
@@ -220,14 +236,17 @@ pub fn is_root() -> bool {
 }
 
 /// A device number from its parts.
+// The libc types differ between Linux (u32) and FreeBSD (i32).
+#[allow(clippy::unnecessary_cast)]
 pub fn makedev(major: u32, minor: u32) -> u64 {
-    libc::makedev(major, minor) as u64
+    libc::makedev(major as _, minor as _) as u64
 }
 
 /// The parts of a device number.
+#[allow(clippy::unnecessary_cast)]
 pub fn major_minor(device: u64) -> (u32, u32) {
     let d = device as libc::dev_t;
-    (libc::major(d), libc::minor(d))
+    (libc::major(d) as u32, libc::minor(d) as u32)
 }
 
 /// `fnmatch(3)` without flags, as GNU tar matches `--exclude` (a `*` also matches `/`).
