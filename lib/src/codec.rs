@@ -1,10 +1,31 @@
-//! The registry of compression formats: names, the spellings jail tools use, and detection
-//! from magic bytes. jpack builds its encoders and decoders on it; jspec and jfetch use it
-//! to name or recognise an image's compression. One definition, used everywhere.
+//! The registry of compression formats: names, the spellings jail tools use, detection
+//! from magic bytes, level ranges, and streaming encoders and decoders for every format.
+//! jpack is a command line over this module; jspec, jfetch and jsnap use it to name,
+//! recognise, compress or decompress an image. One definition, used everywhere.
+//!
+//! - [`Format`]: names, aliases, extensions, [`Format::detect`] and [`Format::levels`].
+//! - [`Encoder`] ([`encode`]): a `Write` that compresses into another `Write`, multi-threaded
+//!   for every format, ended by an explicit [`Encoder::finish`].
+//! - [`Decoder`] ([`decode`]): a `Read` that detects the format from the magic bytes and
+//!   decompresses concatenated streams, failing with a [`DecodeError`] (format, byte offset)
+//!   on corrupt, truncated or trailing data.
+//!
+//! Memory stays bounded whatever the input size: nothing here buffers a whole stream.
 //!
 //! Magic bytes (see ../shared/specs/README.md, rule S5): zstd `28 b5 2f fd` (RFC 8878),
-//! xz `fd 37 7a 58 5a 00`, gzip `1f 8b`, bzip2 `42 5a 68` ("BZh"), lz4 frame `04 22 4d 18`,
+//! xz `fd 37 7a 58 5a 00`, gzip `1f 8b`, bzip2 `42 5a 68` ("BZh"), lz4 frame `04 22 4d 18`
+//! (legacy `02 21 4c 18`),
 //! legacy .lzma `5d 00 00` (lzma_alone: properties byte 0x5d, dictionary size little-endian).
+//! A skippable frame (`5X 2a 4d 18`, shared by zstd and lz4; pzstd writes one first) is
+//! taken as zstd.
+
+pub mod decode;
+pub mod encode;
+mod lz4;
+mod parallel;
+
+pub use decode::{DecodeError, Decoder};
+pub use encode::Encoder;
 
 use std::fmt;
 use std::str::FromStr;
@@ -64,17 +85,20 @@ impl Format {
     /// `tbz2`), ignoring case and a leading dot.
     pub fn from_name(name: &str) -> Option<Format> {
         let key = name.trim_start_matches('.').to_ascii_lowercase();
-        let format = match key.as_str() {
-            "zstd" | "zst" | "tzst" => Format::Zstd,
-            "xz" | "txz" => Format::Xz,
-            "gzip" | "gz" | "tgz" => Format::Gzip,
-            "bzip2" | "bz2" | "bzip" | "tbz" | "tbz2" => Format::Bzip2,
-            "lz4" | "tlz4" => Format::Lz4,
-            "lzma" | "tlz" => Format::Lzma,
-            "none" | "raw" | "tar" => Format::None,
-            _ => return None,
-        };
-        Some(format)
+        Format::ALL.into_iter().find(|f| f.name() == key || f.aliases().contains(&key.as_str()))
+    }
+
+    /// The other spellings [`from_name`](Format::from_name) accepts for this format.
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Format::Zstd => &["zst", "tzst"],
+            Format::Xz => &["txz"],
+            Format::Gzip => &["gz", "tgz"],
+            Format::Bzip2 => &["bz2", "bzip", "tbz", "tbz2"],
+            Format::Lz4 => &["tlz4"],
+            Format::Lzma => &["tlz"],
+            Format::None => &["raw", "tar"],
+        }
     }
 
     /// How many leading bytes [`detect`](Format::detect) wants to see.
@@ -83,15 +107,20 @@ impl Format {
     /// The format whose magic bytes start `head`, or `None` for data with no known magic
     /// (`Format::None` is never returned: "no magic" is not proof of raw data).
     pub fn detect(head: &[u8]) -> Option<Format> {
-        const MAGICS: [(&[u8], Format); 5] = [
+        const MAGICS: [(&[u8], Format); 6] = [
             (&[0x28, 0xb5, 0x2f, 0xfd], Format::Zstd),
             (&[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], Format::Xz),
             (&[0x1f, 0x8b], Format::Gzip),
             (b"BZh", Format::Bzip2),
             (&[0x04, 0x22, 0x4d, 0x18], Format::Lz4),
+            // The lz4 legacy format (`lz4 -l`).
+            (&[0x02, 0x21, 0x4c, 0x18], Format::Lz4),
         ];
         if let Some((_, format)) = MAGICS.iter().find(|(magic, _)| head.starts_with(magic)) {
             return Some(*format);
+        }
+        if is_skippable_frame(head) {
+            return Some(Format::Zstd);
         }
         // lzma_alone has no magic; its properties byte is 0x5d for every file xz and
         // lzma-utils write at their presets, followed by a little-endian dictionary size.
@@ -100,7 +129,75 @@ impl Format {
         }
         None
     }
+
+    /// The compression levels the format accepts and its default, or `None` for
+    /// [`Format::None`].
+    pub fn levels(self) -> Option<Levels> {
+        let (min, max, default) = match self {
+            Format::Zstd => (1, 22, 3),
+            Format::Xz | Format::Lzma => (0, 9, 6),
+            Format::Gzip => (1, 9, 6),
+            Format::Bzip2 => (1, 9, 9),
+            // lz4_flex has the fast compressor only, which is the lz4 CLI's default (-1).
+            Format::Lz4 => (1, 1, 1),
+            Format::None => return None,
+        };
+        Some(Levels { min, max, default })
+    }
+
+    /// The level to use: `requested`, checked against [`Format::levels`], or the default.
+    pub fn level(self, requested: Option<u32>) -> Result<u32, LevelError> {
+        let Some(levels) = self.levels() else {
+            return match requested {
+                None => Ok(0),
+                Some(level) => Err(LevelError { format: self, level }),
+            };
+        };
+        match requested {
+            None => Ok(levels.default),
+            Some(level) if (levels.min..=levels.max).contains(&level) => Ok(level),
+            Some(level) => Err(LevelError { format: self, level }),
+        }
+    }
 }
+
+/// The first four bytes of a skippable frame (zstd and lz4 share them): `5X 2a 4d 18`.
+pub(crate) fn is_skippable_frame(head: &[u8]) -> bool {
+    head.len() >= 4 && head[0] & 0xf0 == 0x50 && head[1..4] == [0x2a, 0x4d, 0x18]
+}
+
+/// The compression levels of a format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Levels {
+    /// The fastest level.
+    pub min: u32,
+    /// The strongest level.
+    pub max: u32,
+    /// The level used when none is given (the reference CLI's default).
+    pub default: u32,
+}
+
+/// A level outside the range of its format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LevelError {
+    /// The format.
+    pub format: Format,
+    /// The level asked for.
+    pub level: u32,
+}
+
+impl fmt::Display for LevelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.format.levels() {
+            Some(l) => {
+                write!(f, "level {} is out of range for {} ({}-{})", self.level, self.format, l.min, l.max)
+            }
+            None => write!(f, "{} has no compression levels", self.format),
+        }
+    }
+}
+
+impl std::error::Error for LevelError {}
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -151,7 +248,20 @@ mod tests {
         assert_eq!(Format::detect(b"BZh91AY"), Some(Format::Bzip2));
         assert_eq!(Format::detect(&[4, 0x22, 0x4d, 0x18]), Some(Format::Lz4));
         assert_eq!(Format::detect(&[0x5d, 0, 0, 0x80, 0]), Some(Format::Lzma));
+        assert_eq!(Format::detect(&[0x50, 0x2a, 0x4d, 0x18, 4, 0]), Some(Format::Zstd));
         assert_eq!(Format::detect(b"IMAGE\n"), None);
         assert_eq!(Format::detect(b""), None);
+    }
+
+    #[test]
+    fn levels() {
+        assert_eq!(Format::Zstd.level(None), Ok(3));
+        assert_eq!(Format::Xz.level(Some(9)), Ok(9));
+        assert_eq!(Format::Bzip2.level(None), Ok(9));
+        assert!(Format::Gzip.level(Some(0)).is_err());
+        assert!(Format::None.level(Some(1)).is_err());
+        assert_eq!(Format::None.level(None), Ok(0));
+        let err = Format::Zstd.level(Some(30)).unwrap_err();
+        assert_eq!(err.to_string(), "level 30 is out of range for zstd (1-22)");
     }
 }

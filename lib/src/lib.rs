@@ -9,7 +9,8 @@
 //!   on error or on SIGINT/SIGTERM, and the refusal to write binary data to a terminal.
 //! - [`digest`]: the registry of digest algorithms (SHA-2, SHA-1, BLAKE3, FreeBSD Skein) and a
 //!   hasher that computes several of them in one pass, each on its own thread.
-//! - [`codec`]: the registry of compression formats (names, aliases, magic-byte detection).
+//! - [`codec`]: the registry of compression formats (names, aliases, magic-byte detection,
+//!   levels) and streaming, multi-threaded encoders and decoders for each of them.
 //! - [`format`]: the file formats the tools read and write (sum files, AppJail `.ajspec`,
 //!   imgadm and ACI manifests, pot `.meta`).
 //! - [`threads`]: the default worker count.

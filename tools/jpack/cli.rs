@@ -1,16 +1,180 @@
-//! Command line of jpack. Not implemented yet: every invocation fails with exit 2.
-use clap::Parser;
-use jcore::Status;
+//! The jpack command line: the clap definition, and the step that turns flags into one
+//! [`Mode`] before any work starts.
 
-/// stream compression and decompression: zstd, xz, gzip, bzip2, lz4 (not implemented yet)
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Parser};
+use jcore::Status;
+use jcore::codec::Format;
+
+use crate::{list, stream};
+
+const EXAMPLES: &str = "\
+Examples:
+  jsnap send web@1 | jpack -c xz | jsum --tee -o web.sha256 > web.txz
+  jpack -d < web.txz | jsnap recv tank/jails/web    format detected from magic bytes
+  jpack -c gzip -l 9 -o root.tgz root.tar            atomic: root.tgz appears only when complete
+  jpack -c bzip -T 4 root.tar > root.tbz             AppJail's spelling of bzip2
+  jpack -d --pass-through < maybe.tar > root.tar     accept compressed or raw input
+  jpack --detect image                               zstd xz gzip bzip2 lz4 lzma none
+  jpack -t image.xz && echo intact";
+
+/// Compress and decompress streams: zstd, xz, gzip, bzip2, lz4 (and legacy .lzma).
+///
+/// Compresses FILE (standard input when none or '-') to standard output or -o FILE, with
+/// CODEC at LEVEL on N threads. With -d, decompresses whatever format the magic bytes
+/// say, including concatenated streams (cat a.zst b.zst, pigz, pbzip2, lbzip2), which
+/// decode to the concatenation. The output is what the reference CLIs read and write:
+/// zstd, xz, gzip/pigz, bzip2/lbzip2/pbzip2 and lz4 read jpack's output, and jpack reads
+/// theirs. Checksums are always written (zstd and lz4 content checksums, xz CRC64, gzip
+/// CRC32, bzip2 block CRCs) and always verified.
+///
+/// Memory stays bounded whatever the input size. Compression is multi-threaded for every
+/// codec: gzip as pigz does (one member, parallel blocks), bzip2 as pbzip2 does (parallel
+/// streams), lz4 in parallel independent blocks, zstd and xz by their libraries' threads.
+/// Decompression of xz streams with several blocks is multi-threaded too.
+///
+/// Bad input (a truncated stream, a flipped byte, garbage, an empty input, trailing
+/// garbage after a stream) is a one-line error naming the format and the byte offset,
+/// exit status 2; with -o nothing is left behind. With -t the same findings give exit
+/// status 1.
 #[derive(Parser, Debug)]
-#[command(name = "jpack", version)]
+#[command(
+    name = "jpack",
+    version,
+    after_long_help = EXAMPLES,
+    group(ArgGroup::new("mode").args(["decompress", "test", "detect", "list"])),
+)]
 pub struct Cli {
-    /// Arguments (ignored until jpack is implemented)
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub args: Vec<String>,
+    /// Compression codec: zstd, xz, gzip, bzip2, lz4, lzma, none; also zst, gz, bz2, bzip,
+    /// txz, tgz, tzst, tbz2 [default: zstd]
+    #[arg(short = 'c', long = "codec", value_name = "CODEC", conflicts_with = "mode")]
+    pub codec: Option<Format>,
+
+    /// Compression level [default: the codec's, see --list]. gzip levels are zlib-rs's
+    /// (as zlib-ng's), a little faster and a little looser than GNU gzip's at the same
+    /// number; lz4 has level 1 only
+    #[arg(short = 'l', long = "level", value_name = "LEVEL", conflicts_with = "mode")]
+    pub level: Option<u32>,
+
+    /// Threads for compression, and for decompressing xz [default: all cores; 0 means all
+    /// cores]
+    #[arg(short = 'T', long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Write to FILE, atomically: a temporary file renamed into place when complete,
+    /// removed on error or interruption
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Write compressed data to standard output even when it is a terminal
+    #[arg(short = 'f', long)]
+    pub force: bool,
+
+    /// Decompress; the format comes from the magic bytes
+    #[arg(short = 'd', long)]
+    pub decompress: bool,
+
+    /// With -d: copy input that has no known magic bytes unchanged instead of failing
+    #[arg(long, requires = "decompress")]
+    pub pass_through: bool,
+
+    /// Test integrity: decompress, verify every checksum, write nothing; exit status 1 if
+    /// the data is damaged
+    #[arg(short = 't', long)]
+    pub test: bool,
+
+    /// Print the format of FILE from its magic bytes: zstd xz gzip bzip2 lz4 lzma none
+    #[arg(long)]
+    pub detect: bool,
+
+    /// Print the codecs with their level ranges and defaults
+    #[arg(long)]
+    pub list: bool,
+
+    /// Input file (standard input when none or '-')
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }
 
-pub fn run(_cli: Cli) -> anyhow::Result<Status> {
-    anyhow::bail!("not implemented yet")
+/// What jpack was asked to do, decided once from the flags.
+#[derive(Debug)]
+pub enum Mode {
+    Compress { format: Format, level: Option<u32>, settings: Settings },
+    Decompress { pass_through: bool, settings: Settings },
+    Test { settings: Settings },
+    Detect { file: Option<PathBuf> },
+    List,
+}
+
+/// Input, output and threads, shared by the modes that stream data.
+#[derive(Debug)]
+pub struct Settings {
+    pub file: Option<PathBuf>,
+    pub output: Option<PathBuf>,
+    pub force: bool,
+    pub threads: usize,
+}
+
+impl Mode {
+    pub fn from_cli(cli: Cli) -> anyhow::Result<Mode> {
+        if (cli.list || cli.detect || cli.test) && cli.output.is_some() {
+            anyhow::bail!("-o: only with compression or -d");
+        }
+        let settings = Settings {
+            file: cli.file,
+            output: cli.output,
+            force: cli.force,
+            threads: jcore::threads::resolve(cli.threads),
+        };
+        Ok(if cli.list {
+            Mode::List
+        } else if cli.detect {
+            Mode::Detect { file: settings.file }
+        } else if cli.test {
+            Mode::Test { settings }
+        } else if cli.decompress {
+            Mode::Decompress { pass_through: cli.pass_through, settings }
+        } else {
+            let format = cli.codec.unwrap_or(Format::Zstd);
+            // Checked here so that a bad level is a usage error before any output exists.
+            format.level(cli.level)?;
+            Mode::Compress { format, level: cli.level, settings }
+        })
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<Status> {
+    match Mode::from_cli(cli)? {
+        Mode::Compress { format, level, settings } => stream::compress(format, level, &settings),
+        Mode::Decompress { pass_through, settings } => stream::decompress(pass_through, &settings),
+        Mode::Test { settings } => stream::test(&settings),
+        Mode::Detect { file } => list::detect(file.as_deref()),
+        Mode::List => list::list(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn modes_exclude_each_other() {
+        assert!(Cli::try_parse_from(["jpack", "-d", "-c", "xz"]).is_err());
+        assert!(Cli::try_parse_from(["jpack", "-d", "-t"]).is_err());
+        assert!(Cli::try_parse_from(["jpack", "--pass-through"]).is_err());
+        let cli = Cli::try_parse_from(["jpack", "-c", "bzip", "-l", "3"]).unwrap();
+        assert!(matches!(
+            Mode::from_cli(cli).unwrap(),
+            Mode::Compress { format: Format::Bzip2, level: Some(3), .. }
+        ));
+        let cli = Cli::try_parse_from(["jpack", "-c", "gz", "-l", "12"]).unwrap();
+        assert!(Mode::from_cli(cli).is_err());
+    }
 }

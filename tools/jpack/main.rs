@@ -2,6 +2,8 @@
 mod cli;
 #[path = "../common/mod.rs"]
 mod common;
+mod list;
+mod stream;
 
 use std::process::ExitCode;
 

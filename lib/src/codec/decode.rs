@@ -1,0 +1,504 @@
+//! Streaming decompression from any `Read`, with the format detected from magic bytes.
+//!
+//! [`Decoder`] reads what every reference CLI writes, including several streams one after
+//! the other (`cat a.zst b.zst`, pigz members, pbzip2/lbzip2 streams, xz streams with
+//! stream padding, lz4 frames and skippable frames): they decode to the concatenation.
+//! Each stream is decoded by a single-stream decoder that consumes exactly its bytes; what
+//! follows must be another stream of the same format or the end of the input. Anything
+//! else is trailing garbage and an error, as are truncation, corruption (every format's
+//! checksum is verified), an empty input and data with no known magic. Errors are
+//! [`DecodeError`]s (inside the `io::Error` that `Read` returns) naming the format and the
+//! byte offset in the compressed input. Errors reading the input itself pass through
+//! unchanged.
+//!
+//! Threads: xz streams with several blocks (what `xz -T0` and [`super::Encoder`] write)
+//! decode in parallel; the other formats decode on the caller's thread, as their CLIs do.
+
+use std::fmt;
+use std::io::{self, BufRead, Read};
+
+use liblzma::stream::{MtStreamBuilder, Stream as LzmaStream};
+
+use super::{Format, is_skippable_frame, lz4};
+
+/// How much compressed input is read at once.
+const INPUT_BUFFER: usize = 1 << 20;
+/// zstd frames may use windows up to 2^31 (`zstd --long=31`); the library default stops
+/// at 2^27.
+const ZSTD_WINDOW_LOG_MAX: u32 = 31;
+
+/// What is wrong with a compressed input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The input is empty.
+    Empty,
+    /// The input starts with no known magic bytes.
+    UnknownFormat,
+    /// The input ends in the middle of a stream.
+    Truncated,
+    /// The decoder rejected the data (bad header, bad checksum, invalid code); the text is
+    /// the decoder's.
+    Corrupt(String),
+    /// Bytes that are not a stream of the same format follow a complete stream.
+    TrailingGarbage,
+}
+
+/// A compressed input that cannot be decoded: the format (none when unknown), what is
+/// wrong, and the byte offset in the compressed input where it was found. For corrupt
+/// data the offset is how far the decoder had read, which may be up to one input buffer
+/// past the damage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// The format being decoded, `None` when it could not be detected.
+    pub format: Option<Format>,
+    /// What is wrong.
+    pub problem: Problem,
+    /// Byte offset in the compressed input.
+    pub offset: u64,
+}
+
+impl DecodeError {
+    /// The `DecodeError` inside an I/O error returned by a [`Decoder`], if it is one.
+    pub fn find(err: &io::Error) -> Option<&DecodeError> {
+        err.get_ref()?.downcast_ref::<DecodeError>()
+    }
+
+    fn into_io(self) -> io::Error {
+        let kind = match self.problem {
+            Problem::Truncated => io::ErrorKind::UnexpectedEof,
+            _ => io::ErrorKind::InvalidData,
+        };
+        io::Error::new(kind, self)
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(format) = self.format {
+            write!(f, "{format}: ")?;
+        }
+        match &self.problem {
+            Problem::Empty => write!(f, "empty input, not compressed data"),
+            Problem::UnknownFormat => {
+                write!(f, "not compressed data in a known format (no known magic bytes)")
+            }
+            Problem::Truncated => {
+                write!(f, "truncated: the input ends at byte {} in the middle of a stream", self.offset)
+            }
+            Problem::Corrupt(why) => write!(f, "corrupt data near byte {}: {why}", self.offset),
+            Problem::TrailingGarbage => {
+                write!(f, "trailing garbage at byte {} after the end of the compressed stream", self.offset)
+            }
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// A decompressing reader. See the [module docs](self).
+pub struct Decoder<R: Read> {
+    format: Format,
+    threads: usize,
+    state: State<R>,
+}
+
+enum State<R: Read> {
+    /// Before the first stream: the format is known, nothing decoded yet.
+    Start(Source<R>),
+    /// Inside a stream (boxed: a decoder is much larger than the other states).
+    Stream(Box<Stream<R>>),
+    /// Copying input that is not compressed (pass-through).
+    Raw(Source<R>),
+    Done,
+    /// An error was returned; reading again fails again (never a quiet end of data).
+    Failed,
+}
+
+impl<R: Read> Decoder<R> {
+    /// Reads the first bytes of `reader` and prepares to decode the detected format. An
+    /// empty input or one with no known magic bytes is a [`DecodeError`].
+    pub fn new(reader: R) -> io::Result<Decoder<R>> {
+        let mut source = Source::new(reader);
+        match detect(&mut source)? {
+            Some(format) => Ok(Decoder { format, threads: 1, state: State::Start(source) }),
+            None => {
+                let problem =
+                    if source.peek(1)?.is_empty() { Problem::Empty } else { Problem::UnknownFormat };
+                Err(DecodeError { format: None, problem, offset: 0 }.into_io())
+            }
+        }
+    }
+
+    /// Like [`new`](Decoder::new), but an input with no known magic bytes (or an empty
+    /// one) is read unchanged, with the format [`Format::None`].
+    pub fn pass_through(reader: R) -> io::Result<Decoder<R>> {
+        let mut source = Source::new(reader);
+        Ok(match detect(&mut source)? {
+            Some(format) => Decoder { format, threads: 1, state: State::Start(source) },
+            None => Decoder { format: Format::None, threads: 1, state: State::Raw(source) },
+        })
+    }
+
+    /// Uses up to `threads` threads where the format allows (xz streams with several
+    /// blocks). Set it before the first read.
+    pub fn with_threads(mut self, threads: usize) -> Decoder<R> {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// The detected format ([`Format::None`] for pass-through data).
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    fn error(&self, problem: Problem, offset: u64) -> io::Error {
+        DecodeError { format: Some(self.format), problem, offset }.into_io()
+    }
+
+    /// After a stream: start the next one, or finish, or fail on trailing garbage.
+    fn after_stream(&mut self, mut source: Source<R>) -> io::Result<()> {
+        if self.format == Format::Xz {
+            // xz stream padding: zero bytes, a multiple of four, between or after streams.
+            let zeros = source.skip_zeros()?;
+            if zeros % 4 != 0 {
+                return Err(self.error(Problem::TrailingGarbage, source.offset - zeros));
+            }
+        }
+        let head = source.peek(Format::MAGIC_LEN)?;
+        if head.is_empty() {
+            self.state = State::Done;
+            return Ok(());
+        }
+        let next = match self.format {
+            Format::Lz4 => Format::detect(head) == Some(Format::Lz4) || is_skippable_frame(head),
+            // .lzma files hold one stream, as in xz.
+            Format::Lzma => false,
+            format => Format::detect(head) == Some(format),
+        };
+        if !next {
+            return Err(self.error(Problem::TrailingGarbage, source.offset));
+        }
+        self.state = State::Start(source);
+        Ok(())
+    }
+
+    fn read_inner(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match std::mem::replace(&mut self.state, State::Failed) {
+                State::Start(source) => {
+                    self.state = State::Stream(Box::new(Stream::new(self.format, source, self.threads)?))
+                }
+                State::Stream(mut stream) => match stream.read(buf) {
+                    Ok(0) => self.after_stream(stream.into_source())?,
+                    Ok(n) => {
+                        self.state = State::Stream(stream);
+                        return Ok(n);
+                    }
+                    Err(err) => {
+                        let source = stream.source();
+                        if source.input_failed {
+                            return Err(err);
+                        }
+                        let problem = if err.kind() == io::ErrorKind::UnexpectedEof {
+                            Problem::Truncated
+                        } else {
+                            Problem::Corrupt(describe(&err, self.format))
+                        };
+                        return Err(self.error(problem, source.offset));
+                    }
+                },
+                State::Raw(mut source) => {
+                    let n = source.read(buf)?;
+                    self.state = State::Raw(source);
+                    return Ok(n);
+                }
+                State::Done => {
+                    self.state = State::Done;
+                    return Ok(0);
+                }
+                State::Failed => {
+                    return Err(io::Error::other("the input could not be decoded (reported before)"));
+                }
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for Decoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.read_inner(buf)
+    }
+}
+
+/// The decoder's message, without the wrappers and format name some libraries add.
+fn describe(err: &io::Error, format: Format) -> String {
+    let text = match err.get_ref() {
+        Some(inner) => inner.to_string(),
+        None => err.to_string(),
+    };
+    let prefix = format!("{format}: ");
+    let text = text.strip_prefix(&prefix).unwrap_or(&text);
+    if text.is_empty() { "invalid data".to_string() } else { text.to_string() }
+}
+
+fn detect<R: Read>(source: &mut Source<R>) -> io::Result<Option<Format>> {
+    Ok(Format::detect(source.peek(Format::MAGIC_LEN)?))
+}
+
+/// A single-stream decoder over the shared input.
+enum Stream<R: Read> {
+    Zstd(zstd::stream::read::Decoder<'static, Source<R>>),
+    Xz(liblzma::bufread::XzDecoder<Source<R>>),
+    Gzip(flate2::bufread::GzDecoder<Source<R>>),
+    Bzip2(bzip2::bufread::BzDecoder<Source<R>>),
+    Lz4(lz4::FrameDecoder<Source<R>>),
+}
+
+impl<R: Read> Stream<R> {
+    fn new(format: Format, source: Source<R>, threads: usize) -> io::Result<Stream<R>> {
+        Ok(match format {
+            Format::Zstd => {
+                let mut decoder = zstd::stream::read::Decoder::with_buffer(source)?.single_frame();
+                decoder.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
+                Stream::Zstd(decoder)
+            }
+            Format::Xz => Stream::Xz(liblzma::bufread::XzDecoder::new_stream(source, xz_stream(threads)?)),
+            Format::Lzma => {
+                let stream = LzmaStream::new_lzma_decoder(u64::MAX).map_err(io::Error::other)?;
+                Stream::Xz(liblzma::bufread::XzDecoder::new_stream(source, stream))
+            }
+            Format::Gzip => Stream::Gzip(flate2::bufread::GzDecoder::new(source)),
+            Format::Bzip2 => Stream::Bzip2(bzip2::bufread::BzDecoder::new(source)),
+            Format::Lz4 => Stream::Lz4(lz4::FrameDecoder::new(source)),
+            Format::None => unreachable!("pass-through data is not decoded"),
+        })
+    }
+
+    fn source(&self) -> &Source<R> {
+        match self {
+            Stream::Zstd(d) => d.get_ref(),
+            Stream::Xz(d) => d.get_ref(),
+            Stream::Gzip(d) => d.get_ref(),
+            Stream::Bzip2(d) => d.get_ref(),
+            Stream::Lz4(d) => d.get_ref(),
+        }
+    }
+
+    fn into_source(self) -> Source<R> {
+        match self {
+            Stream::Zstd(d) => d.finish(),
+            Stream::Xz(d) => d.into_inner(),
+            Stream::Gzip(d) => d.into_inner(),
+            Stream::Bzip2(d) => d.into_inner(),
+            Stream::Lz4(d) => d.into_inner(),
+        }
+    }
+}
+
+impl<R: Read> Read for Stream<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Zstd(d) => d.read(buf),
+            Stream::Xz(d) => d.read(buf),
+            Stream::Gzip(d) => d.read(buf),
+            Stream::Bzip2(d) => d.read(buf),
+            Stream::Lz4(d) => d.read(buf),
+        }
+    }
+}
+
+/// One xz stream; multi-threaded when asked. liblzma's threaded decoder only runs in
+/// parallel when `memlimit_threading` allows it (0 means "no threads"): xz itself uses a
+/// quarter of the RAM.
+fn xz_stream(threads: usize) -> io::Result<LzmaStream> {
+    let stream = if threads > 1 {
+        MtStreamBuilder::new()
+            .threads(threads as u32)
+            .memlimit_threading(physical_memory() / 4)
+            .memlimit_stop(u64::MAX)
+            .decoder()
+    } else {
+        LzmaStream::new_stream_decoder(u64::MAX, 0)
+    };
+    stream.map_err(io::Error::other)
+}
+
+fn physical_memory() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let (pages, page_size) =
+        unsafe { (libc::sysconf(libc::_SC_PHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
+    if pages <= 0 || page_size <= 0 { 1 << 30 } else { pages as u64 * page_size as u64 }
+}
+
+/// The compressed input: a large buffer that can look ahead (magic bytes) without
+/// consuming, and that counts consumed bytes (the offsets in error messages). It records
+/// whether reading the underlying input failed, so such errors are not taken for
+/// corrupt data.
+struct Source<R: Read> {
+    inner: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    end: usize,
+    /// Bytes consumed so far.
+    offset: u64,
+    input_failed: bool,
+}
+
+impl<R: Read> Source<R> {
+    fn new(inner: R) -> Self {
+        Source {
+            inner,
+            buf: vec![0; INPUT_BUFFER].into_boxed_slice(),
+            pos: 0,
+            end: 0,
+            offset: 0,
+            input_failed: false,
+        }
+    }
+
+    /// Reads into the buffer after `end`, once; 0 at the end of the input.
+    fn fill_more(&mut self) -> io::Result<usize> {
+        loop {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.input_failed = true;
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// The next `n` bytes without consuming them, or fewer at the end of the input.
+    fn peek(&mut self, n: usize) -> io::Result<&[u8]> {
+        if self.end - self.pos < n && self.buf.len() - self.pos < n {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        while self.end - self.pos < n {
+            if self.fill_more()? == 0 {
+                break;
+            }
+        }
+        let available = (self.end - self.pos).min(n);
+        Ok(&self.buf[self.pos..self.pos + available])
+    }
+
+    /// Consumes zero bytes up to the first non-zero byte or the end; returns how many.
+    fn skip_zeros(&mut self) -> io::Result<u64> {
+        let mut count = 0;
+        loop {
+            let data = self.fill_buf()?;
+            if data.is_empty() {
+                return Ok(count);
+            }
+            let zeros = data.iter().take_while(|&&b| b == 0).count();
+            let stop = zeros < data.len();
+            self.consume(zeros);
+            count += zeros as u64;
+            if stop {
+                return Ok(count);
+            }
+        }
+    }
+}
+
+impl<R: Read> BufRead for Source<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.end {
+            self.pos = 0;
+            self.end = 0;
+            self.fill_more()?;
+        }
+        Ok(&self.buf[self.pos..self.end])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        let amt = amt.min(self.end - self.pos);
+        self.pos += amt;
+        self.offset += amt as u64;
+    }
+}
+
+impl<R: Read> Read for Source<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let data = self.fill_buf()?;
+        let n = data.len().min(out.len());
+        out[..n].copy_from_slice(&data[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(data: &[u8]) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        Decoder::new(data)?.with_threads(2).read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    fn problem(data: &[u8]) -> DecodeError {
+        let err = decode(data).unwrap_err();
+        DecodeError::find(&err).unwrap_or_else(|| panic!("not a DecodeError: {err}")).clone()
+    }
+
+    #[test]
+    fn empty_and_unknown_inputs() {
+        assert_eq!(problem(b"").problem, Problem::Empty);
+        assert_eq!(problem(b"hello world").problem, Problem::UnknownFormat);
+        let mut out = Vec::new();
+        let mut raw = Decoder::pass_through(&b"hello"[..]).unwrap();
+        assert_eq!(raw.format(), Format::None);
+        raw.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"hello");
+    }
+
+    #[test]
+    fn garbage_after_a_stream() {
+        let mut gz = Vec::new();
+        let mut e = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::default());
+        std::io::Write::write_all(&mut e, b"abc").unwrap();
+        e.finish().unwrap();
+        let len = gz.len() as u64;
+        gz.extend_from_slice(b"junk");
+        let err = problem(&gz);
+        assert_eq!(
+            (err.format, err.problem, err.offset),
+            (Some(Format::Gzip), Problem::TrailingGarbage, len)
+        );
+    }
+
+    #[test]
+    fn reading_after_an_error_fails_again() {
+        let mut gz = Vec::new();
+        let mut e = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::default());
+        std::io::Write::write_all(&mut e, b"abcdef").unwrap();
+        e.finish().unwrap();
+        let cut = &gz[..gz.len() - 3];
+        let mut decoder = Decoder::new(cut).unwrap();
+        let err = decoder.read_to_end(&mut Vec::new()).unwrap_err();
+        assert_eq!(DecodeError::find(&err).unwrap().problem, Problem::Truncated);
+        assert!(decoder.read(&mut [0; 16]).is_err());
+    }
+
+    #[test]
+    fn peek_keeps_bytes_for_the_reader() {
+        let mut s = Source::new(&b"abcdef"[..]);
+        assert_eq!(s.peek(3).unwrap(), b"abc");
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"abcdef");
+        assert_eq!(s.offset, 6);
+    }
+}
