@@ -13,7 +13,7 @@
 # each source is MIRROR/NAME/TAG-ARCH-image.appjail), JTOOLS_BIN (directory of the tools),
 # VERBOSE=1 (print each command).
 set -euo pipefail
-# image and stage are global: the EXIT traps use them after the functions return.
+# image, stage, spec and dest are global: the EXIT traps use them after the functions return.
 . "$(dirname "$0")/lib.sh"
 
 TAG=${TAG:-latest}
@@ -67,7 +67,7 @@ publish() {
 }
 
 import_image() {
-	local spec=$1 dest=$2
+	spec=$1 dest=$2
 	[ ! -e "$dest" ] || die "$dest: already exists"
 	stage=$(staging_dir "$dest")
 	# Whatever happens, the staging directory goes; DEST exists only after the rename.
