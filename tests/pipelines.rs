@@ -64,7 +64,8 @@ fn appjail_dir(parent: &Path, test: &str) -> Option<PathBuf> {
         fs::create_dir_all(jail.join(sub)).unwrap();
     }
     // cp, not fs::copy: see tests/jrun.rs (ETXTBSY from a file open for writing).
-    let copied = Command::new("cp").arg(common::which("busybox").unwrap()).arg(jail.join("bin/busybox")).status();
+    let copied =
+        Command::new("cp").arg(common::which("busybox").unwrap()).arg(jail.join("bin/busybox")).status();
     assert!(copied.unwrap().success());
     for applet in ["sh", "echo", "cat", "ls", "uname", "id"] {
         symlink("busybox", jail.join("bin").join(applet)).unwrap();
@@ -76,7 +77,8 @@ fn appjail_dir(parent: &Path, test: &str) -> Option<PathBuf> {
     fs::create_dir_all(dir.join("conf/volumes/data")).unwrap();
     fs::write(dir.join("conf/volumes/data/mountpoint"), "/data").unwrap();
     fs::write(dir.join("conf/volumes/data/type"), "nullfs").unwrap();
-    fs::write(dir.join("conf/config.conf"), "appjail_version: 3.5.0\nosarch: amd64\njail_type: thin\n").unwrap();
+    fs::write(dir.join("conf/config.conf"), "appjail_version: 3.5.0\nosarch: amd64\njail_type: thin\n")
+        .unwrap();
     Some(dir)
 }
 
@@ -130,6 +132,11 @@ impl Pool {
     fn mount(&self, ds: &str) -> PathBuf {
         let mountpoint = self.dir.path().join(format!("mnt-{}", ds.replace('/', "_")));
         zfs_ok("zfs", &["set", &format!("mountpoint={}", mountpoint.display()), ds]);
+        // A dataset received with -u stays unmounted when its mountpoint changes.
+        let mounted = zfs_ok("zfs", &["get", "-H", "-o", "value", "mounted", ds]);
+        if mounted.trim() != "yes" {
+            zfs_ok("zfs", &["mount", ds]);
+        }
         mountpoint
     }
 }
@@ -174,7 +181,12 @@ fn appjail_publish(work: &Path, jail: &Path) -> PathBuf {
         .arg("out")
         .run();
     export.success();
-    example("appjail.sh", work).env("TAG", "1.0").env("ARCH", "amd64").args(["publish", "out", "mirror"]).run().success();
+    example("appjail.sh", work)
+        .env("TAG", "1.0")
+        .env("ARCH", "amd64")
+        .args(["publish", "out", "mirror"])
+        .run()
+        .success();
     work.join("mirror/web/.ajspec")
 }
 
@@ -254,7 +266,11 @@ fn appjail_import_failures_leave_nothing() {
     sh(&format!("sed -i 's|/mirror/|/also-dead/|' {}", dead.display())).run().success();
     let run = appjail_import(w, &dead, "jails/web");
     failed_with(&run, "jfetch: all 3 sources failed");
-    assert!(run.stderr.trim_end().lines().last().unwrap().ends_with("failed; jails/web not created"), "{}", run.stderr);
+    assert!(
+        run.stderr.trim_end().lines().last().unwrap().ends_with("failed; jails/web not created"),
+        "{}",
+        run.stderr
+    );
     clean("dead mirrors");
 
     // Wrong digest in the .ajspec: refused (exit 1), nothing imported.
@@ -308,4 +324,359 @@ impl Drop for Unmount {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg(&self.0).status();
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. pot
+
+#[test]
+fn pot_export_and_import_from_base_url() {
+    let test = "pot_export_and_import_from_base_url";
+    let Some(pool) = Pool::new(test) else { return };
+    let work = common::tempdir();
+    let w = work.path();
+    let (src, mnt) = pool.mounted("web");
+    fs::create_dir_all(mnt.join("usr/local/www")).unwrap();
+    fs::write(mnt.join("usr/local/www/index.html"), "<h1>pot</h1>\n").unwrap();
+    fs::write(mnt.join("blob"), common::noise(200_000, 3)).unwrap();
+
+    let export = example("pot.sh", w).env("TAG", "1.0").args(["export", &src, "out"]).run();
+    export.success();
+    let xz = w.join("out/web_1.0.xz");
+    let meta = w.join("out/web_1.0.xz.meta");
+    let skein = w.join("out/web_1.0.xz.skein");
+    sh(&format!("xz -t {}", xz.display())).run().success();
+    assert_eq!(fs::read(&meta).unwrap(), b"-\n");
+    // .skein: 256 lowercase hex digits and LF, over the .xz then the .meta.
+    let digest = fs::read_to_string(&skein).unwrap();
+    assert_eq!(digest.len(), 257);
+    assert!(
+        digest[..256].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            && digest.ends_with('\n')
+    );
+    let over = sh(&format!(
+        "cat {} {} | {} -q -a skein1024",
+        xz.display(),
+        meta.display(),
+        bin_dir().join("jsum").display()
+    ))
+    .run();
+    assert_eq!(over.stdout_str(), digest);
+    // The stream is what pot's own import (xzcat | zfs receive -u) takes.
+    let reference = pool.ds("ref");
+    sh(&format!("xz -dc {} | zfs receive -u {reference}", xz.display())).run().success();
+
+    // Import through jfetch from the base URL.
+    let base = format!("file://{}/out", w.display());
+    let dst = pool.ds("web2");
+    example("pot.sh", w).env("NAME", "web").env("TAG", "1.0").args(["import", &base, &dst]).run().success();
+    let dst_mnt = pool.mount(&dst);
+    assert_eq!(fs::read(dst_mnt.join("blob")).unwrap(), common::noise(200_000, 3));
+    assert_eq!(fs::read(dst_mnt.join("usr/local/www/index.html")).unwrap(), b"<h1>pot</h1>\n");
+
+    // A damaged .xz on the server: the Skein check refuses it before anything is received.
+    let bad = w.join("bad");
+    fs::create_dir_all(&bad).unwrap();
+    for f in ["web_1.0.xz", "web_1.0.xz.meta", "web_1.0.xz.skein"] {
+        fs::copy(w.join("out").join(f), bad.join(f)).unwrap();
+    }
+    let mut data = fs::read(bad.join("web_1.0.xz")).unwrap();
+    let at = data.len() / 3;
+    data[at] ^= 1;
+    fs::write(bad.join("web_1.0.xz"), &data).unwrap();
+    let base = format!("file://{}", bad.display());
+    let run = example("pot.sh", w)
+        .env("NAME", "web")
+        .env("TAG", "1.0")
+        .args(["import", &base, &pool.ds("web3")])
+        .run();
+    failed_with(&run, "not received");
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    // A dead server.
+    let run = example("pot.sh", w)
+        .env("NAME", "web")
+        .env("TAG", "1.0")
+        .args(["import", &format!("file://{}/nowhere", w.display()), &pool.ds("web3")])
+        .run();
+    failed_with(&run, "jfetch: ");
+    let all = pool.all();
+    assert!(!all.iter().any(|n| n.contains("web3") || n.contains("jsnap-recv")), "left behind: {all:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. SmartOS
+
+/// node-imgmanifest 3.2.1's verdict on a manifest (see tests/jspec_imgmanifest.rs), or None
+/// when node or npm is missing (SKIPPED).
+fn imgmanifest_verdict(manifest: &Path, test: &str) -> Option<String> {
+    if !common::have("node", test) || !common::have("npm", test) {
+        return None;
+    }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("imgmanifest-3.2.1");
+    if !dir.join("node_modules/imgmanifest/package.json").exists() {
+        fs::create_dir_all(&dir).unwrap();
+        let run = Cmd::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
+            .arg(&dir)
+            .arg("imgmanifest@3.2.1")
+            .run();
+        if run.code != Some(0) {
+            common::skip(test, &format!("npm install imgmanifest@3.2.1 failed: {}", run.stderr));
+            return None;
+        }
+    }
+    let script = r#"
+const m = require(process.argv[1] + '/node_modules/imgmanifest');
+const manifest = m.upgradeManifest(JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8')));
+const errors = m.validateMinimalManifest(manifest);
+console.log(errors ? 'INVALID ' + JSON.stringify(errors) : 'VALID');
+"#;
+    let run = Cmd::new("node").arg("-e").arg(script).arg(&dir).arg(manifest).run();
+    run.success();
+    Some(out(&run))
+}
+
+#[test]
+fn smartos_full_and_incremental_images_install() {
+    let test = "smartos_full_and_incremental_images_install";
+    let Some(pool) = Pool::new(test) else { return };
+    let work = common::tempdir();
+    let w = work.path();
+    let (src, mnt) = pool.mounted("base");
+    fs::write(mnt.join("one"), common::noise(100_000, 5)).unwrap();
+
+    let smartos = |args: &[&str]| example("smartos.sh", w).args(args);
+    smartos(&["export", &src, "out"]).env("VERSION", "1.0.0").run().success();
+    let file = w.join("out/base-1.0.0.zfs.gz");
+    let manifest = w.join("out/base-1.0.0.json");
+    sh(&format!("gzip -t {}", file.display())).run().success();
+    let get = |m: &Path, key: &str| out(&common::jspec().arg("get").arg(m).arg(key).run());
+    // files[0]: the SHA-1 and size of the compressed file, as imgadm checks them.
+    let sha1 = sh(&format!("sha1sum < {} | cut -c1-40", file.display())).run();
+    assert_eq!(get(&manifest, "files.0.sha1"), out(&sha1));
+    assert_eq!(get(&manifest, "files.0.size"), fs::metadata(&file).unwrap().len().to_string());
+    assert_eq!(get(&manifest, "files.0.compression"), "gzip");
+    if let Some(verdict) = imgmanifest_verdict(&manifest, test) {
+        assert_eq!(verdict, "VALID", "imgmanifest 3.2.1 refuses {}", fs::read_to_string(&manifest).unwrap());
+    }
+    let uuid = get(&manifest, "uuid");
+    smartos(&["publish", manifest.to_str().unwrap(), "server"]).run().success();
+    assert!(w.join("server").join(&uuid).join("file").is_file());
+
+    // Install: fetched from the image server, size and SHA-1 checked, received.
+    let base_url = format!("file://{}/server", w.display());
+    let img = pool.ds("img");
+    smartos(&["import", manifest.to_str().unwrap(), &base_url, &img]).run().success();
+
+    // Incremental image on top.
+    fs::write(mnt.join("two"), b"second\n").unwrap();
+    smartos(&["export", &src, "out"])
+        .env("VERSION", "1.1.0")
+        .env("FROM", "1.0.0")
+        .env("ORIGIN", &uuid)
+        .run()
+        .success();
+    let inc = w.join("out/base-1.1.0.json");
+    assert_eq!(get(&inc, "origin"), uuid);
+    if let Some(verdict) = imgmanifest_verdict(&inc, test) {
+        assert_eq!(verdict, "VALID");
+    }
+    smartos(&["publish", inc.to_str().unwrap(), "server"]).run().success();
+    smartos(&["import", inc.to_str().unwrap(), &base_url, &img]).run().success();
+    let lines: Vec<String> = pool.all().into_iter().filter(|n| n.starts_with(&img)).collect();
+    assert_eq!(lines, [img.clone(), format!("{img}@1.0.0"), format!("{img}@1.1.0")]);
+    let img_mnt = pool.mount(&img);
+    assert_eq!(fs::read(img_mnt.join("one")).unwrap(), common::noise(100_000, 5));
+    assert_eq!(fs::read(img_mnt.join("two")).unwrap(), b"second\n");
+
+    // A manifest whose SHA-1 does not match: nothing is received.
+    let wrong = w.join("wrong.json");
+    let text = fs::read_to_string(&manifest).unwrap().replace(&out(&sha1), &"0".repeat(40));
+    fs::write(&wrong, text).unwrap();
+    let run = smartos(&["import", wrong.to_str().unwrap(), &base_url, &pool.ds("bad")]).run();
+    failed_with(&run, "not received");
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    // A full disk where the download is staged.
+    if is_root() {
+        let small = w.join("small");
+        fs::create_dir_all(&small).unwrap();
+        sh(&format!("mount -t tmpfs -o size=16k jtools-test {}", small.display())).run().success();
+        let _unmount = Unmount(small.clone());
+        let run = smartos(&["import", manifest.to_str().unwrap(), &base_url, &pool.ds("bad")])
+            .env("TMPDIR", &small)
+            .run();
+        failed_with(&run, "No space left on device");
+        assert!(entries(&small).is_empty(), "left behind {:?}", entries(&small));
+    } else {
+        common::skip(test, "full-disk case needs root to mount a tmpfs");
+    }
+    let all = pool.all();
+    assert!(!all.iter().any(|n| n.contains("/bad") || n.contains("jsnap-recv")), "left behind: {all:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. Bastille
+
+/// `sha256 -q FILE` as FreeBSD prints it: 64 lowercase hex digits and LF.
+fn bare_sha256(file: &Path) -> String {
+    sh(&format!("sha256sum < {} | cut -c1-64", file.display())).run().success().stdout_str()
+}
+
+#[test]
+fn bastille_tar_exports_both_ways() {
+    let test = "bastille_tar_exports_both_ways";
+    if !common::have("bsdtar", test) || !common::have("zstd", test) {
+        return;
+    }
+    let work = common::tempdir();
+    let w = work.path();
+    let jail = w.join("jails/web");
+    fs::create_dir_all(jail.join("root/etc")).unwrap();
+    fs::create_dir_all(jail.join("root/usr/local/www")).unwrap();
+    fs::write(jail.join("root/etc/motd"), "bastille\n").unwrap();
+    fs::write(jail.join("root/usr/local/www/blob"), common::noise(100_000, 9)).unwrap();
+    fs::write(jail.join("jail.conf"), "web {\n  path = /usr/local/bastille/jails/web/root;\n}\n").unwrap();
+    fs::write(jail.join("fstab"), "").unwrap();
+
+    for (format, date, test_flag) in
+        [("txz", "2025-06-16-204338", "xz -t"), ("tzst", "2025-06-16-204339", "zstd -q -t")]
+    {
+        let export = example("bastille.sh", w)
+            .env("FORMAT", format)
+            .env("DATE", date)
+            .args(["export", "jails/web", "backups"])
+            .run();
+        export.success();
+        let file = w.join(format!("backups/web_{date}.{format}"));
+        let sum = w.join(format!("backups/web_{date}.sha256"));
+        // The .sha256 is the bare digest, named without the format's extension.
+        assert_eq!(fs::read_to_string(&sum).unwrap(), bare_sha256(&file));
+        sh(&format!("{test_flag} {}", file.display())).run().success();
+        // One top-level web/ with root/ inside, as Bastille's import strips it.
+        let list = Cmd::new("bsdtar").arg("-tf").arg(&file).run();
+        list.success();
+        assert!(list.stdout_str().lines().all(|l| l.starts_with("web/")), "{}", list.stdout_str());
+        assert!(list.stdout_str().lines().any(|l| l == "web/root/etc/motd"));
+        let into = format!("imported-{format}");
+        example("bastille.sh", w).arg("import").arg(&file).arg(&into).run().success();
+        sh(&format!("diff -r {} {}/web", jail.display(), w.join(&into).display())).run().success();
+
+        // The other way: an export made by tar, xz/zstd and sha256 is imported.
+        let theirs = w.join(format!("theirs/web_{date}.{format}"));
+        fs::create_dir_all(theirs.parent().unwrap()).unwrap();
+        let compressor = if format == "txz" { "xz" } else { "zstd -q" };
+        sh(&format!("tar -C {}/jails -cf - web | {compressor} > {}", w.display(), theirs.display()))
+            .run()
+            .success();
+        fs::write(w.join(format!("theirs/web_{date}.sha256")), bare_sha256(&theirs)).unwrap();
+        let into = format!("theirs-imported-{format}");
+        example("bastille.sh", w).arg("import").arg(&theirs).arg(&into).run().success();
+        sh(&format!("diff -r {} {}/web", jail.display(), w.join(&into).display())).run().success();
+    }
+
+    // A .sha256 that does not match: refused, nothing created.
+    let file = w.join("backups/web_2025-06-16-204338.txz");
+    fs::write(w.join("backups/web_2025-06-16-204338.sha256"), format!("{}\n", "0".repeat(64))).unwrap();
+    let run = example("bastille.sh", w).arg("import").arg(&file).arg("refused").run();
+    failed_with(&run, "checksum does not match");
+    assert!(!w.join("refused/web").exists());
+    assert!(!w.join("refused").exists() || entries(&w.join("refused")).is_empty());
+}
+
+#[test]
+fn bastille_zfs_exports_both_ways() {
+    let test = "bastille_zfs_exports_both_ways";
+    if !common::have("zstd", test) {
+        return;
+    }
+    let Some(pool) = Pool::new(test) else { return };
+    let work = common::tempdir();
+    let w = work.path();
+    let (src, mnt) = pool.mounted("web");
+    fs::write(mnt.join("motd"), "bastille on zfs\n").unwrap();
+    for (format, date, decompress) in
+        [("xz", "2025-06-16-204340", "xz -dc"), ("zst", "2025-06-16-204341", "zstd -dc")]
+    {
+        example("bastille.sh", w)
+            .env("FORMAT", format)
+            .env("DATE", date)
+            .args(["export", &src, "backups"])
+            .run()
+            .success();
+        let file = w.join(format!("backups/web_{date}.{format}"));
+        assert_eq!(
+            fs::read_to_string(w.join(format!("backups/web_{date}.sha256"))).unwrap(),
+            bare_sha256(&file)
+        );
+        // What Bastille's import runs: decompress | zfs receive -u.
+        let theirs_ds = pool.ds(&format!("ref-{format}"));
+        sh(&format!("{decompress} {} | zfs receive -u {theirs_ds}", file.display())).run().success();
+        let ours = pool.ds(&format!("ours-{format}"));
+        example("bastille.sh", w).arg("import").arg(&file).arg(&ours).run().success();
+        assert_eq!(fs::read(pool.mount(&ours).join("motd")).unwrap(), b"bastille on zfs\n");
+
+        // The other way: zfs send | xz/zstd and sha256 -q, imported by the workflow.
+        let theirs = w.join(format!("theirs/web_{date}.{format}"));
+        fs::create_dir_all(theirs.parent().unwrap()).unwrap();
+        let compressor = if format == "xz" { "xz" } else { "zstd -q" };
+        sh(&format!("zfs send {src}@bastille_{date} | {compressor} > {}", theirs.display())).run().success();
+        fs::write(w.join(format!("theirs/web_{date}.sha256")), bare_sha256(&theirs)).unwrap();
+        let imported = pool.ds(&format!("theirs-{format}"));
+        example("bastille.sh", w).arg("import").arg(&theirs).arg(&imported).run().success();
+        assert_eq!(fs::read(pool.mount(&imported).join("motd")).unwrap(), b"bastille on zfs\n");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. ACI
+
+#[test]
+fn aci_image_and_its_id() {
+    let test = "aci_image_and_its_id";
+    if !common::have("bsdtar", test) {
+        return;
+    }
+    let work = common::tempdir();
+    let w = work.path();
+    fs::create_dir_all(w.join("web/rootfs/bin")).unwrap();
+    fs::create_dir_all(w.join("web/rootfs/etc")).unwrap();
+    fs::write(w.join("web/rootfs/etc/motd"), "aci\n").unwrap();
+    fs::write(w.join("web/rootfs/bin/blob"), common::noise(50_000, 4)).unwrap();
+    let build = example("aci.sh", w)
+        .env("NAME", "example.com/web")
+        .env("LABELS", "os=linux arch=amd64 version=1.0.0")
+        .env("EXEC", "/bin/sh -c true")
+        .args(["build", "web", "web.aci"])
+        .run();
+    build.success();
+    let id = out(&build);
+    let aci = w.join("web.aci");
+    // The ID is the SHA-512 of the uncompressed tar.
+    let sha512 = sh(&format!("xz -dc {} | sha512sum | cut -c1-128", aci.display())).run();
+    assert_eq!(id, format!("sha512-{}", out(&sha512)));
+    sh(&format!("xz -dc {} | {} aci-id -", aci.display(), bin_dir().join("jspec").display()))
+        .run()
+        .success()
+        .stdout_is(format!("{id}\n"));
+    // Exactly manifest and rootfs/ at the top level.
+    let list = Cmd::new("bsdtar").arg("-tf").arg(&aci).run();
+    list.success();
+    let mut top: Vec<String> =
+        list.stdout_str().lines().map(|l| l.split('/').next().unwrap().to_string()).collect();
+    top.dedup();
+    assert_eq!(top, ["manifest", "rootfs"], "{}", list.stdout_str());
+    assert!(list.stdout_str().lines().any(|l| l == "rootfs/etc/motd"));
+    // The manifest inside is a valid ImageManifest with the given name, labels and exec.
+    let manifest = Cmd::new("bsdtar").arg("-xOf").arg(&aci).arg("manifest").run();
+    manifest.success();
+    fs::write(w.join("manifest.json"), &manifest.stdout).unwrap();
+    common::jspec().arg("validate").arg(w.join("manifest.json")).run().success();
+    let json: serde_json::Value = serde_json::from_slice(&manifest.stdout).unwrap();
+    assert_eq!(json["acKind"], "ImageManifest");
+    assert_eq!(json["name"], "example.com/web");
+    assert_eq!(json["app"]["exec"], serde_json::json!(["/bin/sh", "-c", "true"]));
+    // A missing rootfs/ is refused with one line.
+    let run = example("aci.sh", w).args(["build", "nothere", "x.aci"]).run();
+    run.code(2).stderr_contains("nothere: no rootfs/ directory");
+    assert!(!w.join("x.aci").exists());
 }
