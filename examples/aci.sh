@@ -4,10 +4,12 @@
 # ID) taken in the same pass, before compression — and print the ID.
 #
 #   aci.sh build IMAGEDIR OUT.aci    writes IMAGEDIR/manifest, OUT.aci; prints sha512-<hex>
+#   aci.sh import FILE.aci DEST      checks the ID (when ID is set), unpacks manifest and
+#                                    rootfs/ into DEST (created only when all went well)
 #
 # Environment: NAME (default example.com/<dir name>), LABELS (space-separated NAME=VALUE,
 # default "os=linux arch=amd64"), EXEC (the command, word-split; default /bin/sh), CODEC
-# (xz, gzip, bzip2; default xz), JTOOLS_BIN, VERBOSE=1.
+# (xz, gzip, bzip2; default xz), ID (import: the expected sha512-<hex>), JTOOLS_BIN, VERBOSE=1.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -31,5 +33,23 @@ build() {
 	printf '%s\n' "$id"
 }
 
-[ $# = 3 ] && [ "$1" = build ] || die "usage: $prog build IMAGEDIR OUT.aci"
-build "$2" "$3"
+import_image() {
+	local id
+	file=$1 dest=$2
+	[ ! -e "$dest" ] || die "$dest: already exists"
+	stage=$(staging_dir "$dest")
+	trap 'rc=$?; rm -rf "$stage"; [ $rc = 0 ] || printf "%s: import of %s failed; %s not created\n" "$prog" "$file" "$dest" >&2' EXIT
+	say "jpack -d < $file | jsum --tee -a sha512 -q -o ID | jsnap recv --dir $dest"
+	jpack -d <"$file" | jsum --tee -a sha512 -q -o "$stage/id" | jsnap recv --dir "$stage/image"
+	id="sha512-$(cat "$stage/id")"
+	[ -z "${ID:-}" ] || [ "$ID" = "$id" ] || die "$file: image ID $id, expected $ID"
+	mv -T "$stage/image" "$dest"
+	printf '%s\n' "$id"
+}
+
+[ $# = 3 ] || die "usage: $prog build IMAGEDIR OUT.aci | import FILE.aci DEST"
+case $1 in
+build) build "$2" "$3" ;;
+import) import_image "$2" "$3" ;;
+*) die "unknown command: $1" ;;
+esac
