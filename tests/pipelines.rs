@@ -680,3 +680,38 @@ fn aci_image_and_its_id() {
     run.code(2).stderr_contains("nothere: no rootfs/ directory");
     assert!(!w.join("x.aci").exists());
 }
+
+// ---------------------------------------------------------------------------------------
+// Make integration
+
+#[test]
+fn make_rebuilds_only_a_changed_jail() {
+    let test = "make_rebuilds_only_a_changed_jail";
+    if !common::have("make", test) {
+        return;
+    }
+    let work = common::tempdir();
+    let w = work.path();
+    sh(&format!("cp -r {} {}/jail", common::repo_root().join("examples/jail").display(), w.display()))
+        .run()
+        .success();
+    let mk = common::repo_root().join("examples/make/appjail.mk");
+    let make = || {
+        Cmd::new("make")
+            .arg("-f")
+            .arg(&mk)
+            .arg("JAIL=jail")
+            .arg(format!("JTOOLS_BIN={}", bin_dir().display()))
+            .dir(w)
+    };
+    make().args(["image", "publish", "import"]).run().success().stdout_contains("appjail.sh export");
+    assert!(w.join("out/1.0-amd64-image.appjail").is_file());
+    assert!(w.join("imported/hello/jail/etc/motd").is_file());
+    let again = make().args(["image", "publish"]).run();
+    again.success();
+    assert!(!again.stdout_str().contains("appjail.sh"), "nothing to redo:\n{}", again.stdout_str());
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    fs::write(w.join("jail/jail/etc/motd"), "changed\n").unwrap();
+    make().args(["image", "publish", "import"]).run().success().stdout_contains("appjail.sh export");
+    assert_eq!(fs::read(w.join("imported/hello/jail/etc/motd")).unwrap(), b"changed\n");
+}
