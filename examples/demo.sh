@@ -1,51 +1,44 @@
 #!/usr/bin/env bash
-# make demo: an image workflow on a small example, printing each step.
-# Today it shows jsum's part: publish an image with its digest files (AppJail .ajspec sum,
-# Bastille .sha256, pot .skein), then verify them the way an importer does, including a
-# corrupted download that must be refused.
+# make demo: workflow 1 (AppJail) end to end on examples/jail, with file:// mirrors (the
+# first one dead), printing each step and the jail's output. Builds nothing itself: the
+# Makefile's `demo: build` made target/release (JTOOLS_BIN overrides).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${JTOOLS_BIN:-target/release}
+export JTOOLS_BIN=${JTOOLS_BIN:-target/release}
+export VERBOSE=1 NAME=hello TAG=1.0 ARCH=amd64
 work=$(mktemp -d /tmp/jtools-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 step() { printf '\n== %s\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+examples=$PWD/examples
 
-step "An example jail directory"
-mkdir -p "$work/web/jail/bin" "$work/web/jail/etc" "$work/web/conf/volumes"
-printf '#!/bin/sh\necho hello from the jail\n' > "$work/web/jail/bin/hello"
-chmod 755 "$work/web/jail/bin/hello"
-echo "web" > "$work/web/jail/etc/hostname"
-printf '#!/bin/sh\nexec /bin/hello\n' > "$work/web/init"
-echo 'exec.start = "/bin/sh /etc/rc";' > "$work/web/conf/config.conf"
-find "$work/web" | sed "s|$work/||" | sort
+step "1. The example jail directory (jail/, init, conf/volumes/, conf/config.conf)"
+cp -r examples/jail "$work/hello"
+if [ -x /bin/busybox ]; then
+	# A busybox userland, copied in at run time (the repository ships a tiny static tree).
+	cp /bin/busybox "$work/hello/jail/bin/busybox"
+	for a in sh cat echo id ls tr uname; do ln -sf busybox "$work/hello/jail/bin/$a"; done
+fi
+(cd "$work" && find hello | sort)
 
-step "Export it as an image, hashing while it streams (jsum --tee)"
-cd "$work"
-run sh -c "tar -cf - -C web ./jail ./init ./conf/volumes ./conf/config.conf | xz -T0 | $OLDPWD/$bin/jsum --tee -q -o latest-amd64-image.appjail.sha256 > latest-amd64-image.appjail"
-ls -l latest-amd64-image.appjail*
-printf 'sha256 (the .ajspec "sum"): %s' "$(cat latest-amd64-image.appjail.sha256)"
+step "2. Export: jsnap send --dir | jpack -c xz | jsum --tee, then jspec new (two mirrors)"
+export MIRRORS="file://$work/dead-mirror file://$work/mirror"
+bash "$examples/appjail.sh" export "$work/hello" "$work/out"
+cat "$work/out/.ajspec"
 
-step "Several digests in one pass (BSD tag lines)"
-run "$OLDPWD/$bin/jsum" -a sha256,sha1,blake3 latest-amd64-image.appjail
+step "3. Publish to the second mirror (the first one stays dead)"
+bash "$examples/appjail.sh" publish "$work/out" "$work/mirror"
 
-step "pot-style .skein: Skein-1024 over image then .meta"
-echo - > web_1.0.xz.meta
-cp latest-amd64-image.appjail web_1.0.xz
-run sh -c "cat web_1.0.xz web_1.0.xz.meta | $OLDPWD/$bin/jsum -a skein1024 -q -o web_1.0.xz.skein"
-wc -c web_1.0.xz.skein
+step "4. Import: jfetch --spec (falls back past the dead mirror) | jpack -d | jsnap recv --dir"
+bash "$examples/appjail.sh" import "$work/mirror/hello/.ajspec" "$work/jails/hello"
+(cd "$work/jails" && find hello -maxdepth 2 | sort)
 
-step "Import side: verify before use"
-run "$OLDPWD/$bin/jsum" --expect "$(cat latest-amd64-image.appjail.sha256)" latest-amd64-image.appjail
-run sh -c "cat web_1.0.xz web_1.0.xz.meta | $OLDPWD/$bin/jsum --expect \"\$(cat web_1.0.xz.skein)\""
-"$OLDPWD/$bin/jsum" latest-amd64-image.appjail web_1.0.xz > SUMS
-run "$OLDPWD/$bin/jsum" -c SUMS
-
-step "A corrupted download is refused (exit 1)"
-printf 'X' | dd of=web_1.0.xz bs=1 seek=100 conv=notrunc status=none
-set +e
-"$OLDPWD/$bin/jsum" -c SUMS
-echo "jsum -c exit status: $?"
-set -e
+step "5. Run it: jrun --root jails/hello/jail -- /bin/hello"
+if [ "$(id -u)" != 0 ]; then
+	echo "skipped: jrun needs root (namespaces); run 'sudo make demo' to see this step"
+elif [ ! -x "$work/jails/hello/jail/bin/sh" ]; then
+	echo "skipped: no /bin/busybox on this machine, so the example jail has no shell"
+else
+	bash "$examples/appjail.sh" run "$work/jails/hello" /bin/hello
+fi
 echo
 echo "demo finished"

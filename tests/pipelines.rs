@@ -1,0 +1,717 @@
+//! The image workflows of examples/ (AppJail, pot, SmartOS, Bastille, ACI and the Make
+//! macros) run end to end on real inputs, and their results are checked with independent
+//! tools: bsdtar, xz, gzip, zstd, sha256sum, sha512sum, the real imgmanifest validator, zfs.
+//! Each failure case must stop the workflow with a clear message and leave nothing
+//! half-imported.
+mod common;
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use common::{Cmd, Run, sh};
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+/// The directory holding the tools under test.
+fn bin_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_jsum")).parent().unwrap().to_path_buf()
+}
+
+/// An example script run with the tools under test, in `dir`.
+fn example(script: &str, dir: &Path) -> Cmd {
+    Cmd::new("bash")
+        .arg(common::repo_root().join("examples").join(script))
+        .env("JTOOLS_BIN", bin_dir())
+        .dir(dir)
+}
+
+/// Names directly inside `dir`, hidden ones included, sorted.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n")
+}
+
+fn out(run: &Run) -> String {
+    run.stdout_str().trim_end().to_string()
+}
+
+/// Asserts the workflow failed, that it said so on its last line, and what that line says.
+fn failed_with(run: &Run, tool_line: &str) {
+    assert_ne!(run.code, Some(0), "workflow should fail\n{}", run.stderr);
+    assert!(run.stderr.contains(tool_line), "stderr lacks {tool_line:?}:\n{}", run.stderr);
+}
+
+/// A jail directory in AppJail's layout whose jail/ is a busybox userland: jail/bin/busybox
+/// with a few applets, passwd, group; init; conf/volumes/data/{mountpoint,type};
+/// conf/config.conf. None (SKIPPED) without busybox.
+fn appjail_dir(parent: &Path, test: &str) -> Option<PathBuf> {
+    if !common::have("busybox", test) {
+        return None;
+    }
+    let dir = parent.join("web");
+    let jail = dir.join("jail");
+    for sub in ["bin", "etc", "root", "tmp"] {
+        fs::create_dir_all(jail.join(sub)).unwrap();
+    }
+    // cp, not fs::copy: see tests/jrun.rs (ETXTBSY from a file open for writing).
+    let copied =
+        Command::new("cp").arg(common::which("busybox").unwrap()).arg(jail.join("bin/busybox")).status();
+    assert!(copied.unwrap().success());
+    for applet in ["sh", "echo", "cat", "ls", "uname", "id"] {
+        symlink("busybox", jail.join("bin").join(applet)).unwrap();
+    }
+    fs::write(jail.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").unwrap();
+    fs::write(jail.join("etc/group"), "root:x:0:\n").unwrap();
+    fs::write(jail.join("etc/motd"), "served from an AppJail image\n").unwrap();
+    fs::write(dir.join("init"), "#!/bin/sh\necho init\n").unwrap();
+    fs::create_dir_all(dir.join("conf/volumes/data")).unwrap();
+    fs::write(dir.join("conf/volumes/data/mountpoint"), "/data").unwrap();
+    fs::write(dir.join("conf/volumes/data/type"), "nullfs").unwrap();
+    fs::write(dir.join("conf/config.conf"), "appjail_version: 3.5.0\nosarch: amd64\njail_type: thin\n")
+        .unwrap();
+    Some(dir)
+}
+
+// ---------------------------------------------------------------------------------------
+// ZFS (as in tests/jsnap.rs): a zfs-fuse pool on a sparse file, destroyed when dropped.
+
+struct Pool {
+    name: String,
+    dir: tempfile::TempDir,
+}
+
+static POOL_COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl Pool {
+    fn new(test: &str) -> Option<Pool> {
+        if !common::have("zpool", test) || !common::have("zfs", test) {
+            return None;
+        }
+        if !Command::new("zpool").arg("list").output().is_ok_and(|o| o.status.success()) {
+            common::skip(test, "zfs-fuse daemon not running (tests/setup.d/jsnap.sh starts it)");
+            return None;
+        }
+        let n = POOL_COUNTER.fetch_add(1, Ordering::SeqCst);
+        let name = format!("jpipetest{}x{n}", std::process::id());
+        let dir = common::tempdir();
+        let file = dir.path().join("pool.img");
+        fs::File::create(&file).unwrap().set_len(128 << 20).unwrap();
+        zfs_ok("zpool", &["create", "-m", "none", &name, file.to_str().unwrap()]);
+        Some(Pool { name, dir })
+    }
+
+    fn ds(&self, child: &str) -> String {
+        format!("{}/{child}", self.name)
+    }
+
+    /// A file system mounted under the pool's temporary directory.
+    fn mounted(&self, child: &str) -> (String, PathBuf) {
+        let mountpoint = self.dir.path().join(format!("mnt-{child}"));
+        let ds = self.ds(child);
+        zfs_ok("zfs", &["create", "-o", &format!("mountpoint={}", mountpoint.display()), &ds]);
+        (ds, mountpoint)
+    }
+
+    /// Every dataset and snapshot of the pool.
+    fn all(&self) -> Vec<String> {
+        let out = zfs_ok("zfs", &["list", "-H", "-r", "-t", "all", "-o", "name", &self.name]);
+        out.lines().map(String::from).collect()
+    }
+
+    /// Mounts a received dataset under the pool's directory and returns where.
+    fn mount(&self, ds: &str) -> PathBuf {
+        let mountpoint = self.dir.path().join(format!("mnt-{}", ds.replace('/', "_")));
+        zfs_ok("zfs", &["set", &format!("mountpoint={}", mountpoint.display()), ds]);
+        // A dataset received with -u stays unmounted when its mountpoint changes.
+        let mounted = zfs_ok("zfs", &["get", "-H", "-o", "value", "mounted", ds]);
+        if mounted.trim() != "yes" {
+            zfs_ok("zfs", &["mount", ds]);
+        }
+        mountpoint
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        for _ in 0..100 {
+            let out = Command::new("zpool").args(["destroy", "-f", &self.name]).output();
+            if out.is_ok_and(|o| o.status.success()) {
+                return;
+            }
+            let listed = Command::new("zpool").args(["list", &self.name]).output();
+            if listed.is_ok_and(|o| !o.status.success()) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        eprintln!("warning: could not destroy test pool {}", self.name);
+    }
+}
+
+fn zfs_ok(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program).args(args).output().expect("run zfs");
+    assert!(out.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. AppJail
+
+/// Exports the example jail and publishes it to `mirror`; the .ajspec lists a dead mirror
+/// first. Returns the published .ajspec.
+fn appjail_publish(work: &Path, jail: &Path) -> PathBuf {
+    let mirrors = format!("file://{}/dead file://{}/mirror", work.display(), work.display());
+    let export = example("appjail.sh", work)
+        .env("NAME", "web")
+        .env("TAG", "1.0")
+        .env("ARCH", "amd64")
+        .env("MIRRORS", &mirrors)
+        .arg("export")
+        .arg(jail)
+        .arg("out")
+        .run();
+    export.success();
+    example("appjail.sh", work)
+        .env("TAG", "1.0")
+        .env("ARCH", "amd64")
+        .args(["publish", "out", "mirror"])
+        .run()
+        .success();
+    work.join("mirror/web/.ajspec")
+}
+
+fn appjail_import(work: &Path, spec: &Path, dest: &str) -> Run {
+    example("appjail.sh", work).env("TAG", "1.0").env("ARCH", "amd64").arg("import").arg(spec).arg(dest).run()
+}
+
+#[test]
+fn appjail_export_publish_import_run() {
+    let test = "appjail_export_publish_import_run";
+    let work = common::tempdir();
+    let w = work.path();
+    let Some(jail) = appjail_dir(w, test) else { return };
+    let spec = appjail_publish(w, &jail);
+    let image = w.join("out/1.0-amd64-image.appjail");
+
+    // The four members AppJail's import asks bsdtar for are all there (bsdtar exits 1 if one
+    // is missing), and the stream is xz.
+    if common::have("bsdtar", test) {
+        let members = Cmd::new("bsdtar")
+            .arg("-tf")
+            .arg(&image)
+            .args(["./jail/", "./init", "./conf/volumes/", "./conf/config.conf"])
+            .run();
+        members.success();
+        for m in ["./jail/bin/busybox", "./init", "./conf/volumes/data/mountpoint", "./conf/config.conf"] {
+            assert!(members.stdout_str().lines().any(|l| l == m), "{m} missing:\n{}", members.stdout_str());
+        }
+    }
+    sh(&format!("xz -t {}", image.display())).run().success();
+    // The .ajspec: SHA-256 and size of the image, two sources, dead one first.
+    let sha = sh(&format!("sha256sum < {} | cut -c1-64", image.display())).run();
+    let get = |key: &str| out(&common::jspec().args(["get", "-t", "1.0"]).arg(&spec).arg(key).run());
+    assert_eq!(get("sum:amd64"), out(&sha));
+    assert_eq!(get("size:amd64"), fs::metadata(&image).unwrap().len().to_string());
+    let sources = get("source:amd64");
+    let sources: Vec<&str> = sources.lines().collect();
+    assert_eq!(sources.len(), 2);
+    assert!(sources[0].ends_with("/dead/web/1.0-amd64-image.appjail"), "{sources:?}");
+    common::jspec().arg("validate").arg(&spec).run().success();
+
+    // Import: the dead mirror is skipped, the tree comes back as it was exported.
+    let import = appjail_import(w, &spec, "jails/web2");
+    import.success().stderr_contains("trying the next source");
+    let dest = w.join("jails/web2");
+    assert_eq!(entries(&w.join("jails")), ["web2"], "nothing but the imported jail");
+    sh(&format!("diff -r {} {}", jail.display(), dest.display())).run().success();
+    assert!(fs::symlink_metadata(dest.join("jail/bin/sh")).unwrap().file_type().is_symlink());
+
+    // And it runs.
+    if !is_root() {
+        common::skip(test, "jrun needs root");
+        return;
+    }
+    let run = example("appjail.sh", w).args(["run", "jails/web2", "sh", "-c", "cat /etc/motd; id -u"]).run();
+    run.success().stdout_is("served from an AppJail image\n0\n");
+}
+
+#[test]
+fn appjail_import_failures_leave_nothing() {
+    let test = "appjail_import_failures_leave_nothing";
+    let work = common::tempdir();
+    let w = work.path();
+    let Some(jail) = appjail_dir(w, test) else { return };
+    let spec = appjail_publish(w, &jail);
+    let published = w.join("mirror/web/1.0-amd64-image.appjail");
+    let clean = |what: &str| {
+        let left: Vec<String> = if w.join("jails").exists() { entries(&w.join("jails")) } else { vec![] };
+        assert!(left.is_empty(), "{what}: left behind {left:?}");
+    };
+
+    // Every mirror dead.
+    let dead = w.join("dead.ajspec");
+    fs::copy(&spec, &dead).unwrap();
+    let url = format!("file://{}/gone/web/1.0-amd64-image.appjail", w.display());
+    common::jspec().args(["set", "-t", "1.0"]).arg(&dead).arg(format!("source:amd64+={url}")).run().success();
+    sh(&format!("sed -i 's|/mirror/|/also-dead/|' {}", dead.display())).run().success();
+    let run = appjail_import(w, &dead, "jails/web");
+    failed_with(&run, "jfetch: all 3 sources failed");
+    assert!(
+        run.stderr.trim_end().lines().last().unwrap().ends_with("failed; jails/web not created"),
+        "{}",
+        run.stderr
+    );
+    clean("dead mirrors");
+
+    // Wrong digest in the .ajspec: refused (exit 1), nothing imported.
+    let wrong = w.join("wrong.ajspec");
+    fs::copy(&spec, &wrong).unwrap();
+    let zeros = "0".repeat(64);
+    common::jspec().args(["set", "-t", "1.0"]).arg(&wrong).arg(format!("sum:amd64={zeros}")).run().success();
+    let run = appjail_import(w, &wrong, "jails/web");
+    failed_with(&run, "jfetch: ");
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    clean("wrong digest");
+
+    // A corrupt stream whose digest matches (a bad export): jpack refuses it.
+    let bad = w.join("badmirror/web");
+    fs::create_dir_all(&bad).unwrap();
+    let mut data = fs::read(&published).unwrap();
+    let at = data.len() / 2;
+    data[at] ^= 0x55;
+    fs::write(bad.join("1.0-amd64-image.appjail"), &data).unwrap();
+    let corrupt = w.join("corrupt.ajspec");
+    common::jspec()
+        .args(["new", "--format", "ajspec", "--name", "web", "-t", "1.0", "-a", "amd64", "--source"])
+        .arg(format!("file://{}/1.0-amd64-image.appjail", bad.display()))
+        .arg("-o")
+        .arg(&corrupt)
+        .arg(bad.join("1.0-amd64-image.appjail"))
+        .run()
+        .success();
+    let run = appjail_import(w, &corrupt, "jails/web");
+    failed_with(&run, "jpack: -: xz");
+    clean("corrupt stream");
+
+    // Full disk: a 1 MiB tmpfs cannot hold the busybox jail.
+    if !is_root() {
+        common::skip(test, "full-disk case needs root to mount a tmpfs");
+        return;
+    }
+    let small = w.join("small");
+    fs::create_dir_all(&small).unwrap();
+    sh(&format!("mount -t tmpfs -o size=1m jtools-test {}", small.display())).run().success();
+    let _unmount = Unmount(small.clone());
+    let run = appjail_import(w, &spec, "small/web");
+    failed_with(&run, "No space left on device");
+    assert!(entries(&small).is_empty(), "full disk: left behind {:?}", entries(&small));
+}
+
+/// Unmounts a test mount when dropped.
+struct Unmount(PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. pot
+
+#[test]
+fn pot_export_and_import_from_base_url() {
+    let test = "pot_export_and_import_from_base_url";
+    let Some(pool) = Pool::new(test) else { return };
+    let work = common::tempdir();
+    let w = work.path();
+    let (src, mnt) = pool.mounted("web");
+    fs::create_dir_all(mnt.join("usr/local/www")).unwrap();
+    fs::write(mnt.join("usr/local/www/index.html"), "<h1>pot</h1>\n").unwrap();
+    fs::write(mnt.join("blob"), common::noise(200_000, 3)).unwrap();
+
+    let export = example("pot.sh", w).env("TAG", "1.0").args(["export", &src, "out"]).run();
+    export.success();
+    let xz = w.join("out/web_1.0.xz");
+    let meta = w.join("out/web_1.0.xz.meta");
+    let skein = w.join("out/web_1.0.xz.skein");
+    sh(&format!("xz -t {}", xz.display())).run().success();
+    assert_eq!(fs::read(&meta).unwrap(), b"-\n");
+    // .skein: 256 lowercase hex digits and LF, over the .xz then the .meta.
+    let digest = fs::read_to_string(&skein).unwrap();
+    assert_eq!(digest.len(), 257);
+    assert!(
+        digest[..256].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            && digest.ends_with('\n')
+    );
+    let over = sh(&format!(
+        "cat {} {} | {} -q -a skein1024",
+        xz.display(),
+        meta.display(),
+        bin_dir().join("jsum").display()
+    ))
+    .run();
+    assert_eq!(over.stdout_str(), digest);
+    // The stream is what pot's own import (xzcat | zfs receive -u) takes.
+    let reference = pool.ds("ref");
+    sh(&format!("xz -dc {} | zfs receive -u {reference}", xz.display())).run().success();
+
+    // Import through jfetch from the base URL.
+    let base = format!("file://{}/out", w.display());
+    let dst = pool.ds("web2");
+    example("pot.sh", w).env("NAME", "web").env("TAG", "1.0").args(["import", &base, &dst]).run().success();
+    let dst_mnt = pool.mount(&dst);
+    assert_eq!(fs::read(dst_mnt.join("blob")).unwrap(), common::noise(200_000, 3));
+    assert_eq!(fs::read(dst_mnt.join("usr/local/www/index.html")).unwrap(), b"<h1>pot</h1>\n");
+
+    // A damaged .xz on the server: the Skein check refuses it before anything is received.
+    let bad = w.join("bad");
+    fs::create_dir_all(&bad).unwrap();
+    for f in ["web_1.0.xz", "web_1.0.xz.meta", "web_1.0.xz.skein"] {
+        fs::copy(w.join("out").join(f), bad.join(f)).unwrap();
+    }
+    let mut data = fs::read(bad.join("web_1.0.xz")).unwrap();
+    let at = data.len() / 3;
+    data[at] ^= 1;
+    fs::write(bad.join("web_1.0.xz"), &data).unwrap();
+    let base = format!("file://{}", bad.display());
+    let run = example("pot.sh", w)
+        .env("NAME", "web")
+        .env("TAG", "1.0")
+        .args(["import", &base, &pool.ds("web3")])
+        .run();
+    failed_with(&run, "not received");
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    // A dead server.
+    let run = example("pot.sh", w)
+        .env("NAME", "web")
+        .env("TAG", "1.0")
+        .args(["import", &format!("file://{}/nowhere", w.display()), &pool.ds("web3")])
+        .run();
+    failed_with(&run, "jfetch: ");
+    let all = pool.all();
+    assert!(!all.iter().any(|n| n.contains("web3") || n.contains("jsnap-recv")), "left behind: {all:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. SmartOS
+
+/// node-imgmanifest 3.2.1's verdict on a manifest (see tests/jspec_imgmanifest.rs), or None
+/// when node or npm is missing (SKIPPED).
+fn imgmanifest_verdict(manifest: &Path, test: &str) -> Option<String> {
+    if !common::have("node", test) || !common::have("npm", test) {
+        return None;
+    }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("imgmanifest-3.2.1");
+    if !dir.join("node_modules/imgmanifest/package.json").exists() {
+        fs::create_dir_all(&dir).unwrap();
+        let run = Cmd::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
+            .arg(&dir)
+            .arg("imgmanifest@3.2.1")
+            .run();
+        if run.code != Some(0) {
+            common::skip(test, &format!("npm install imgmanifest@3.2.1 failed: {}", run.stderr));
+            return None;
+        }
+    }
+    let script = r#"
+const m = require(process.argv[1] + '/node_modules/imgmanifest');
+const manifest = m.upgradeManifest(JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8')));
+const errors = m.validateMinimalManifest(manifest);
+console.log(errors ? 'INVALID ' + JSON.stringify(errors) : 'VALID');
+"#;
+    let run = Cmd::new("node").arg("-e").arg(script).arg(&dir).arg(manifest).run();
+    run.success();
+    Some(out(&run))
+}
+
+#[test]
+fn smartos_full_and_incremental_images_install() {
+    let test = "smartos_full_and_incremental_images_install";
+    let Some(pool) = Pool::new(test) else { return };
+    let work = common::tempdir();
+    let w = work.path();
+    let (src, mnt) = pool.mounted("base");
+    fs::write(mnt.join("one"), common::noise(100_000, 5)).unwrap();
+
+    let smartos = |args: &[&str]| example("smartos.sh", w).args(args);
+    smartos(&["export", &src, "out"]).env("VERSION", "1.0.0").run().success();
+    let file = w.join("out/base-1.0.0.zfs.gz");
+    let manifest = w.join("out/base-1.0.0.json");
+    sh(&format!("gzip -t {}", file.display())).run().success();
+    let get = |m: &Path, key: &str| out(&common::jspec().arg("get").arg(m).arg(key).run());
+    // files[0]: the SHA-1 and size of the compressed file, as imgadm checks them.
+    let sha1 = sh(&format!("sha1sum < {} | cut -c1-40", file.display())).run();
+    assert_eq!(get(&manifest, "files.0.sha1"), out(&sha1));
+    assert_eq!(get(&manifest, "files.0.size"), fs::metadata(&file).unwrap().len().to_string());
+    assert_eq!(get(&manifest, "files.0.compression"), "gzip");
+    if let Some(verdict) = imgmanifest_verdict(&manifest, test) {
+        assert_eq!(verdict, "VALID", "imgmanifest 3.2.1 refuses {}", fs::read_to_string(&manifest).unwrap());
+    }
+    let uuid = get(&manifest, "uuid");
+    smartos(&["publish", manifest.to_str().unwrap(), "server"]).run().success();
+    assert!(w.join("server").join(&uuid).join("file").is_file());
+
+    // Install: fetched from the image server, size and SHA-1 checked, received.
+    let base_url = format!("file://{}/server", w.display());
+    let img = pool.ds("img");
+    smartos(&["import", manifest.to_str().unwrap(), &base_url, &img]).run().success();
+
+    // Incremental image on top.
+    fs::write(mnt.join("two"), b"second\n").unwrap();
+    smartos(&["export", &src, "out"])
+        .env("VERSION", "1.1.0")
+        .env("FROM", "1.0.0")
+        .env("ORIGIN", &uuid)
+        .run()
+        .success();
+    let inc = w.join("out/base-1.1.0.json");
+    assert_eq!(get(&inc, "origin"), uuid);
+    if let Some(verdict) = imgmanifest_verdict(&inc, test) {
+        assert_eq!(verdict, "VALID");
+    }
+    smartos(&["publish", inc.to_str().unwrap(), "server"]).run().success();
+    smartos(&["import", inc.to_str().unwrap(), &base_url, &img]).run().success();
+    let lines: Vec<String> = pool.all().into_iter().filter(|n| n.starts_with(&img)).collect();
+    assert_eq!(lines, [img.clone(), format!("{img}@1.0.0"), format!("{img}@1.1.0")]);
+    let img_mnt = pool.mount(&img);
+    assert_eq!(fs::read(img_mnt.join("one")).unwrap(), common::noise(100_000, 5));
+    assert_eq!(fs::read(img_mnt.join("two")).unwrap(), b"second\n");
+
+    // A manifest whose SHA-1 does not match: nothing is received.
+    let wrong = w.join("wrong.json");
+    let text = fs::read_to_string(&manifest).unwrap().replace(&out(&sha1), &"0".repeat(40));
+    fs::write(&wrong, text).unwrap();
+    let run = smartos(&["import", wrong.to_str().unwrap(), &base_url, &pool.ds("bad")]).run();
+    failed_with(&run, "not received");
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    // A full disk where the download is staged.
+    if is_root() {
+        let small = w.join("small");
+        fs::create_dir_all(&small).unwrap();
+        sh(&format!("mount -t tmpfs -o size=16k jtools-test {}", small.display())).run().success();
+        let _unmount = Unmount(small.clone());
+        let run = smartos(&["import", manifest.to_str().unwrap(), &base_url, &pool.ds("bad")])
+            .env("TMPDIR", &small)
+            .run();
+        failed_with(&run, "No space left on device");
+        assert!(entries(&small).is_empty(), "left behind {:?}", entries(&small));
+    } else {
+        common::skip(test, "full-disk case needs root to mount a tmpfs");
+    }
+    let all = pool.all();
+    assert!(!all.iter().any(|n| n.contains("/bad") || n.contains("jsnap-recv")), "left behind: {all:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. Bastille
+
+/// `sha256 -q FILE` as FreeBSD prints it: 64 lowercase hex digits and LF.
+fn bare_sha256(file: &Path) -> String {
+    sh(&format!("sha256sum < {} | cut -c1-64", file.display())).run().success().stdout_str()
+}
+
+#[test]
+fn bastille_tar_exports_both_ways() {
+    let test = "bastille_tar_exports_both_ways";
+    if !common::have("bsdtar", test) || !common::have("zstd", test) {
+        return;
+    }
+    let work = common::tempdir();
+    let w = work.path();
+    let jail = w.join("jails/web");
+    fs::create_dir_all(jail.join("root/etc")).unwrap();
+    fs::create_dir_all(jail.join("root/usr/local/www")).unwrap();
+    fs::write(jail.join("root/etc/motd"), "bastille\n").unwrap();
+    fs::write(jail.join("root/usr/local/www/blob"), common::noise(100_000, 9)).unwrap();
+    fs::write(jail.join("jail.conf"), "web {\n  path = /usr/local/bastille/jails/web/root;\n}\n").unwrap();
+    fs::write(jail.join("fstab"), "").unwrap();
+
+    for (format, date, test_flag) in
+        [("txz", "2025-06-16-204338", "xz -t"), ("tzst", "2025-06-16-204339", "zstd -q -t")]
+    {
+        let export = example("bastille.sh", w)
+            .env("FORMAT", format)
+            .env("DATE", date)
+            .args(["export", "jails/web", "backups"])
+            .run();
+        export.success();
+        let file = w.join(format!("backups/web_{date}.{format}"));
+        let sum = w.join(format!("backups/web_{date}.sha256"));
+        // The .sha256 is the bare digest, named without the format's extension.
+        assert_eq!(fs::read_to_string(&sum).unwrap(), bare_sha256(&file));
+        sh(&format!("{test_flag} {}", file.display())).run().success();
+        // One top-level web/ with root/ inside, as Bastille's import strips it.
+        let list = Cmd::new("bsdtar").arg("-tf").arg(&file).run();
+        list.success();
+        assert!(list.stdout_str().lines().all(|l| l.starts_with("web/")), "{}", list.stdout_str());
+        assert!(list.stdout_str().lines().any(|l| l == "web/root/etc/motd"));
+        let into = format!("imported-{format}");
+        example("bastille.sh", w).arg("import").arg(&file).arg(&into).run().success();
+        sh(&format!("diff -r {} {}/web", jail.display(), w.join(&into).display())).run().success();
+
+        // The other way: an export made by tar, xz/zstd and sha256 is imported.
+        let theirs = w.join(format!("theirs/web_{date}.{format}"));
+        fs::create_dir_all(theirs.parent().unwrap()).unwrap();
+        let compressor = if format == "txz" { "xz" } else { "zstd -q" };
+        sh(&format!("tar -C {}/jails -cf - web | {compressor} > {}", w.display(), theirs.display()))
+            .run()
+            .success();
+        fs::write(w.join(format!("theirs/web_{date}.sha256")), bare_sha256(&theirs)).unwrap();
+        let into = format!("theirs-imported-{format}");
+        example("bastille.sh", w).arg("import").arg(&theirs).arg(&into).run().success();
+        sh(&format!("diff -r {} {}/web", jail.display(), w.join(&into).display())).run().success();
+    }
+
+    // A .sha256 that does not match: refused, nothing created.
+    let file = w.join("backups/web_2025-06-16-204338.txz");
+    fs::write(w.join("backups/web_2025-06-16-204338.sha256"), format!("{}\n", "0".repeat(64))).unwrap();
+    let run = example("bastille.sh", w).arg("import").arg(&file).arg("refused").run();
+    failed_with(&run, "checksum does not match");
+    assert!(!w.join("refused/web").exists());
+    assert!(!w.join("refused").exists() || entries(&w.join("refused")).is_empty());
+}
+
+#[test]
+fn bastille_zfs_exports_both_ways() {
+    let test = "bastille_zfs_exports_both_ways";
+    if !common::have("zstd", test) {
+        return;
+    }
+    let Some(pool) = Pool::new(test) else { return };
+    let work = common::tempdir();
+    let w = work.path();
+    let (src, mnt) = pool.mounted("web");
+    fs::write(mnt.join("motd"), "bastille on zfs\n").unwrap();
+    for (format, date, decompress) in
+        [("xz", "2025-06-16-204340", "xz -dc"), ("zst", "2025-06-16-204341", "zstd -dc")]
+    {
+        example("bastille.sh", w)
+            .env("FORMAT", format)
+            .env("DATE", date)
+            .args(["export", &src, "backups"])
+            .run()
+            .success();
+        let file = w.join(format!("backups/web_{date}.{format}"));
+        assert_eq!(
+            fs::read_to_string(w.join(format!("backups/web_{date}.sha256"))).unwrap(),
+            bare_sha256(&file)
+        );
+        // What Bastille's import runs: decompress | zfs receive -u.
+        let theirs_ds = pool.ds(&format!("ref-{format}"));
+        sh(&format!("{decompress} {} | zfs receive -u {theirs_ds}", file.display())).run().success();
+        let ours = pool.ds(&format!("ours-{format}"));
+        example("bastille.sh", w).arg("import").arg(&file).arg(&ours).run().success();
+        assert_eq!(fs::read(pool.mount(&ours).join("motd")).unwrap(), b"bastille on zfs\n");
+
+        // The other way: zfs send | xz/zstd and sha256 -q, imported by the workflow.
+        let theirs = w.join(format!("theirs/web_{date}.{format}"));
+        fs::create_dir_all(theirs.parent().unwrap()).unwrap();
+        let compressor = if format == "xz" { "xz" } else { "zstd -q" };
+        sh(&format!("zfs send {src}@bastille_{date} | {compressor} > {}", theirs.display())).run().success();
+        fs::write(w.join(format!("theirs/web_{date}.sha256")), bare_sha256(&theirs)).unwrap();
+        let imported = pool.ds(&format!("theirs-{format}"));
+        example("bastille.sh", w).arg("import").arg(&theirs).arg(&imported).run().success();
+        assert_eq!(fs::read(pool.mount(&imported).join("motd")).unwrap(), b"bastille on zfs\n");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. ACI
+
+#[test]
+fn aci_image_and_its_id() {
+    let test = "aci_image_and_its_id";
+    if !common::have("bsdtar", test) {
+        return;
+    }
+    let work = common::tempdir();
+    let w = work.path();
+    fs::create_dir_all(w.join("web/rootfs/bin")).unwrap();
+    fs::create_dir_all(w.join("web/rootfs/etc")).unwrap();
+    fs::write(w.join("web/rootfs/etc/motd"), "aci\n").unwrap();
+    fs::write(w.join("web/rootfs/bin/blob"), common::noise(50_000, 4)).unwrap();
+    let build = example("aci.sh", w)
+        .env("NAME", "example.com/web")
+        .env("LABELS", "os=linux arch=amd64 version=1.0.0")
+        .env("EXEC", "/bin/sh -c true")
+        .args(["build", "web", "web.aci"])
+        .run();
+    build.success();
+    let id = out(&build);
+    let aci = w.join("web.aci");
+    // The ID is the SHA-512 of the uncompressed tar.
+    let sha512 = sh(&format!("xz -dc {} | sha512sum | cut -c1-128", aci.display())).run();
+    assert_eq!(id, format!("sha512-{}", out(&sha512)));
+    sh(&format!("xz -dc {} | {} aci-id -", aci.display(), bin_dir().join("jspec").display()))
+        .run()
+        .success()
+        .stdout_is(format!("{id}\n"));
+    // Exactly manifest and rootfs/ at the top level.
+    let list = Cmd::new("bsdtar").arg("-tf").arg(&aci).run();
+    list.success();
+    let mut top: Vec<String> =
+        list.stdout_str().lines().map(|l| l.split('/').next().unwrap().to_string()).collect();
+    top.dedup();
+    assert_eq!(top, ["manifest", "rootfs"], "{}", list.stdout_str());
+    assert!(list.stdout_str().lines().any(|l| l == "rootfs/etc/motd"));
+    // The manifest inside is a valid ImageManifest with the given name, labels and exec.
+    let manifest = Cmd::new("bsdtar").arg("-xOf").arg(&aci).arg("manifest").run();
+    manifest.success();
+    fs::write(w.join("manifest.json"), &manifest.stdout).unwrap();
+    common::jspec().arg("validate").arg(w.join("manifest.json")).run().success();
+    let json: serde_json::Value = serde_json::from_slice(&manifest.stdout).unwrap();
+    assert_eq!(json["acKind"], "ImageManifest");
+    assert_eq!(json["name"], "example.com/web");
+    assert_eq!(json["app"]["exec"], serde_json::json!(["/bin/sh", "-c", "true"]));
+    // A missing rootfs/ is refused with one line.
+    let run = example("aci.sh", w).args(["build", "nothere", "x.aci"]).run();
+    run.code(2).stderr_contains("nothere: no rootfs/ directory");
+    assert!(!w.join("x.aci").exists());
+}
+
+// ---------------------------------------------------------------------------------------
+// Make integration
+
+#[test]
+fn make_rebuilds_only_a_changed_jail() {
+    let test = "make_rebuilds_only_a_changed_jail";
+    if !common::have("make", test) {
+        return;
+    }
+    let work = common::tempdir();
+    let w = work.path();
+    sh(&format!("cp -r {} {}/jail", common::repo_root().join("examples/jail").display(), w.display()))
+        .run()
+        .success();
+    let mk = common::repo_root().join("examples/make/appjail.mk");
+    let make = || {
+        Cmd::new("make")
+            .arg("-f")
+            .arg(&mk)
+            .arg("JAIL=jail")
+            .arg(format!("JTOOLS_BIN={}", bin_dir().display()))
+            .dir(w)
+    };
+    make().args(["image", "publish", "import"]).run().success().stdout_contains("appjail.sh export");
+    assert!(w.join("out/1.0-amd64-image.appjail").is_file());
+    assert!(w.join("imported/hello/jail/etc/motd").is_file());
+    let again = make().args(["image", "publish"]).run();
+    again.success();
+    assert!(!again.stdout_str().contains("appjail.sh"), "nothing to redo:\n{}", again.stdout_str());
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    fs::write(w.join("jail/jail/etc/motd"), "changed\n").unwrap();
+    make().args(["image", "publish", "import"]).run().success().stdout_contains("appjail.sh export");
+    assert_eq!(fs::read(w.join("imported/hello/jail/etc/motd")).unwrap(), b"changed\n");
+}
