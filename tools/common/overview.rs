@@ -72,6 +72,46 @@ jsnap send \-\-dir /usr/local/bastille/jails/web | jpack \-c xz \e
   | jsum \-\-tee \-q \-o web_2026\-11\-23\-120000.sha256 > web_2026\-11\-23\-120000.txz
 jsum \-\-expect "$(cat web_2026\-11\-23\-120000.sha256)" web_2026\-11\-23\-120000.txz
 .fi
+.SH RECIPES
+Complete workflows, each an example script in the source tree's examples/ directory
+(examples/appjail.sh, pot.sh, smartos.sh, bastille.sh, aci.sh) and a test of the test suite;
+examples/jtools.mk gives Make macros for them.
+.SS AppJail: export, publish with two mirrors, fetch, import, run
+.nf
+jsnap send \-\-dir web ./jail/ ./init ./conf/volumes/ ./conf/config.conf \e
+  | jpack \-c xz > latest\-amd64\-image.appjail
+jspec new \-\-format ajspec \-\-name web \-\-tag latest \-\-arch amd64 \e
+  \-\-source https://m1.example/web/latest\-amd64\-image.appjail \e
+  \-\-source https://m2.example/web/latest\-amd64\-image.appjail \e
+  \-o web.ajspec latest\-amd64\-image.appjail
+jfetch \-\-spec web.ajspec \-t latest \-a amd64 \-o img.appjail
+jpack \-d < img.appjail | jsnap recv \-\-dir imported.tmp && mv imported.tmp imported
+jrun \-\-root imported/jail \-\- /bin/sh \-c 'echo hello'
+.fi
+.SS pot: export from ZFS, .meta and .skein, import from a base URL
+.nf
+jsnap create zroot/pot/jails/web@img
+jsnap send \-R zroot/pot/jails/web@img | jpack \-c xz \-o web_1.0.xz
+jspec new \-\-format pot\-meta \-o web_1.0.xz.meta
+cat web_1.0.xz web_1.0.xz.meta | jsum \-a skein1024 \-q \-o web_1.0.xz.skein
+jfetch \-o web_1.0.xz "$BASE/web_1.0.xz"; jfetch \-o web_1.0.xz.meta "$BASE/web_1.0.xz.meta"
+cat web_1.0.xz web_1.0.xz.meta | jsum \-\-expect "$(cat web_1.0.xz.skein)"
+jpack \-d < web_1.0.xz | jsnap recv \-u zroot/pot/jails/web
+.fi
+.SS SmartOS: gzip'd zfs stream, manifest, install
+.nf
+jsnap send zones/web@1.0.0 | jpack \-c gzip \-o web\-1.0.0.zfs.gz
+jspec new \-\-format imgadm \-\-name web \-\-version 1.0.0 \-\-os smartos \-\-type zone\-dataset \e
+  \-o web\-1.0.0.imgmanifest web\-1.0.0.zfs.gz
+jfetch \-\-spec web\-1.0.0.imgmanifest \-\-source\-base "$IMGAPI/images" \-o file
+jpack \-d < file | jsnap recv zones/web
+.fi
+.SS ACI: manifest and rootfs, image ID
+.nf
+jspec new \-\-format aci \-\-name example.com/web \-o dir/manifest
+jsnap send \-\-dir dir manifest rootfs | jpack \-c xz > web.aci
+jspec aci\-id web.aci
+.fi
 .SH "SEE ALSO"
 \fBjsnap\fR(1), \fBjpack\fR(1), \fBjsum\fR(1), \fBjfetch\fR(1), \fBjspec\fR(1), \fBjrun\fR(1)
 "#;
