@@ -19,6 +19,7 @@
 //! A skippable frame (`5X 2a 4d 18`, shared by zstd and lz4; pzstd writes one first) is
 //! taken as zstd.
 
+mod bz2;
 pub mod decode;
 pub mod encode;
 mod lz4;

@@ -11,6 +11,7 @@
 //!   in the trailer. Header with no name and mtime 0, so the output is reproducible.
 //! - bzip2: the input cut into blocks of the level's size, each compressed on a thread as
 //!   its own bzip2 stream, the streams concatenated (pbzip2's layout; `bzip2 -d` reads it).
+//!   The encoder is jcore's own (module `bz2`): a suffix-array sort, as lbzip2 does it.
 //! - lz4: one frame of independent 4 MiB blocks compressed in parallel, content checksum on.
 //! - lzma: the legacy .lzma container (`xz --format=lzma`), single-threaded.
 //! - none: the bytes unchanged.
@@ -25,7 +26,7 @@ use flate2::{Compress, Compression, Crc, FlushCompress, Status};
 use liblzma::stream::{Check, LzmaOptions, MtStreamBuilder, Stream};
 
 use super::parallel::{Block, BlockWriter};
-use super::{Format, lz4};
+use super::{Format, bz2, lz4};
 
 /// Input bytes per gzip block: big enough that the sync flush and the restarted match
 /// history cost little (pigz uses 128 KiB), small enough to keep two threads busy early.
@@ -149,10 +150,9 @@ fn bzip2_encoder<W: Write>(writer: W, level: u32, threads: usize) -> io::Result<
         if block.data.is_empty() && block.index > 0 {
             return Ok(Vec::new());
         }
-        let out = Vec::with_capacity(block.data.len() / 3 + 64);
-        let mut encoder = bzip2::write::BzEncoder::new(out, bzip2::Compression::new(level));
-        encoder.write_all(block.data)?;
-        encoder.finish()
+        let mut out = Vec::with_capacity(block.data.len() / 3 + 64);
+        bz2::compress_stream(block.data, level, &mut out);
+        Ok(out)
     };
     BlockWriter::new(writer, threads, block_size, 0, Arc::new(compress))
 }
