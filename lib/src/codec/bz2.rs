@@ -278,8 +278,8 @@ fn move_to_front(bwt: &[u8], in_use: &[bool; 256], out: &mut Vec<u16>) -> Vec<u3
 /// rest by a 16-byte-wide search and one block move.
 fn move_to_front_one(order: &mut [u8; 256], s: u8) -> usize {
     let mut carried = order[0];
-    for j in 1..16 {
-        std::mem::swap(&mut carried, &mut order[j]);
+    for (j, slot) in order.iter_mut().enumerate().take(16).skip(1) {
+        std::mem::swap(&mut carried, slot);
         if carried == s {
             return j;
         }
