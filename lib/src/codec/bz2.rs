@@ -629,7 +629,7 @@ mod tests {
         }
         // The end repeats the start: rotations going on past the end decide.
         let mut block = bytes(5, 5000, 3);
-        block.extend_from_slice(&block[..40].to_vec());
+        block.extend_from_within(..40);
         check_bwt(&block);
         // Periodic and nearly periodic: the doubled string.
         check_bwt(&b"abc".repeat(3000));
