@@ -23,6 +23,7 @@ mod bz2;
 pub mod decode;
 pub mod encode;
 mod lz4;
+mod multistream;
 mod parallel;
 
 pub use decode::{DecodeError, Decoder};

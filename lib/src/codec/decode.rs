@@ -12,14 +12,15 @@
 //! unchanged.
 //!
 //! Threads: xz streams with several blocks (what `xz -T0` and [`super::Encoder`] write)
-//! decode in parallel; the other formats decode on the caller's thread, as their CLIs do.
+//! decode in parallel, and so do concatenated bzip2 streams (pbzip2's and jpack's
+//! output); the other formats decode on the caller's thread, as their CLIs do.
 
 use std::fmt;
 use std::io::{self, BufRead, Read};
 
 use liblzma::stream::{MtStreamBuilder, Stream as LzmaStream};
 
-use super::{Format, is_skippable_frame, lz4};
+use super::{Format, is_skippable_frame, lz4, multistream};
 
 /// How much compressed input is read at once.
 const INPUT_BUFFER: usize = 1 << 20;
@@ -100,6 +101,8 @@ pub struct Decoder<R: Read> {
     format: Format,
     threads: usize,
     state: State<R>,
+    /// The next bzip2 stream is decoded on its own, not in a parallel batch.
+    one_stream_next: bool,
 }
 
 enum State<R: Read> {
@@ -107,6 +110,12 @@ enum State<R: Read> {
     Start(Source<R>),
     /// Inside a stream (boxed: a decoder is much larger than the other states).
     Stream(Box<Stream<R>>),
+    /// Handing out what a parallel batch of bzip2 streams decoded.
+    Decoded {
+        source: Source<R>,
+        data: Vec<u8>,
+        pos: usize,
+    },
     /// Copying input that is not compressed (pass-through).
     Raw(Source<R>),
     Done,
@@ -120,7 +129,7 @@ impl<R: Read> Decoder<R> {
     pub fn new(reader: R) -> io::Result<Decoder<R>> {
         let mut source = Source::new(reader);
         match detect(&mut source)? {
-            Some(format) => Ok(Decoder { format, threads: 1, state: State::Start(source) }),
+            Some(format) => Ok(Decoder::with_state(format, State::Start(source))),
             None => {
                 let problem =
                     if source.peek(1)?.is_empty() { Problem::Empty } else { Problem::UnknownFormat };
@@ -134,13 +143,17 @@ impl<R: Read> Decoder<R> {
     pub fn pass_through(reader: R) -> io::Result<Decoder<R>> {
         let mut source = Source::new(reader);
         Ok(match detect(&mut source)? {
-            Some(format) => Decoder { format, threads: 1, state: State::Start(source) },
-            None => Decoder { format: Format::None, threads: 1, state: State::Raw(source) },
+            Some(format) => Decoder::with_state(format, State::Start(source)),
+            None => Decoder::with_state(Format::None, State::Raw(source)),
         })
     }
 
+    fn with_state(format: Format, state: State<R>) -> Decoder<R> {
+        Decoder { format, threads: 1, state, one_stream_next: false }
+    }
+
     /// Uses up to `threads` threads where the format allows (xz streams with several
-    /// blocks). Set it before the first read.
+    /// blocks, concatenated bzip2 streams). Set it before the first read.
     pub fn with_threads(mut self, threads: usize) -> Decoder<R> {
         self.threads = threads.max(1);
         self
@@ -182,11 +195,40 @@ impl<R: Read> Decoder<R> {
         Ok(())
     }
 
+    /// Decodes the next few bzip2 streams in parallel (see [`multistream`]). What cannot
+    /// be decoded that way is left for the one-stream decoder, which also reports damage.
+    fn bzip2_batch(&mut self, mut source: Source<R>) -> io::Result<State<R>> {
+        // A one-block stream is at most about 1 MiB compressed: room for 2 per thread.
+        let want = (2 * self.threads + 1) << 20;
+        let window = source.peek(want)?;
+        let at_end = window.len() < want;
+        let batch = multistream::decode_batch(window, at_end, self.threads);
+        source.consume(batch.consumed);
+        self.one_stream_next = batch.fallback;
+        Ok(State::Decoded { source, data: batch.output, pos: 0 })
+    }
+
     fn read_inner(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             match std::mem::replace(&mut self.state, State::Failed) {
                 State::Start(source) => {
-                    self.state = State::Stream(Box::new(Stream::new(self.format, source, self.threads)?))
+                    if self.format == Format::Bzip2 && self.threads > 1 && !self.one_stream_next {
+                        self.state = self.bzip2_batch(source)?;
+                    } else {
+                        self.one_stream_next = false;
+                        self.state = State::Stream(Box::new(Stream::new(self.format, source, self.threads)?))
+                    }
+                }
+                State::Decoded { mut source, data, pos } => {
+                    if pos == data.len() {
+                        let at_end = source.peek(1)?.is_empty();
+                        self.state = if at_end { State::Done } else { State::Start(source) };
+                        continue;
+                    }
+                    let n = (data.len() - pos).min(buf.len());
+                    buf[..n].copy_from_slice(&data[pos..pos + n]);
+                    self.state = State::Decoded { source, data, pos: pos + n };
+                    return Ok(n);
                 }
                 State::Stream(mut stream) => match stream.read(buf) {
                     Ok(0) => self.after_stream(stream.into_source())?,
@@ -378,6 +420,13 @@ impl<R: Read> Source<R> {
 
     /// The next `n` bytes without consuming them, or fewer at the end of the input.
     fn peek(&mut self, n: usize) -> io::Result<&[u8]> {
+        if n > self.buf.len() {
+            let mut bigger = vec![0; n].into_boxed_slice();
+            bigger[..self.end - self.pos].copy_from_slice(&self.buf[self.pos..self.end]);
+            self.buf = bigger;
+            self.end -= self.pos;
+            self.pos = 0;
+        }
         if self.end - self.pos < n && self.buf.len() - self.pos < n {
             self.buf.copy_within(self.pos..self.end, 0);
             self.end -= self.pos;
