@@ -4,13 +4,13 @@ mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use common::Cmd;
+use common::nginx::{dead_port, start_nginx};
 use sha2::{Digest, Sha256};
 
 fn sha256_hex(data: &[u8]) -> String {
@@ -250,142 +250,6 @@ fn ranged(
     }
     out.write_all(body)?;
     out.flush()
-}
-
-/// A loopback port nothing listens on.
-fn dead_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-// ---------------------------------------------------------------------------------------
-// nginx in a temporary prefix, plain and TLS.
-
-struct Nginx {
-    child: Child,
-    port: u16,
-    tls_port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Nginx {
-    fn www(&self) -> PathBuf {
-        self.dir.path().join("www")
-    }
-
-    fn ca(&self) -> PathBuf {
-        self.dir.path().join("ca.crt")
-    }
-
-    fn url(&self, name: &str) -> String {
-        format!("http://127.0.0.1:{}/{name}", self.port)
-    }
-
-    fn tls_url(&self, name: &str) -> String {
-        format!("https://127.0.0.1:{}/{name}", self.tls_port)
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn run_ok(cmd: &mut Command) {
-    let out = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).output().expect("spawn");
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// A CA and a server certificate for 127.0.0.1 signed by it.
-fn make_certs(dir: &Path) {
-    let openssl = || {
-        let mut c = Command::new("openssl");
-        c.current_dir(dir);
-        c
-    };
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    run_ok(openssl().args(["req", "-x509"]).args(ec).args([
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.crt",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=jtools test CA",
-    ]));
-    run_ok(openssl().arg("req").args(ec).args([
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=127.0.0.1",
-    ]));
-    std::fs::write(
-        dir.join("ext.cnf"),
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    run_ok(
-        openssl().args(["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key"]).args([
-            "-CAcreateserial",
-            "-out",
-            "server.crt",
-            "-days",
-            "2",
-            "-extfile",
-            "ext.cnf",
-        ]),
-    );
-}
-
-fn start_nginx(test: &str) -> Option<Nginx> {
-    // nginx lives in /usr/sbin, which a non-root PATH may lack.
-    if !Path::new("/usr/sbin/nginx").exists() && !common::have("nginx", test) {
-        return None;
-    }
-    if !common::have("openssl", test) {
-        return None;
-    }
-    let nginx = common::which("nginx").unwrap_or_else(|| PathBuf::from("/usr/sbin/nginx"));
-    let dir = common::tempdir();
-    let prefix = dir.path().to_path_buf();
-    let prefix = prefix.as_path();
-    std::fs::create_dir(prefix.join("www")).unwrap();
-    std::fs::create_dir(prefix.join("logs")).unwrap();
-    make_certs(prefix);
-    let (port, tls_port) = (dead_port(), dead_port());
-    let p = prefix.display();
-    let conf = format!(
-        "daemon off;\nmaster_process off;\nworker_processes 1;\nerror_log {p}/logs/error.log;\npid {p}/nginx.pid;\n\
-         events {{ worker_connections 64; }}\n\
-         http {{\n  access_log off;\n  default_type application/octet-stream;\n  client_body_temp_path {p}/body;\n\
-         server {{ listen 127.0.0.1:{port}; root {p}/www; }}\n\
-         server {{ listen 127.0.0.1:{tls_port} ssl; ssl_certificate {p}/server.crt; ssl_certificate_key {p}/server.key; root {p}/www; }}\n}}\n"
-    );
-    std::fs::write(prefix.join("nginx.conf"), conf).unwrap();
-    let child = Command::new(nginx)
-        .args(["-p", &p.to_string(), "-c", &format!("{p}/nginx.conf"), "-e", &format!("{p}/logs/error.log")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start nginx");
-    let server = Nginx { child, port, tls_port, dir };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err()
-        || TcpStream::connect(("127.0.0.1", tls_port)).is_err()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "nginx did not start: {:?}",
-            std::fs::read_to_string(prefix.join("logs/error.log"))
-        );
-        thread::sleep(Duration::from_millis(50));
-    }
-    Some(server)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -621,7 +621,10 @@ fn dir_recv_refuses_hostile_members() {
     let outside = work.path().join("outside");
     fs::create_dir(&outside).unwrap();
     fs::write(outside.join("victim"), b"original").unwrap();
+    // An existing directory is extracted into in place, as tar does: the refused members
+    // are reported one per line and the rest is extracted.
     let dest = work.path().join("dest");
+    fs::create_dir(&dest).unwrap();
     let o = outside.display();
     let hostile = python_tar(&format!(
         "add('../escape', data=b'evil')\n\
@@ -668,6 +671,14 @@ fn dir_recv_refuses_hostile_members() {
     assert_eq!(fs::read(dest.join("good")).unwrap(), b"still extracted");
     assert!(!dest.join("dev/null").exists());
 
+    // A new directory is all or nothing: one line, and no directory.
+    let fresh = work.path().join("fresh");
+    let run = jsnap().args(["recv", "--dir"]).arg(&fresh).stdin(hostile).run();
+    run.code(2).one_line_error("jsnap");
+    assert!(run.stderr.contains("fresh: not created: ../escape") && run.stderr.contains("(and 8 more)"));
+    assert!(!fresh.exists());
+    assert_no_temporaries(work.path());
+
     // Device nodes: only when asked, and only as root.
     if is_root() {
         let devs = python_tar("add('dev/null', tarfile.CHRTYPE, mode=0o666)");
@@ -691,6 +702,12 @@ fn dir_recv_rejects_garbage_and_terminal_free_errors() {
         .code(2)
         .one_line_error("jsnap");
     jsnap().args(["recv", "--dir"]).arg(&dest).stdin(Vec::new()).run().code(2).one_line_error("jsnap");
+    // Garbage whose bytes the tar parser would quote: still one printable line.
+    for seed in 0..20 {
+        let run = jsnap().args(["recv", "--dir"]).arg(&dest).stdin(common::noise(3000, 100 + seed)).run();
+        run.code(2).one_line_error("jsnap");
+        assert!(run.stderr.trim_end().chars().all(|c| c == ' ' || c.is_ascii_graphic()), "{}", run.stderr);
+    }
     // A truncated archive: the error names the stream.
     let src = work.path().join("src");
     fs::create_dir(&src).unwrap();
@@ -706,6 +723,70 @@ fn dir_recv_rejects_garbage_and_terminal_free_errors() {
     // Usage errors.
     jsnap().args(["send", "--dir"]).arg(work.path().join("missing")).run().code(2).one_line_error("jsnap");
     jsnap().args(["recv", "--dir", "/x", "-F"]).run().code(2);
+}
+
+/// The temporary directories of `recv --dir` are all gone from `dir`.
+fn assert_no_temporaries(dir: &Path) {
+    let left: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".jtools-tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary directories left in {}: {left:?}", dir.display());
+}
+
+/// A new directory appears only when the whole stream extracted: truncated, corrupt and
+/// interrupted streams leave nothing, as a failed `zfs receive` leaves no dataset.
+#[test]
+fn dir_recv_into_a_new_directory_is_all_or_nothing() {
+    let work = common::tempdir();
+    let src = work.path().join("src");
+    fs::create_dir_all(src.join("etc")).unwrap();
+    fs::write(src.join("etc/rc.conf"), b"sshd_enable=YES\n").unwrap();
+    fs::write(src.join("big"), common::noise(3 << 20, 21)).unwrap();
+    let stream = send_dir(&src);
+    let parent = work.path().join("jails");
+    let dest = parent.join("web");
+
+    for (what, data) in [
+        ("truncated", stream[..stream.len() / 2].to_vec()),
+        ("garbage", common::noise(20_000, 22)),
+        ("empty", Vec::new()),
+    ] {
+        let run = jsnap().args(["recv", "--dir"]).arg(&dest).stdin(data).run();
+        run.code(2).one_line_error("jsnap");
+        assert!(!dest.exists(), "{what}: {} was created", dest.display());
+        assert_no_temporaries(&parent);
+    }
+
+    // Killed mid-stream: the temporary tree is removed too.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jsnap"))
+        .args(["recv", "--dir"])
+        .arg(&dest)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, &stream[..stream.len() / 2]).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while fs::read_dir(&parent).unwrap().count() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no temporary directory appeared");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    assert!(!child.wait().unwrap().success());
+    drop(stdin);
+    assert!(!dest.exists());
+    assert_no_temporaries(&parent);
+
+    // The whole stream: the directory appears, complete.
+    jsnap().args(["recv", "--dir"]).arg(&dest).stdin(stream).run().success().stderr_is_empty();
+    assert_eq!(fs::read(dest.join("etc/rc.conf")).unwrap(), b"sshd_enable=YES\n");
+    assert_eq!(fs::read(dest.join("big")).unwrap(), common::noise(3 << 20, 21));
+    assert_no_temporaries(&parent);
 }
 
 /// Binary streams are refused on a terminal (unless -f), before zfs runs.

@@ -245,6 +245,50 @@ fn appjail_export_publish_import_run() {
     run.success().stdout_is("served from an AppJail image\n0\n");
 }
 
+/// The same workflow over HTTP: mirrors on nginx, the first one a port nothing listens on.
+#[test]
+fn appjail_over_http_mirrors_skips_a_dead_one() {
+    let test = "appjail_over_http_mirrors_skips_a_dead_one";
+    let work = common::tempdir();
+    let w = work.path();
+    let Some(jail) = appjail_dir(w, test) else { return };
+    let Some(nginx) = common::nginx::start_nginx(test) else { return };
+    let mirrors =
+        format!("http://127.0.0.1:{}/ http://127.0.0.1:{}/", common::nginx::dead_port(), nginx.port);
+    example("appjail.sh", w)
+        .env("NAME", "web")
+        .env("TAG", "1.0")
+        .env("ARCH", "amd64")
+        .env("MIRRORS", &mirrors)
+        .arg("export")
+        .arg(&jail)
+        .arg("out")
+        .run()
+        .success();
+    example("appjail.sh", w)
+        .env("TAG", "1.0")
+        .env("ARCH", "amd64")
+        .arg("publish")
+        .arg("out")
+        .arg(nginx.www())
+        .run()
+        .success();
+    let spec = nginx.www().join("web/.ajspec");
+    let import = appjail_import(w, &spec, "jails/web2");
+    import.success().stderr_contains("trying the next source");
+    sh(&format!("diff -r {} {}", jail.display(), w.join("jails/web2").display())).run().success();
+    // The served image corrupted: the digest check stops the import, nothing is left.
+    let served = nginx.www().join("web/1.0-amd64-image.appjail");
+    let mut bytes = fs::read(&served).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x40;
+    fs::write(&served, bytes).unwrap();
+    let import = appjail_import(w, &spec, "jails/web3");
+    assert_ne!(import.code, Some(0), "a corrupt image must not import: {}", import.stderr);
+    assert!(import.stderr.contains("not created"), "{}", import.stderr);
+    assert_eq!(entries(&w.join("jails")), ["web2"], "nothing but the first import");
+}
+
 #[test]
 fn appjail_import_failures_leave_nothing() {
     let test = "appjail_import_failures_leave_nothing";

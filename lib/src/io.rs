@@ -373,6 +373,106 @@ impl Drop for AtomicFile {
     }
 }
 
+/// A directory built under a temporary name beside the target and renamed into place only
+/// on [`commit`](AtomicDir::commit), as `zfs receive` does for a new dataset: a failed or
+/// interrupted import leaves no half-filled directory. Dropped uncommitted, or on
+/// SIGINT/SIGTERM/SIGHUP after [`install_signal_cleanup`], the temporary tree is removed.
+/// The target must not exist.
+pub struct AtomicDir {
+    target: PathBuf,
+    temp: PathBuf,
+    cleanup: Option<u64>,
+}
+
+impl AtomicDir {
+    /// Creates the temporary directory (mode 0700 until the tree sets its own) beside
+    /// `target`, creating the parent directories if needed.
+    pub fn create(target: &Path) -> Result<AtomicDir, Error> {
+        let name = target.display().to_string();
+        let file_name =
+            target.file_name().ok_or_else(|| Error::new(&name, io::Error::other("not a directory name")))?;
+        let parent = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|e| Error::new(&name, e))?;
+        let pid = std::process::id();
+        let mut attempt = 0u32;
+        let temp = loop {
+            let mut temp_name = OsString::from(".");
+            temp_name.push(file_name);
+            temp_name.push(format!(".{pid}-{attempt}.jtools-tmp"));
+            let temp = parent.join(temp_name);
+            match std::os::unix::fs::DirBuilderExt::mode(&mut fs::DirBuilder::new(), 0o700).create(&temp) {
+                Ok(()) => break temp,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+                Err(e) => return Err(Error::new(&name, e)),
+            }
+        };
+        let doomed = temp.clone();
+        let cleanup = register_cleanup_action(Box::new(move || remove_tree(&doomed)));
+        Ok(AtomicDir { target: target.to_path_buf(), temp, cleanup: Some(cleanup) })
+    }
+
+    /// The temporary directory to fill.
+    pub fn path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// The final path.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Renames the temporary directory to the target. Fails, removing the temporary tree,
+    /// if the target appeared meanwhile (and is not an empty directory).
+    pub fn commit(mut self) -> Result<(), Error> {
+        let name = self.target.display().to_string();
+        fs::rename(&self.temp, &self.target).map_err(|e| Error::new(&name, e))?;
+        if let Some(id) = self.cleanup.take() {
+            unregister_cleanup_action(id);
+        }
+        if let Some(dir) = self.target.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Ok(d) = File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for AtomicDir {
+    fn drop(&mut self) {
+        if let Some(id) = self.cleanup.take() {
+            unregister_cleanup_action(id);
+            remove_tree(&self.temp);
+        }
+    }
+}
+
+/// Removes a tree, first making its directories writable (an extracted tree may hold
+/// read-only directories, which would stop the removal when not root).
+fn remove_tree(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fn open_up(dir: &Path) {
+        let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+        if let Ok(entries) = fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    open_up(&entry.path());
+                }
+            }
+        }
+    }
+    // The extraction may still be adding entries (a signal arrives mid-stream): retry.
+    for _ in 0..10 {
+        if fs::remove_dir_all(path).is_ok() || !path.exists() {
+            return;
+        }
+        open_up(path);
+    }
+}
+
 fn create_temp(dir: &Path, file_name: &std::ffi::OsStr) -> io::Result<(PathBuf, File)> {
     let pid = std::process::id();
     let mut last_err = None;

@@ -5,6 +5,8 @@
 // Each test file uses a different subset.
 #![allow(dead_code)]
 
+pub mod nginx;
+
 use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -27,7 +27,10 @@ Examples:
 ///
 /// Directories: `send --dir` writes a deterministic tar stream (sorted, numeric owners, mtimes,
 /// no atime/ctime, PAX headers only where needed) that GNU tar and bsdtar read; `recv --dir`
-/// extracts a tar stream and refuses every member that would land outside DIR.
+/// extracts a tar stream and refuses every member that would land outside DIR. A DIR that
+/// does not exist is built under a temporary name beside it and renamed into place only when
+/// the whole stream extracted cleanly: a truncated or corrupt stream, a refused member or a
+/// signal leaves no DIR behind. An existing DIR is extracted into in place, as tar does.
 ///
 /// A new dataset is received under a temporary name beside it (PARENT/jsnap-recv-PID) and
 /// renamed into place, so a failed or interrupted receive leaves no dataset behind.
@@ -126,8 +129,8 @@ pub struct RecvArgs {
     #[arg(value_name = "DATASET", required_unless_present = "dir", conflicts_with = "dir")]
     pub target: Option<String>,
 
-    /// Extract a tar stream into this directory (created if missing) instead of receiving a
-    /// zfs stream
+    /// Extract a tar stream into this directory instead of receiving a zfs stream; a new
+    /// directory appears only when the whole stream extracted cleanly
     #[arg(long, value_name = "DIR", help_heading = "Directories")]
     pub dir: Option<PathBuf>,
 

@@ -4,10 +4,10 @@
 use std::io::{BufReader, IsTerminal, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use jcore::Status;
-use jcore::io::{BUFFER_SIZE, Input, Output};
-use jcore::tree::{self, ArchiveOptions, ExtractOptions};
+use jcore::io::{AtomicDir, BUFFER_SIZE, Input, Output};
+use jcore::tree::{self, ArchiveOptions, ExtractOptions, ExtractSummary};
 
 use crate::cli::{RecvArgs, SendArgs};
 
@@ -25,20 +25,50 @@ pub fn send(dir: &Path, args: &SendArgs) -> Result<Status> {
     Ok(Status::Success)
 }
 
+/// Extracts into DIR. A DIR that does not exist yet is built under a temporary name beside
+/// it and renamed into place only when the whole stream extracted cleanly, so a truncated
+/// or corrupt stream, a refused member or a signal leaves nothing behind. An existing DIR
+/// is extracted into in place, as tar does (a refused member is reported and the rest
+/// extracted).
 pub fn recv(dir: &Path, args: &RecvArgs) -> Result<Status> {
     if std::io::stdin().is_terminal() {
         bail!("{}: refusing to read a tar stream from a terminal", dir.display());
     }
-    std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+    if dir.symlink_metadata().is_ok() {
+        if !dir.is_dir() {
+            bail!("{}: not a directory", dir.display());
+        }
+        return extract_into(dir, args);
+    }
+    let staging = AtomicDir::create(dir)?;
+    let mut refused = Vec::new();
+    let summary = extract(staging.path(), args, &mut |name, why| refused.push(format!("{name}: {why}")))?;
+    if summary.problems == 0 {
+        staging.commit()?;
+        return Ok(Status::Success);
+    }
+    // One line for the whole refusal: the first problem and how many more.
+    let first = refused.first().map_or("members could not be extracted", String::as_str);
+    let more = match refused.len() {
+        0 | 1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    bail!("{}: not created: {first}{more}", dir.display())
+}
+
+fn extract_into(dir: &Path, args: &RecvArgs) -> Result<Status> {
+    let stderr = std::io::stderr();
+    let summary = extract(dir, args, &mut |name, why| {
+        let _ = writeln!(stderr.lock(), "jsnap: {name}: {why}");
+    })?;
+    Ok(if summary.problems > 0 { Status::Failure } else { Status::Success })
+}
+
+fn extract(dir: &Path, args: &RecvArgs, report: &mut dyn FnMut(&str, &str)) -> Result<ExtractSummary> {
     let mut options = ExtractOptions { devices: args.devices, ..ExtractOptions::default() };
     if args.no_owners {
         options.owners = false;
     }
     let input = BufReader::with_capacity(BUFFER_SIZE, Input::open(None)?);
-    let stderr = std::io::stderr();
-    let mut report = |name: &str, why: &str| {
-        let _ = writeln!(stderr.lock(), "jsnap: {name}: {why}");
-    };
-    let summary = tree::extract(input, dir, &options, &mut report)?;
-    Ok(if summary.problems > 0 { Status::Failure } else { Status::Success })
+    Ok(tree::extract(input, dir, &options, report)?)
 }

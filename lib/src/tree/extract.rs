@@ -44,6 +44,17 @@ pub struct ExtractSummary {
     pub problems: u64,
 }
 
+/// An error in the stream itself. The tar crate quotes the bytes of a bad header in its
+/// message; from garbage input those are binary (even newlines), so such a message is
+/// replaced by a plain one: errors stay one printable line.
+fn stream_error(e: io::Error) -> Error {
+    let text = e.to_string();
+    if text.chars().all(|c| c == ' ' || c.is_ascii_graphic()) {
+        return Error::new("tar stream", e);
+    }
+    Error::new("tar stream", io::Error::new(e.kind(), "not a tar archive (invalid header)"))
+}
+
 /// Extracts the tar stream `input` into the existing directory `dir`. Each refused member
 /// (unsafe name, unsupported type, device without permission) and each member that could not
 /// be restored is passed to `report(name, why)` and skipped; the rest goes on. A stream that
@@ -66,9 +77,9 @@ pub fn extract<R: Read>(
     };
     {
         let mut archive = tar::Archive::new(&mut counted);
-        let entries = archive.entries().map_err(|e| Error::new("tar stream", e))?;
+        let entries = archive.entries().map_err(stream_error)?;
         for entry in entries {
-            let mut entry = entry.map_err(|e| Error::new("tar stream", e))?;
+            let mut entry = entry.map_err(stream_error)?;
             let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
             match extractor.entry(&mut entry) {
                 Ok(true) => extractor.summary.extracted += 1,
@@ -77,7 +88,7 @@ pub fn extract<R: Read>(
                     extractor.summary.problems += 1;
                     report(&name, &why);
                 }
-                Err(Problem::Stream(e)) => return Err(Error::new("tar stream", e)),
+                Err(Problem::Stream(e)) => return Err(stream_error(e)),
             }
         }
     }
