@@ -25,6 +25,7 @@ pub mod encode;
 mod lz4;
 mod multistream;
 mod parallel;
+mod xz;
 
 pub use decode::{DecodeError, Decoder};
 pub use encode::Encoder;

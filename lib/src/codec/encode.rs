@@ -3,9 +3,9 @@
 //! What each format writes, and why:
 //! - zstd: one frame with the content checksum on (the CLI's default; the library's is off),
 //!   compressed by libzstd's own worker threads.
-//! - xz: liblzma's multi-threaded encoder (blocks of 3 × the dictionary size, sizes in the
-//!   block headers so decoders can work in parallel), CRC64 like the xz CLI. One thread
-//!   gives the single-block stream `xz -T1` writes.
+//! - xz: liblzma's multi-threaded encoder (module `xz`, its tables on huge pages): blocks of
+//!   3 × the dictionary size, sizes in the block headers so decoders can work in parallel,
+//!   CRC64 like the xz CLI. One thread gives the single-block stream `xz -T1` writes.
 //! - gzip: one member, as pigz writes it: 1 MiB blocks deflated in parallel, each primed
 //!   with the last 32 KiB of the previous one and ended by a sync flush, the CRC32 and size
 //!   in the trailer. Header with no name and mtime 0, so the output is reproducible.
@@ -23,10 +23,10 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use flate2::{Compress, Compression, Crc, FlushCompress, Status};
-use liblzma::stream::{Check, LzmaOptions, MtStreamBuilder, Stream};
+use liblzma::stream::{LzmaOptions, Stream};
 
 use super::parallel::{Block, BlockWriter};
-use super::{Format, bz2, lz4};
+use super::{Format, bz2, lz4, xz};
 
 /// Input bytes per gzip block: big enough that the sync flush and the restarted match
 /// history cost little (pigz uses 128 KiB), small enough to keep two threads busy early.
@@ -42,7 +42,8 @@ pub struct Encoder<W: Write> {
 
 enum Inner<W: Write> {
     Zstd(zstd::stream::write::Encoder<'static, W>),
-    Xz(liblzma::write::XzEncoder<W>),
+    Xz(xz::XzEncoder<W>),
+    Lzma(liblzma::write::XzEncoder<W>),
     Gzip(GzipEncoder<W>),
     Bzip2(BlockWriter<W>),
     Lz4(lz4::FrameEncoder<W>),
@@ -57,13 +58,11 @@ impl<W: Write> Encoder<W> {
         let threads = threads.max(1);
         let inner = match format {
             Format::Zstd => Inner::Zstd(zstd_encoder(writer, level, threads)?),
-            Format::Xz => {
-                Inner::Xz(liblzma::write::XzEncoder::new_stream(writer, xz_stream(level, threads)?))
-            }
+            Format::Xz => Inner::Xz(xz::XzEncoder::new(writer, level, threads)?),
             Format::Lzma => {
                 let options = LzmaOptions::new_preset(level).map_err(io::Error::other)?;
                 let stream = Stream::new_lzma_encoder(&options).map_err(io::Error::other)?;
-                Inner::Xz(liblzma::write::XzEncoder::new_stream(writer, stream))
+                Inner::Lzma(liblzma::write::XzEncoder::new_stream(writer, stream))
             }
             Format::Gzip => Inner::Gzip(GzipEncoder::new(writer, level, threads)?),
             Format::Bzip2 => Inner::Bzip2(bzip2_encoder(writer, level, threads)?),
@@ -79,6 +78,7 @@ impl<W: Write> Encoder<W> {
         match self.inner {
             Inner::Zstd(e) => e.finish(),
             Inner::Xz(e) => e.finish(),
+            Inner::Lzma(e) => e.finish(),
             Inner::Gzip(e) => e.finish(),
             Inner::Bzip2(e) => e.finish(),
             Inner::Lz4(e) => e.finish(),
@@ -92,6 +92,7 @@ impl<W: Write> Write for Encoder<W> {
         match &mut self.inner {
             Inner::Zstd(e) => e.write(buf),
             Inner::Xz(e) => e.write(buf),
+            Inner::Lzma(e) => e.write(buf),
             Inner::Gzip(e) => e.write(buf),
             Inner::Bzip2(e) => e.write(buf),
             Inner::Lz4(e) => e.write(buf),
@@ -105,6 +106,7 @@ impl<W: Write> Write for Encoder<W> {
             // zstd's and liblzma's flush would end a block early and cost ratio.
             Inner::Zstd(e) => e.get_mut().flush(),
             Inner::Xz(e) => e.get_mut().flush(),
+            Inner::Lzma(e) => e.get_mut().flush(),
             Inner::Gzip(e) => e.flush(),
             Inner::Bzip2(e) => e.flush(),
             Inner::Lz4(e) => e.flush(),
@@ -124,20 +126,6 @@ fn zstd_encoder<W: Write>(
         encoder.multithread(threads as u32)?;
     }
     Ok(encoder)
-}
-
-fn xz_stream(level: u32, threads: usize) -> io::Result<Stream> {
-    let stream = if threads > 1 {
-        MtStreamBuilder::new()
-            .threads(threads as u32)
-            .preset(level)
-            .block_size(0)
-            .check(Check::Crc64)
-            .encoder()
-    } else {
-        Stream::new_easy_encoder(level, Check::Crc64)
-    };
-    stream.map_err(io::Error::other)
 }
 
 fn bzip2_encoder<W: Write>(writer: W, level: u32, threads: usize) -> io::Result<BlockWriter<W>> {
