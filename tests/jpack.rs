@@ -3,10 +3,8 @@
 //! kind of bad input, the terminal refusal and atomic `-o`.
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use common::{Cmd, jpack};
 use jcore::codec::Format;
@@ -569,39 +567,17 @@ fn terminal_refusal() {
 fn killed_mid_stream_leaves_nothing() {
     for mode in [&["-c", "zstd"][..], &["-d"]] {
         let dir = common::tempdir();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_jpack"))
-            .args(mode)
-            .args(["-o", "OUT"])
-            .current_dir(dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
         let first = if mode[0] == "-d" {
             compress(&["-c", "zstd"], &sample(4 << 20, 17))
         } else {
             sample(4 << 20, 17)
         };
         // Half the data, then silence: jpack is mid-stream, with its temporary file open.
-        stdin.write_all(&first[..first.len() / 2]).unwrap();
-        stdin.flush().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let temp_exists = std::fs::read_dir(dir.path()).unwrap().count() > 0;
-            if temp_exists {
-                break;
-            }
-            assert!(Instant::now() < deadline, "{mode:?}: no temporary file appeared");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        std::thread::sleep(Duration::from_millis(200));
-        // SAFETY: kill(2) on our own child's pid.
-        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
-        let status = child.wait().unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_jpack"));
+        cmd.args(mode).args(["-o", "OUT"]).current_dir(dir.path());
+        let temp_exists = || std::fs::read_dir(dir.path()).unwrap().count() > 0;
+        let status = common::kill_mid_stream(&mut cmd, &first[..first.len() / 2], temp_exists);
         assert!(!status.success(), "{mode:?}: a killed jpack must not succeed");
-        drop(stdin);
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert!(left.is_empty(), "{mode:?}: left behind {left:?}");
     }

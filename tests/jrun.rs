@@ -4,6 +4,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::{PermissionsExt, symlink};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -74,18 +75,37 @@ fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n")
 }
 
-/// Starts jrun with stdout piped and waits until the command prints its first line.
-fn start_until_ready(jail: &Jail, script: &str) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jrun"))
+/// Starts jrun with stdout piped and waits until the command prints its first line. jrun
+/// starts with `ignored` signals ignored and every other signal it forwards at its default
+/// action, whatever the test harness inherited (a CI runner started as a shell's background
+/// job has SIGINT and SIGQUIT ignored).
+fn start_until_ready_ignoring(jail: &Jail, script: &str, ignored: &'static [libc::c_int]) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_jrun"));
+    command
         .args(["--root", &jail.root_arg(), "--", "sh", "-c", script])
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn jrun");
+        .stdout(Stdio::piped());
+    // SAFETY: signal(2) is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            for signal in
+                [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGUSR1, libc::SIGUSR2]
+            {
+                let action = if ignored.contains(&signal) { libc::SIG_IGN } else { libc::SIG_DFL };
+                libc::signal(signal, action);
+            }
+            Ok(())
+        })
+    };
+    let mut child = command.spawn().expect("spawn jrun");
     let mut line = String::new();
     BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
     assert_eq!(line, "ready\n");
     child
+}
+
+fn start_until_ready(jail: &Jail, script: &str) -> Child {
+    start_until_ready_ignoring(jail, script, &[])
 }
 
 /// Waits for a child at most `limit`; its exit code (None when killed by a signal).
@@ -187,6 +207,19 @@ fn signals_reach_the_command() {
         start_until_ready(&jail, "trap 'echo got TERM; exit 3' TERM; echo ready; sleep 100 & wait");
     kill(&child, "TERM");
     assert_eq!(wait_at_most(&mut child, Duration::from_secs(10)), Some(3));
+}
+
+/// A signal jrun was started with ignored (`nohup`, a shell's background job) stays ignored
+/// by the command, as it would be without jrun; the others still reach it.
+#[test]
+fn signals_ignored_at_start_stay_ignored() {
+    let Some(jail) = jail("signals_ignored_at_start_stay_ignored") else { return };
+    let mut child = start_until_ready_ignoring(&jail, "echo ready; exec sleep 100", &[libc::SIGINT]);
+    kill(&child, "INT");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(child.try_wait().unwrap(), None, "SIGINT was ignored at start: the command must go on");
+    kill(&child, "TERM");
+    assert_eq!(wait_at_most(&mut child, Duration::from_secs(10)), Some(143));
 }
 
 #[test]

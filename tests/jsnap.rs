@@ -7,84 +7,12 @@ use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 
+use common::zfs::{Pool, zfs_ok};
 use common::{jsnap, sh};
 
 // ---------------------------------------------------------------------------------------
 // ZFS
-
-/// A zfs-fuse pool on a 128 MiB sparse file, destroyed when dropped (also when the test
-/// panics), with a unique name.
-struct Pool {
-    name: String,
-    dir: tempfile::TempDir,
-}
-
-static POOL_COUNTER: AtomicU32 = AtomicU32::new(0);
-
-impl Pool {
-    /// A new pool, or `None` (test skipped) when zfs-fuse is not usable here.
-    fn new(test: &str) -> Option<Pool> {
-        if !common::have("zpool", test) || !common::have("zfs", test) {
-            return None;
-        }
-        if !Command::new("zpool").arg("list").output().is_ok_and(|o| o.status.success()) {
-            common::skip(test, "zfs-fuse daemon not running (tests/setup.d/jsnap.sh starts it)");
-            return None;
-        }
-        let n = POOL_COUNTER.fetch_add(1, Ordering::SeqCst);
-        let name = format!("jsnaptest{}x{n}", std::process::id());
-        let dir = common::tempdir();
-        let file = dir.path().join("pool.img");
-        fs::File::create(&file).unwrap().set_len(128 << 20).unwrap();
-        zfs_ok("zpool", &["create", "-m", "none", &name, file.to_str().unwrap()]);
-        Some(Pool { name, dir })
-    }
-
-    fn ds(&self, child: &str) -> String {
-        format!("{}/{child}", self.name)
-    }
-
-    /// A file system mounted under the pool's temporary directory.
-    fn mounted(&self, child: &str) -> (String, PathBuf) {
-        let mountpoint = self.dir.path().join(format!("mnt-{child}"));
-        let ds = self.ds(child);
-        zfs_ok("zfs", &["create", "-o", &format!("mountpoint={}", mountpoint.display()), &ds]);
-        (ds, mountpoint)
-    }
-
-    /// Every dataset and snapshot of the pool.
-    fn all(&self) -> Vec<String> {
-        let out = zfs_ok("zfs", &["list", "-H", "-r", "-t", "all", "-o", "name", &self.name]);
-        out.lines().map(String::from).collect()
-    }
-}
-
-impl Drop for Pool {
-    fn drop(&mut self) {
-        // zfs-fuse may still be busy with the pool for a moment (a receive being aborted, a
-        // mount being released): retry for up to 10 s.
-        for _ in 0..100 {
-            let out = Command::new("zpool").args(["destroy", "-f", &self.name]).output();
-            if out.is_ok_and(|o| o.status.success()) {
-                return;
-            }
-            let listed = Command::new("zpool").args(["list", &self.name]).output();
-            if listed.is_ok_and(|o| !o.status.success()) {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        eprintln!("warning: could not destroy test pool {}", self.name);
-    }
-}
-
-fn zfs_ok(program: &str, args: &[&str]) -> String {
-    let out = Command::new(program).args(args).output().expect("run zfs");
-    assert!(out.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn lines(run: &common::Run) -> Vec<String> {
     run.stdout_str().lines().map(String::from).collect()
@@ -124,7 +52,7 @@ fn zfs_full_and_incremental_round_trips() {
     assert_eq!(lines(&jsnap().args(["list", &dst]).run()), names);
 
     // The received data is the sent data.
-    let dst_mnt = pool.dir.path().join("mnt-dst");
+    let dst_mnt = pool.dir().join("mnt-dst");
     zfs_ok("zfs", &["set", &format!("mountpoint={}", dst_mnt.display()), &dst]);
     assert_eq!(fs::read(dst_mnt.join("one")).unwrap(), common::noise(300_000, 1));
     assert_eq!(fs::read(dst_mnt.join("four")).unwrap(), b"4");
@@ -248,19 +176,13 @@ fn zfs_interrupted_receive_leaves_no_dataset() {
     jsnap().args(["create", &format!("{src}@s")]).run().success();
     let stream = jsnap().args(["send", &format!("{src}@s")]).run().stdout;
     let before = pool.all();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jsnap"))
-        .args(["recv", &pool.ds("target")])
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    std::io::Write::write_all(&mut stdin, &stream[..stream.len() / 2]).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(700));
-    // SAFETY: signalling our own child.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    drop(stdin);
-    let status = child.wait().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jsnap"));
+    cmd.args(["recv", &pool.ds("target")]);
+    // zfs-fuse gives no sign that the receive began: give it half a second before the signal.
+    let started = std::time::Instant::now();
+    let status = common::kill_mid_stream(&mut cmd, &stream[..stream.len() / 2], || {
+        started.elapsed() > std::time::Duration::from_millis(500)
+    });
     assert!(!status.success());
     let mut left = pool.all();
     for _ in 0..50 {
@@ -760,25 +682,10 @@ fn dir_recv_into_a_new_directory_is_all_or_nothing() {
     }
 
     // Killed mid-stream: the temporary tree is removed too.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jsnap"))
-        .args(["recv", "--dir"])
-        .arg(&dest)
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    std::io::Write::write_all(&mut stdin, &stream[..stream.len() / 2]).unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while fs::read_dir(&parent).unwrap().count() == 0 {
-        assert!(std::time::Instant::now() < deadline, "no temporary directory appeared");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    // SAFETY: kill(2) on our own child's pid.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
-    assert!(!child.wait().unwrap().success());
-    drop(stdin);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jsnap"));
+    cmd.args(["recv", "--dir"]).arg(&dest);
+    let temp_exists = || fs::read_dir(&parent).unwrap().count() > 0;
+    assert!(!common::kill_mid_stream(&mut cmd, &stream[..stream.len() / 2], temp_exists).success());
     assert!(!dest.exists());
     assert_no_temporaries(&parent);
 

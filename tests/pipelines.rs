@@ -9,8 +9,8 @@ use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 
+use common::zfs::Pool;
 use common::{Cmd, Run, sh};
 
 // ---------------------------------------------------------------------------------------
@@ -80,88 +80,6 @@ fn appjail_dir(parent: &Path, test: &str) -> Option<PathBuf> {
     fs::write(dir.join("conf/config.conf"), "appjail_version: 3.5.0\nosarch: amd64\njail_type: thin\n")
         .unwrap();
     Some(dir)
-}
-
-// ---------------------------------------------------------------------------------------
-// ZFS (as in tests/jsnap.rs): a zfs-fuse pool on a sparse file, destroyed when dropped.
-
-struct Pool {
-    name: String,
-    dir: tempfile::TempDir,
-}
-
-static POOL_COUNTER: AtomicU32 = AtomicU32::new(0);
-
-impl Pool {
-    fn new(test: &str) -> Option<Pool> {
-        if !common::have("zpool", test) || !common::have("zfs", test) {
-            return None;
-        }
-        if !Command::new("zpool").arg("list").output().is_ok_and(|o| o.status.success()) {
-            common::skip(test, "zfs-fuse daemon not running (tests/setup.d/jsnap.sh starts it)");
-            return None;
-        }
-        let n = POOL_COUNTER.fetch_add(1, Ordering::SeqCst);
-        let name = format!("jpipetest{}x{n}", std::process::id());
-        let dir = common::tempdir();
-        let file = dir.path().join("pool.img");
-        fs::File::create(&file).unwrap().set_len(128 << 20).unwrap();
-        zfs_ok("zpool", &["create", "-m", "none", &name, file.to_str().unwrap()]);
-        Some(Pool { name, dir })
-    }
-
-    fn ds(&self, child: &str) -> String {
-        format!("{}/{child}", self.name)
-    }
-
-    /// A file system mounted under the pool's temporary directory.
-    fn mounted(&self, child: &str) -> (String, PathBuf) {
-        let mountpoint = self.dir.path().join(format!("mnt-{child}"));
-        let ds = self.ds(child);
-        zfs_ok("zfs", &["create", "-o", &format!("mountpoint={}", mountpoint.display()), &ds]);
-        (ds, mountpoint)
-    }
-
-    /// Every dataset and snapshot of the pool.
-    fn all(&self) -> Vec<String> {
-        let out = zfs_ok("zfs", &["list", "-H", "-r", "-t", "all", "-o", "name", &self.name]);
-        out.lines().map(String::from).collect()
-    }
-
-    /// Mounts a received dataset under the pool's directory and returns where.
-    fn mount(&self, ds: &str) -> PathBuf {
-        let mountpoint = self.dir.path().join(format!("mnt-{}", ds.replace('/', "_")));
-        zfs_ok("zfs", &["set", &format!("mountpoint={}", mountpoint.display()), ds]);
-        // A dataset received with -u stays unmounted when its mountpoint changes.
-        let mounted = zfs_ok("zfs", &["get", "-H", "-o", "value", "mounted", ds]);
-        if mounted.trim() != "yes" {
-            zfs_ok("zfs", &["mount", ds]);
-        }
-        mountpoint
-    }
-}
-
-impl Drop for Pool {
-    fn drop(&mut self) {
-        for _ in 0..100 {
-            let out = Command::new("zpool").args(["destroy", "-f", &self.name]).output();
-            if out.is_ok_and(|o| o.status.success()) {
-                return;
-            }
-            let listed = Command::new("zpool").args(["list", &self.name]).output();
-            if listed.is_ok_and(|o| !o.status.success()) {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        eprintln!("warning: could not destroy test pool {}", self.name);
-    }
-}
-
-fn zfs_ok(program: &str, args: &[&str]) -> String {
-    let out = Command::new(program).args(args).output().expect("run zfs");
-    assert!(out.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod nginx;
+pub mod zfs;
 
 use std::ffi::OsStr;
 use std::io::Write;
@@ -252,4 +253,30 @@ pub fn noise(len: usize, seed: u64) -> Vec<u8> {
 /// Runs a shell pipeline with `bash -o pipefail -c`.
 pub fn sh(script: &str) -> Cmd {
     Cmd::new("bash").arg("-o").arg("pipefail").arg("-c").arg(script)
+}
+
+/// Starts `cmd` with a piped stdin, writes `data` and keeps stdin open (the tool is now
+/// mid-stream, waiting for more), waits until `started()` says the tool has begun its work
+/// (e.g. its temporary file exists) plus a short grace, then sends SIGTERM and returns the
+/// exit status. stdout is discarded; stderr is captured so it does not clutter test output.
+pub fn kill_mid_stream(
+    cmd: &mut Command,
+    data: &[u8],
+    started: impl Fn() -> bool,
+) -> std::process::ExitStatus {
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(data).unwrap();
+    stdin.flush().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !started() {
+        assert!(std::time::Instant::now() < deadline, "{cmd:?}: did not start its work within 20 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let status = child.wait().unwrap();
+    drop(stdin);
+    status
 }

@@ -1,0 +1,120 @@
+//! Real ZFS for tests: a zfs-fuse pool on a sparse file, destroyed when dropped.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A zfs-fuse pool on a 128 MiB sparse file, destroyed when dropped (also when the test
+/// panics), with a name unique to this process and test.
+pub struct Pool {
+    name: String,
+    dir: tempfile::TempDir,
+}
+
+static POOL_COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl Pool {
+    /// A new pool, or `None` (test skipped) when zfs-fuse is not usable here.
+    pub fn new(test: &str) -> Option<Pool> {
+        if !super::have("zpool", test) || !super::have("zfs", test) {
+            return None;
+        }
+        if !Command::new("zpool").arg("list").output().is_ok_and(|o| o.status.success()) {
+            let why = format!(
+                "zfs-fuse daemon not running (tests/setup.d/jsnap.sh starts it){}",
+                daemon_log_tail()
+            );
+            super::skip(test, &why);
+            return None;
+        }
+        let n = POOL_COUNTER.fetch_add(1, Ordering::SeqCst);
+        let name = format!("jtoolstest{}x{n}", std::process::id());
+        let dir = super::tempdir();
+        let file = dir.path().join("pool.img");
+        fs::File::create(&file).unwrap().set_len(128 << 20).unwrap();
+        zfs_ok("zpool", &["create", "-m", "none", &name, file.to_str().unwrap()]);
+        Some(Pool { name, dir })
+    }
+
+    /// The name of dataset `child` of the pool.
+    pub fn ds(&self, child: &str) -> String {
+        format!("{}/{child}", self.name)
+    }
+
+    /// The pool's temporary directory (mountpoints go there).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A file system mounted under the pool's temporary directory.
+    pub fn mounted(&self, child: &str) -> (String, PathBuf) {
+        let mountpoint = self.dir.path().join(format!("mnt-{child}"));
+        let ds = self.ds(child);
+        zfs_ok("zfs", &["create", "-o", &format!("mountpoint={}", mountpoint.display()), &ds]);
+        (ds, mountpoint)
+    }
+
+    /// Every dataset and snapshot of the pool.
+    pub fn all(&self) -> Vec<String> {
+        let out = zfs_ok("zfs", &["list", "-H", "-r", "-t", "all", "-o", "name", &self.name]);
+        out.lines().map(String::from).collect()
+    }
+
+    /// Mounts a received dataset under the pool's directory and returns where.
+    pub fn mount(&self, ds: &str) -> PathBuf {
+        let mountpoint = self.dir.path().join(format!("mnt-{}", ds.replace('/', "_")));
+        zfs_ok("zfs", &["set", &format!("mountpoint={}", mountpoint.display()), ds]);
+        // A dataset received with -u stays unmounted when its mountpoint changes.
+        let mounted = zfs_ok("zfs", &["get", "-H", "-o", "value", "mounted", ds]);
+        if mounted.trim() != "yes" {
+            zfs_ok("zfs", &["mount", ds]);
+        }
+        mountpoint
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // zfs-fuse may still be busy with the pool for a moment (a receive being aborted, a
+        // mount being released): retry for up to 10 s.
+        for _ in 0..100 {
+            let out = Command::new("zpool").args(["destroy", "-f", &self.name]).output();
+            if out.is_ok_and(|o| o.status.success()) {
+                return;
+            }
+            let listed = Command::new("zpool").args(["list", &self.name]).output();
+            if listed.is_ok_and(|o| !o.status.success()) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        eprintln!("warning: could not destroy test pool {}", self.name);
+    }
+}
+
+/// Runs zpool/zfs, asserts success, returns stdout.
+pub fn zfs_ok(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program).args(args).output().expect("run zfs");
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stderr),
+        daemon_log_tail()
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Where tests/setup.d/jsnap.sh sends zfs-fuse's own output.
+const DAEMON_LOG: &str = "/var/log/jtools-zfs-fuse.log";
+
+/// The end of zfs-fuse's log, for failure messages: when the daemon dies under a test, what it
+/// said last is the only trace left.
+fn daemon_log_tail() -> String {
+    let Ok(log) = fs::read_to_string(DAEMON_LOG) else {
+        return String::new();
+    };
+    let lines: Vec<&str> = log.lines().collect();
+    let tail = lines[lines.len().saturating_sub(20)..].join("\n");
+    format!("\n--- last lines of {DAEMON_LOG}:\n{tail}")
+}
