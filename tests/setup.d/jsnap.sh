@@ -1,7 +1,7 @@
-# jsnap: its ZFS tests need a running zfs-fuse daemon (Debian package zfs-fuse, installed by
+# jsnap: its ZFS tests need a working zfs-fuse daemon (Debian package zfs-fuse, installed by
 # tests/setup.sh) and /dev/fuse; its hostile-archive tests write tars with python3's tarfile.
-# Sourced by tests/setup.sh as root: installs python3 if missing, starts the daemon if it is
-# not running and waits until `zpool list` answers.
+# Sourced by tests/setup.sh (set -euo pipefail) as root: installs python3 if missing, then makes sure zfs-fuse
+# can really create a pool and mount a file system, (re)starting it when it cannot.
 if ! command -v python3 >/dev/null 2>&1; then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: jsnap: installing python3"
@@ -11,16 +11,72 @@ if ! command -v python3 >/dev/null 2>&1; then
     echo "setup: jsnap: python3 missing (the hostile-archive tests will be SKIPPED)"
   fi
 fi
-if command -v zfs-fuse >/dev/null 2>&1 || [[ -x /usr/sbin/zfs-fuse ]]; then
-  if ! pgrep -x zfs-fuse >/dev/null 2>&1; then
-    if [[ ! -e /dev/fuse ]]; then
-      mknod -m 666 /dev/fuse c 10 229 2>/dev/null || echo "setup: jsnap: /dev/fuse missing, zfs-fuse cannot start"
+
+# zfs-fuse writes what it says to this file (the tests print its tail when a zfs command fails).
+ZFS_FUSE_LOG=/var/log/jtools-zfs-fuse.log
+
+# True when the daemon answers and a throwaway pool mounts a file system that takes a write.
+# `zpool list` alone is not enough: a daemon left over from an earlier run (or a zombie that
+# pgrep still lists) can answer and then die at the first mount.
+zfs_fuse_works() {
+  zpool list >/dev/null 2>&1 || return 1
+  local dir pool=jtoolssetup$$ ok=1
+  dir=$(mktemp -d /tmp/jtools-zfs-check.XXXXXX)
+  truncate -s 128M "$dir/pool.img"
+  if zpool create -m none "$pool" "$dir/pool.img" >/dev/null 2>&1; then
+    if zfs create -o mountpoint="$dir/mnt" "$pool/fs" >/dev/null 2>&1 \
+      && echo ok >"$dir/mnt/file" && [[ $(cat "$dir/mnt/file") == ok ]]; then
+      ok=0
     fi
-    echo "setup: jsnap: starting zfs-fuse"
-    PATH=$PATH:/usr/sbin zfs-fuse || echo "setup: jsnap: zfs-fuse failed to start"
+    zpool destroy -f "$pool" >/dev/null 2>&1
   fi
+  umount -l "$dir/mnt" >/dev/null 2>&1
+  rm -rf "$dir"
+  return $ok
+}
+
+# Stops any zfs-fuse, drops the mounts a dead daemon leaves behind ("Transport endpoint is not
+# connected"), and starts a fresh one in its own session, its output in $ZFS_FUSE_LOG and no
+# file descriptor of ours (CI's pipes) held open.
+restart_zfs_fuse() {
+  pkill -x zfs-fuse 2>/dev/null || true
   for _ in $(seq 1 50); do
-    PATH=$PATH:/usr/sbin zpool list >/dev/null 2>&1 && break
-    sleep 0.2
+    pgrep -x zfs-fuse >/dev/null 2>&1 || break
+    sleep 0.1
   done
+  pkill -9 -x zfs-fuse 2>/dev/null || true
+  awk '$3 == "fuse.zfs" || $2 == "/zfs-kstat" { print $2 }' /proc/mounts | while read -r mnt; do
+    umount -l "$mnt" 2>/dev/null || true
+  done
+  if [[ ! -e /dev/fuse ]]; then
+    mknod -m 666 /dev/fuse c 10 229 2>/dev/null || echo "setup: jsnap: /dev/fuse missing, zfs-fuse cannot start"
+  fi
+  echo "setup: jsnap: starting zfs-fuse (log: $ZFS_FUSE_LOG)"
+  echo "== $(date -u) zfs-fuse started by tests/setup.d/jsnap.sh" >>"$ZFS_FUSE_LOG"
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+    done
+    exec setsid zfs-fuse --no-daemon </dev/null >>"$ZFS_FUSE_LOG" 2>&1
+  ) &
+  for _ in $(seq 1 100); do
+    zpool list >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+}
+
+if command -v zfs-fuse >/dev/null 2>&1 || [[ -x /usr/sbin/zfs-fuse ]]; then
+  PATH=$PATH:/usr/sbin
+  for attempt in 1 2 3; do
+    zfs_fuse_works && break
+    echo "setup: jsnap: zfs-fuse not usable (attempt $attempt)"
+    restart_zfs_fuse || echo "setup: jsnap: restarting zfs-fuse failed"
+  done
+  if zfs_fuse_works; then
+    echo "setup: jsnap: zfs-fuse works"
+  else
+    echo "setup: jsnap: zfs-fuse does not work here (the ZFS tests will fail or be SKIPPED); log:"
+    tail -n 20 "$ZFS_FUSE_LOG" 2>/dev/null
+  fi
 fi
