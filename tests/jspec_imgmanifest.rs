@@ -25,28 +25,6 @@ for (const f of process.argv.slice(3)) {
 }
 "#;
 
-/// The directory holding node_modules/imgmanifest, installed on first use.
-fn imgmanifest() -> Option<PathBuf> {
-    let test = "imgadm_verdicts_match_node_imgmanifest";
-    if !common::have("node", test) || !common::have("npm", test) {
-        return None;
-    }
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("imgmanifest-3.2.1");
-    if !dir.join("node_modules/imgmanifest/package.json").exists() {
-        fs::create_dir_all(&dir).unwrap();
-        let run = Cmd::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
-            .arg(&dir)
-            .arg("imgmanifest@3.2.1")
-            .run();
-        if run.code != Some(0) {
-            common::skip(test, &format!("npm install imgmanifest@3.2.1 failed: {}", run.stderr));
-            return None;
-        }
-    }
-    Some(dir)
-}
-
 fn write(dir: &Path, name: &str, value: &serde_json::Value) -> PathBuf {
     let path = dir.join(name);
     fs::write(&path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
@@ -55,7 +33,7 @@ fn write(dir: &Path, name: &str, value: &serde_json::Value) -> PathBuf {
 
 #[test]
 fn imgadm_verdicts_match_node_imgmanifest() {
-    let Some(module) = imgmanifest() else { return };
+    let Some(module) = common::imgmanifest("imgadm_verdicts_match_node_imgmanifest") else { return };
     let dir = tempdir();
     let mut files: Vec<PathBuf> = fs::read_dir(shared_dir().join("corpus/smartos"))
         .unwrap()

@@ -371,22 +371,7 @@ fn pot_export_and_import_from_base_url() {
 /// node-imgmanifest 3.2.1's verdict on a manifest (see tests/jspec_imgmanifest.rs), or None
 /// when node or npm is missing (SKIPPED).
 fn imgmanifest_verdict(manifest: &Path, test: &str) -> Option<String> {
-    if !common::have("node", test) || !common::have("npm", test) {
-        return None;
-    }
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("imgmanifest-3.2.1");
-    if !dir.join("node_modules/imgmanifest/package.json").exists() {
-        fs::create_dir_all(&dir).unwrap();
-        let run = Cmd::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
-            .arg(&dir)
-            .arg("imgmanifest@3.2.1")
-            .run();
-        if run.code != Some(0) {
-            common::skip(test, &format!("npm install imgmanifest@3.2.1 failed: {}", run.stderr));
-            return None;
-        }
-    }
+    let dir = common::imgmanifest(test)?;
     let script = r#"
 const m = require(process.argv[1] + '/node_modules/imgmanifest');
 const manifest = m.upgradeManifest(JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8')));

@@ -280,3 +280,26 @@ pub fn kill_mid_stream(
     drop(stdin);
     status
 }
+
+/// The directory holding node_modules/imgmanifest 3.2.1 (the validator imgadm runs), installed
+/// from the npm registry into the target directory on first use; `None` (test skipped) when
+/// node or npm is missing or the install fails.
+pub fn imgmanifest(test: &str) -> Option<PathBuf> {
+    if !have("node", test) || !have("npm", test) {
+        return None;
+    }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("imgmanifest-3.2.1");
+    if !dir.join("node_modules/imgmanifest/package.json").exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        let run = Cmd::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
+            .arg(&dir)
+            .arg("imgmanifest@3.2.1")
+            .run();
+        if run.code != Some(0) {
+            skip(test, &format!("npm install imgmanifest@3.2.1 failed: {}", run.stderr));
+            return None;
+        }
+    }
+    Some(dir)
+}

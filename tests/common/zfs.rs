@@ -108,13 +108,14 @@ pub fn zfs_ok(program: &str, args: &[&str]) -> String {
 /// Where tests/setup.d/jsnap.sh sends zfs-fuse's own output.
 const DAEMON_LOG: &str = "/var/log/jtools-zfs-fuse.log";
 
-/// The end of zfs-fuse's log, for failure messages: when the daemon dies under a test, what it
-/// said last is the only trace left.
+/// The end of zfs-fuse's log and the free space under the temporary directory, for failure
+/// messages: when the daemon dies under a test, or its pool file's disk fills up (zfs-fuse then
+/// suspends the pool), that is the only trace left.
 fn daemon_log_tail() -> String {
-    let Ok(log) = fs::read_to_string(DAEMON_LOG) else {
-        return String::new();
-    };
+    let log = fs::read_to_string(DAEMON_LOG).unwrap_or_default();
     let lines: Vec<&str> = log.lines().collect();
     let tail = lines[lines.len().saturating_sub(20)..].join("\n");
-    format!("\n--- last lines of {DAEMON_LOG}:\n{tail}")
+    let df = Command::new("df").arg("-h").arg(std::env::temp_dir()).output();
+    let df = df.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    format!("\n--- last lines of {DAEMON_LOG}:\n{tail}\n--- df -h:\n{df}")
 }

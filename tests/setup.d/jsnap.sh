@@ -20,24 +20,45 @@ ZFS_FUSE_LOG=/var/log/jtools-zfs-fuse.log
 # pgrep still lists) can answer and then die at the first mount.
 zfs_fuse_works() {
   zpool list >/dev/null 2>&1 || return 1
-  local dir pool=jtoolssetup$$ ok=1
+  local dir pool ok=1
   dir=$(mktemp -d /tmp/jtools-zfs-check.XXXXXX)
+  pool=jtoolssetup${dir##*.}
   truncate -s 128M "$dir/pool.img"
   if zpool create -m none "$pool" "$dir/pool.img" >/dev/null 2>&1; then
     if zfs create -o mountpoint="$dir/mnt" "$pool/fs" >/dev/null 2>&1 \
       && echo ok >"$dir/mnt/file" && [[ $(cat "$dir/mnt/file") == ok ]]; then
       ok=0
     fi
-    zpool destroy -f "$pool" >/dev/null 2>&1
+    # Right after a write the file system can be busy for a moment: retry (as the tests do).
+    for _ in $(seq 1 50); do
+      zpool destroy -f "$pool" >/dev/null 2>&1 && break
+      zpool list "$pool" >/dev/null 2>&1 || break
+      sleep 0.1
+    done
+    if zpool list "$pool" >/dev/null 2>&1; then
+      echo "setup: jsnap: could not destroy the check pool $pool"
+      ok=1
+    fi
   fi
   umount -l "$dir/mnt" >/dev/null 2>&1
   rm -rf "$dir"
   return $ok
 }
 
+# Runs a daemon in the background in its own session, its output appended to $ZFS_FUSE_LOG and
+# none of our file descriptors (CI's pipes) held open by it.
+detached() {
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+    done
+    exec setsid "$@" </dev/null >>"$ZFS_FUSE_LOG" 2>&1
+  ) &
+}
+
 # Stops any zfs-fuse, drops the mounts a dead daemon leaves behind ("Transport endpoint is not
-# connected"), and starts a fresh one in its own session, its output in $ZFS_FUSE_LOG and no
-# file descriptor of ours (CI's pipes) held open.
+# connected"), and starts a fresh one.
 restart_zfs_fuse() {
   pkill -x zfs-fuse 2>/dev/null || true
   for _ in $(seq 1 50); do
@@ -53,13 +74,12 @@ restart_zfs_fuse() {
   fi
   echo "setup: jsnap: starting zfs-fuse (log: $ZFS_FUSE_LOG)"
   echo "== $(date -u) zfs-fuse started by tests/setup.d/jsnap.sh" >>"$ZFS_FUSE_LOG"
-  (
-    for fd in /proc/self/fd/*; do
-      fd=${fd##*/}
-      ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
-    done
-    exec setsid zfs-fuse --no-daemon </dev/null >>"$ZFS_FUSE_LOG" 2>&1
-  ) &
+  # zfs-fuse reports pool and I/O trouble through syslog; with no syslog daemon here those
+  # lines would be lost, so a busybox one writes them to the same log.
+  if [[ ! -S /dev/log ]] && command -v busybox >/dev/null 2>&1; then
+    detached busybox syslogd -n -O "$ZFS_FUSE_LOG"
+  fi
+  detached zfs-fuse --no-daemon
   for _ in $(seq 1 100); do
     zpool list >/dev/null 2>&1 && break
     sleep 0.1
