@@ -76,7 +76,8 @@ restart_zfs_fuse() {
   echo "== $(date -u) zfs-fuse started by tests/setup.d/jsnap.sh" >>"$ZFS_FUSE_LOG"
   # zfs-fuse reports pool and I/O trouble through syslog; with no syslog daemon here those
   # lines would be lost, so a busybox one writes them to the same log.
-  if [[ ! -S /dev/log ]] && command -v busybox >/dev/null 2>&1; then
+  # (It replaces a stale /dev/log that a killed one left.)
+  if ! pgrep -f 'syslogd|syslog-ng' >/dev/null 2>&1 && command -v busybox >/dev/null 2>&1; then
     detached busybox syslogd -n -O "$ZFS_FUSE_LOG"
   fi
   detached zfs-fuse --no-daemon
