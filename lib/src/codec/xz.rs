@@ -4,7 +4,8 @@
 //! chains and binary trees over an 8 MiB dictionary) that it reads at random for every
 //! input byte. On 4 KiB pages most of those reads miss the TLB; asking the kernel for
 //! transparent huge pages (`madvise(MADV_HUGEPAGE)`, honoured when THP is `always` or
-//! `madvise`, Linux's default) makes jpack -c xz about 15% faster on the same output. The
+//! `madvise`, Linux's default) made jpack -c xz 15% faster on one test machine (AMD EPYC,
+//! single thread, 32 MiB sample) and less on an Intel Xeon (BENCHMARKS.md), same output. The
 //! `liblzma` crate gives no way to pass an allocator, hence this small FFI layer: the
 //! stream is built with `lzma_easy_encoder` (one thread: the single-block stream `xz -T1`
 //! writes) or `lzma_stream_encoder_mt` (blocks of 3 x the dictionary size, like `xz -T0`),
