@@ -1,8 +1,7 @@
 //! jfetch: download with mirror fallback, resume and verification while streaming.
+use jcli as common;
 mod cache;
 mod cli;
-#[path = "../common/mod.rs"]
-mod common;
 mod fetch;
 mod http;
 mod source;

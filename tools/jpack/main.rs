@@ -1,7 +1,6 @@
 //! jpack: stream compression and decompression: zstd, xz, gzip, bzip2, lz4.
+use jcli as common;
 mod cli;
-#[path = "../common/mod.rs"]
-mod common;
 mod list;
 mod stream;
 

@@ -1,7 +1,6 @@
 //! jrun: run a command inside a jail.
+use jcli as common;
 mod cli;
-#[path = "../common/mod.rs"]
-mod common;
 #[cfg(target_os = "freebsd")]
 mod freebsd;
 mod job;

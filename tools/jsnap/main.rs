@@ -1,7 +1,6 @@
 //! jsnap: snapshot a jail's ZFS dataset or directory and stream it out and back in.
+use jcli as common;
 mod cli;
-#[path = "../common/mod.rs"]
-mod common;
 mod dir;
 mod names;
 mod snapshot;

@@ -1,7 +1,6 @@
 //! jspec: read, write, create, validate and convert image metadata.
+use jcli as common;
 mod cli;
-#[path = "../common/mod.rs"]
-mod common;
 mod convert;
 mod create;
 mod doc;

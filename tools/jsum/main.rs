@@ -1,8 +1,7 @@
 //! jsum: compute and verify digests, or hash a stream on its way through a pipe.
+use jcli as common;
 mod check;
 mod cli;
-#[path = "../common/mod.rs"]
-mod common;
 mod compute;
 mod tee;
 

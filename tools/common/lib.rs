@@ -1,8 +1,8 @@
 //! Glue shared by the six binaries: the `main` every tool calls, `--generate` for man pages
-//! and shell completions, and the progress bar. Included by each tool with
-//! `#[path = "../common/mod.rs"] mod common;` (jcore deliberately has no CLI dependencies).
-// Each binary uses a different subset of these helpers.
-#![allow(dead_code)]
+//! and shell completions, and the progress bar. This is the library target of the `jtools`
+//! package (crate `jcli`), compiled once and linked into every binary; each tool's `main.rs`
+//! brings it in as `use jcli as common;`. It lives apart from jcore because jcore
+//! deliberately has no CLI dependencies (clap, indicatif).
 
 mod man;
 mod overview;
