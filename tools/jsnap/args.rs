@@ -1,11 +1,10 @@
-//! The jsnap command line: the clap definition and the dispatch to the ZFS or directory side.
+//! The jsnap command line: the clap definition only. It imports nothing else of the tool;
+//! `plan.rs` turns it into what the work modules take. `Cli` (clap's `CommandFactory`) is
+//! what jcli's `--generate man` renders into man/jsnap.1.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use jcore::Status;
-
-use crate::{dir, snapshot};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -49,9 +48,12 @@ pub struct Cli {
 pub enum Command {
     /// Take a snapshot of a dataset (default name jsnap-YYYYmmddTHHMMSSZ, UTC); prints DATASET@NAME
     Create {
-        /// DATASET or PATH (a mountpoint), optionally followed by @NAME
+        /// DATASET or PATH (a mounted file system), optionally followed by @NAME
         #[arg(value_name = "DATASET|PATH[@NAME]")]
         target: String,
+        /// Also snapshot every descendant, atomically (one zfs snapshot -r: all or none)
+        #[arg(short = 'r', long)]
+        recursive: bool,
     },
     /// List the snapshots of a dataset, oldest first
     List {
@@ -73,6 +75,9 @@ pub enum Command {
         /// DATASET@SNAP or PATH@SNAP
         #[arg(value_name = "DATASET@SNAP")]
         snapshot: String,
+        /// Also destroy the snapshot of that name on every descendant (zfs destroy -r)
+        #[arg(short = 'r', long)]
+        recursive: bool,
     },
 }
 
@@ -117,6 +122,18 @@ pub struct SendArgs {
     #[arg(long, conflicts_with = "dir", help_heading = "ZFS")]
     pub raw: bool,
 
+    /// Keep blocks larger than 128 KiB as they are (zfs send -L; OpenZFS and FreeBSD only)
+    #[arg(short = 'L', long, conflicts_with = "dir", help_heading = "ZFS")]
+    pub large_block: bool,
+
+    /// Send embedded (tiny, inline) blocks as they are (zfs send -e; OpenZFS and FreeBSD only)
+    #[arg(short = 'e', long, conflicts_with = "dir", help_heading = "ZFS")]
+    pub embed: bool,
+
+    /// Send compressed blocks as stored, not decompressed (zfs send -c; OpenZFS and FreeBSD only)
+    #[arg(short = 'c', long, conflicts_with = "dir", help_heading = "ZFS")]
+    pub compressed: bool,
+
     /// Write binary data even when stdout is a terminal
     #[arg(short = 'f', long)]
     pub force: bool,
@@ -146,29 +163,18 @@ pub struct RecvArgs {
     #[arg(short = 'F', conflicts_with = "dir", help_heading = "ZFS")]
     pub force: bool,
 
-    /// Do not mount the received dataset (zfs receive -u)
+    /// Do not mount the received dataset and its descendants (zfs receive -u)
     #[arg(short = 'u', conflicts_with = "dir", help_heading = "ZFS")]
     pub no_mount: bool,
 
     /// Set a property on the received dataset (zfs receive -o; OpenZFS and FreeBSD only)
     #[arg(short = 'o', value_name = "PROP=VALUE", conflicts_with = "dir", help_heading = "ZFS")]
     pub props: Vec<String>,
-}
 
-pub fn run(cli: Cli) -> anyhow::Result<Status> {
-    match cli.command {
-        Command::Create { target } => snapshot::create(&target),
-        Command::List { target, json } => snapshot::list(&target, json),
-        Command::Destroy { snapshot } => snapshot::destroy(&snapshot),
-        Command::Send(args) => match &args.dir {
-            Some(dir) => dir::send(dir, &args),
-            None => snapshot::send(&args),
-        },
-        Command::Recv(args) => match &args.dir {
-            Some(dir) => dir::recv(dir, &args),
-            None => snapshot::recv(&args),
-        },
-    }
+    /// Do not take this property from the stream; inherit it instead (zfs receive -x, as
+    /// pot's `-x encryption`; OpenZFS and FreeBSD only)
+    #[arg(short = 'x', value_name = "PROP", conflicts_with = "dir", help_heading = "ZFS")]
+    pub exclude_props: Vec<String>,
 }
 
 #[cfg(test)]
@@ -189,5 +195,10 @@ mod tests {
         assert!(Cli::try_parse_from(["jsnap", "recv", "--dir", "/x", "-F"]).is_err());
         Cli::try_parse_from(["jsnap", "recv", "-F", "-u", "-o", "a=b", "t/a"]).unwrap();
         Cli::try_parse_from(["jsnap", "send", "--dir", "/x", "./jail", "./init"]).unwrap();
+        Cli::try_parse_from(["jsnap", "recv", "-x", "encryption", "-x", "mountpoint", "t/a"]).unwrap();
+        Cli::try_parse_from(["jsnap", "send", "-L", "-e", "-c", "-R", "t/a@s"]).unwrap();
+        assert!(Cli::try_parse_from(["jsnap", "send", "--dir", "/x", "-c"]).is_err());
+        Cli::try_parse_from(["jsnap", "create", "-r", "t/a@s"]).unwrap();
+        Cli::try_parse_from(["jsnap", "destroy", "-r", "t/a@s"]).unwrap();
     }
 }
