@@ -10,9 +10,11 @@ const EXAMPLES: &str = "\
 Examples:
   jsnap create zroot/jails/web                    prints zroot/jails/web@jsnap-20260101T120000Z
   jsnap create /usr/local/appjail/jails/web/jail@before-upgrade
+  jsnap create -r zroot/pot/jails/web@1700000000  the pot and its m, atomically
   jsnap list zroot/jails/web --json
   jsnap send zroot/jails/web@b --from @a | ssh host jsnap recv tank/web
   jsnap send -R zroot/jails/web@b | jpack -c zstd > web.zfs.zst
+  jpack -d < web.zfs.zst | jsnap recv -x encryption zroot/jails/web2
   jsnap send --dir /usr/local/appjail/jails/web ./jail ./init ./conf/volumes ./conf/config.conf | jpack -c xz > web.appjail
   jsnap send --dir /jails/web --exclude './tmp/*' > web.tar
   jpack -d < web.appjail | jsnap recv --dir /usr/local/appjail/jails/web2";
@@ -20,9 +22,11 @@ Examples:
 /// Snapshot a jail's ZFS dataset or directory, and stream it out and back in.
 ///
 /// ZFS: DATASET arguments are dataset names (zroot/jails/web); PATH arguments (starting with
-/// '/' or '.') are mountpoints and stand for the dataset mounted there. jsnap runs the `zfs`
-/// command from PATH (or $JSNAP_ZFS) with an argument vector, never through a shell. zfs
-/// errors come back as one line naming the dataset, exit 2.
+/// '/' or '.') stand for the dataset mounted there (what is mounted, not what a mountpoint
+/// property says: canmount=off containers and boot environments that show the same
+/// mountpoint are not it). jsnap runs the `zfs` command from PATH (or $JSNAP_ZFS) with an
+/// argument vector, never through a shell. zfs errors come back as one line naming the
+/// dataset, exit 2.
 ///
 /// Directories: `send --dir` writes a deterministic tar stream (sorted, numeric owners, mtimes,
 /// no atime/ctime, PAX headers only where needed) that GNU tar and bsdtar read; `recv --dir`
@@ -31,12 +35,18 @@ Examples:
 /// the whole stream extracted cleanly: a truncated or corrupt stream, a refused member or a
 /// signal leaves no DIR behind. An existing DIR is extracted into in place, as tar does.
 ///
-/// A new dataset is received under a temporary name beside it (PARENT/jsnap-recv-PID) and
-/// renamed into place, so a failed or interrupted receive leaves no dataset behind.
+/// A new dataset is received unmounted (zfs receive -u) under a temporary name beside it
+/// (PARENT/jsnap-recv-PID) and renamed into place, so a failed or interrupted receive leaves
+/// no dataset behind. Then, unless -u, it and its descendants are mounted where their
+/// mountpoint says (canmount=on only, parents first), except where a file system is mounted
+/// already: a -p or -R stream carries the sender's mountpoint, and received on the same host
+/// it would cover the live jail. A mount that is refused or fails is one error line (exit 2)
+/// saying the dataset was received; the dataset is kept, never destroyed.
 ///
-/// Platform notes: --raw (zfs send -w) and recv -o need OpenZFS or FreeBSD; zfs-fuse refuses
-/// them with one error line. On Linux, FreeBSD file flags do not exist and are neither written
-/// nor restored; mtimes are kept to the second; sparse files are stored in full.
+/// Platform notes: --raw, -L, -e, -c (zfs send) and -o, -x (zfs receive) need OpenZFS or
+/// FreeBSD; zfs-fuse refuses them with one error line. On Linux, FreeBSD file flags do not
+/// exist and are neither written nor restored; mtimes are kept to the second; sparse files are
+/// stored in full.
 #[derive(Parser, Debug)]
 #[command(name = "jsnap", version, after_long_help = EXAMPLES)]
 pub struct Cli {

@@ -1,12 +1,18 @@
 //! The ZFS side of jsnap: argument vectors for the `zfs` command (built by pure functions, so
-//! that flags this machine's zfs lacks are still tested), and running it without a shell.
+//! that flags this machine's zfs lacks are still tested), running it without a shell, and
+//! mounting what a receive brought.
 //!
 //! Platform notes. FreeBSD and OpenZFS 2.x `zfs` have every flag used here. zfs-fuse 0.7
-//! (Debian's `zfs-fuse`, used by the tests) lacks: `send --raw`/`-w` (no native encryption),
-//! `receive -o PROP=VALUE`, resumable receive (`-s`, `receive -A`), `list -p` and `get -t`
-//! (it does accept `receive -u`). jsnap passes those flags through unchanged; zfs-fuse then fails with its
+//! (Debian's `zfs-fuse`, used by the tests; pool version 23) lacks: `send --raw`/`-w` (no
+//! native encryption), `send -L`, `-e`, `-c`, `receive -o PROP=VALUE` and `-x PROP`,
+//! resumable receive (`-s`, `receive -A`), `list -p` and `get -t` (it does accept
+//! `receive -u`). jsnap passes those flags through unchanged; zfs-fuse then fails with its
 //! own "invalid option" message, reported as one line naming the dataset. The listing uses
 //! only `zfs get -H -p -d 1`, which both have.
+//!
+//! Which dataset a PATH is, and whether a mountpoint is in use, comes from `zfs list -o
+//! mounted` and the device numbers of the path and its parent: the same on Linux and
+//! FreeBSD, so no statfs/mountinfo code per platform.
 
 use std::ffi::OsString;
 use std::io::Read;
