@@ -1,11 +1,13 @@
 //! jsnap: snapshot a jail's ZFS dataset or directory and stream it out and back in.
 //!
 //! Shape: `args` (clap only) → `plan` (what was asked, without clap) → the work modules
-//! `snapshot` (ZFS subcommands, over `zfs`: the argv builders and the runner) and `dir`
+//! `snapshot` (ZFS subcommands, over `zfs`: the argv builders and the runner, and `mounts`:
+//! the kernel's mount table) and `dir`
 //! (tar streams, over jcore::tree). Dispatch is here; nothing imports `main`.
 use jcli as common;
 mod args;
 mod dir;
+mod mounts;
 mod names;
 mod plan;
 mod snapshot;

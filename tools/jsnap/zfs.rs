@@ -10,9 +10,9 @@
 //! own "invalid option" message, reported as one line naming the dataset. The listing uses
 //! only `zfs get -H -p -d 1`, which both have.
 //!
-//! Which dataset a PATH is, and whether a mountpoint is in use, comes from `zfs list -o
-//! mounted` and the device numbers of the path and its parent: the same on Linux and
-//! FreeBSD, so no statfs/mountinfo code per platform.
+//! Which dataset a PATH is comes from the kernel's mount table (`mounts.rs`: mountinfo on
+//! Linux, statfs on FreeBSD), else from `zfs list -o mounted`; whether a mountpoint is in use,
+//! from `zfs list -o mounted` and the device numbers of the path and its parent.
 
 use std::ffi::OsString;
 use std::io::Read;
@@ -238,6 +238,10 @@ impl Zfs {
     pub fn dataset_at(&self, path: &Path) -> Result<String> {
         let shown = path.display().to_string();
         let real = std::fs::canonicalize(path).with_context(|| shown.clone())?;
+        // The kernel's table first (it also knows mountpoint=legacy datasets), then zfs's.
+        if let Some(dataset) = crate::mounts::zfs_mounted_at(&real) {
+            return Ok(dataset);
+        }
         let argv =
             ["list", "-H", "-o", "name,canmount,mountpoint,mounted", "-t", "filesystem"].map(String::from);
         let listing = self.output(&argv, &shown)?;
