@@ -10,7 +10,7 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::zfs::{Pool, get as zfs_get, zfs_ok};
+use common::zfs::{Pool, get as zfs_get, test_name, zfs_ok};
 use common::{Cmd, Run, sh};
 
 // ---------------------------------------------------------------------------------------
@@ -297,7 +297,7 @@ impl Drop for Unmount {
 /// `:pot.tag`/`:pot.snap` set on both sides as pot's export reads them back.
 #[test]
 fn pot_export_and_import_from_base_url() {
-    let test = "pot_export_and_import_from_base_url";
+    let test = &test_name();
     let Some(pool) = Pool::mounting(test) else { return };
     let work = common::tempdir();
     let w = work.path();
@@ -491,7 +491,7 @@ fn bare_sha256(file: &Path) -> String {
 
 #[test]
 fn bastille_tar_exports_both_ways() {
-    let test = "bastille_tar_exports_both_ways";
+    let test = &test_name();
     if !common::have("bsdtar", test) || !common::have("zstd", test) {
         return;
     }
@@ -556,7 +556,7 @@ fn bastille_tar_exports_both_ways() {
 /// mounts the jail with its root; and a stream made the way Bastille makes it is imported too.
 #[test]
 fn bastille_zfs_exports_both_ways() {
-    let test = "bastille_zfs_exports_both_ways";
+    let test = &test_name();
     if !common::have("zstd", test) {
         return;
     }
