@@ -547,3 +547,46 @@ fn zfs_path_maps_to_the_mounted_dataset_not_the_mountpoint_property() {
     jsnap().args(["create", &format!("{path}@y")]).run().code(2).one_line_error("jsnap");
     assert!(!pool.all().iter().any(|n| n.ends_with("@y")));
 }
+
+/// Under a parent left unmounted (its received mountpoint is in use: here by a tmpfs, as a
+/// live jail's nullfs or devfs would be), the children that inherit a mountpoint below it
+/// stay unmounted too rather than land inside whatever is mounted there.
+#[test]
+fn zfs_recv_leaves_children_of_a_refused_parent_unmounted() {
+    let test = test_name();
+    // SAFETY: no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        common::skip(&test, "mounting a tmpfs needs root");
+        return;
+    }
+    let Some(pool) = Pool::mounting(&test) else { return };
+    let busy = pool.dir().join("busy");
+    let snd = pool.ds("snd");
+    zfs_ok("zfs", &["create", "-o", &format!("mountpoint={}", busy.display()), &snd]);
+    zfs_ok("zfs", &["create", &format!("{snd}/root")]);
+    fs::write(busy.join("root/motd"), b"sent").unwrap();
+    jsnap().args(["create", "-r", &format!("{snd}@s")]).run().success();
+    let stream = jsnap().args(["send", "-R", &format!("{snd}@s")]).run();
+    stream.success();
+    zfs_ok("zfs", &["set", &format!("mountpoint={}", pool.dir().join("moved").display()), &snd]);
+    let _ = fs::create_dir_all(&busy);
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "tmpfs"]).arg(&busy).status().unwrap();
+    assert!(mounted.success(), "mount -t tmpfs");
+    let _unmount = Unmount(busy.clone());
+
+    let copy = pool.ds("copy");
+    let run = jsnap().args(["recv", &copy]).stdin(stream.stdout.clone()).run();
+    run.code(2).one_line_error("jsnap").stderr_contains("in use").stderr_contains("(and 1 more)");
+    assert!(!is_mounted(&copy) && !is_mounted(&format!("{copy}/root")));
+    assert!(fs::read_dir(&busy).unwrap().next().is_none(), "something landed in the tmpfs");
+    assert!(tree(&copy).contains(&format!("{copy}/root@s")), "the received datasets were not kept");
+}
+
+/// Unmounts a test mount when dropped (also when the test panics).
+struct Unmount(std::path::PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}

@@ -257,17 +257,27 @@ impl Zfs {
         let listing = self.output(&mount_listing_argv(dataset), dataset)?;
         let file_systems = parse_file_systems(&listing);
         let mut problems = Vec::new();
+        // Under a parent left unmounted, a child inheriting its mountpoint would land in
+        // whatever is at the parent's path (the live jail's tree): it stays unmounted too.
+        let mut left_out: Vec<&str> = Vec::new();
         for fs in &file_systems {
+            if let Some(parent) = left_out.iter().find(|p| fs.name.starts_with(&format!("{p}/"))) {
+                problems.push(format!("{}: not mounted: its parent {parent} is not", fs.name));
+                left_out.push(&fs.name);
+                continue;
+            }
             let Some(mountpoint) = &fs.mountpoint else { continue };
             if !fs.canmount || fs.mounted {
                 continue;
             }
-            if let Some(user) = self.mountpoint_in_use(Path::new(mountpoint))? {
-                problems.push(format!("{}: not mounted: {mountpoint} is in use ({user})", fs.name));
-                continue;
-            }
-            if let Err(e) = self.output(&["mount".into(), fs.name.clone()], &fs.name) {
+            let attempt = match self.mountpoint_in_use(Path::new(mountpoint)) {
+                Ok(Some(user)) => Err(anyhow!("{}: not mounted: {mountpoint} is in use ({user})", fs.name)),
+                Ok(None) => self.output(&["mount".into(), fs.name.clone()], &fs.name).map(drop),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = attempt {
                 problems.push(format!("{e:#}"));
+                left_out.push(&fs.name);
             }
         }
         Ok(problems)
