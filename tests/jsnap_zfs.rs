@@ -590,3 +590,58 @@ impl Drop for Unmount {
         let _ = Command::new("umount").arg(&self.0).status();
     }
 }
+
+/// The flags zfs-fuse lacks reach `zfs` as OpenZFS and FreeBSD spell them, through the whole
+/// receive of a new dataset (unmounted under the temporary name, renamed, then mounted): a
+/// stand-in `zfs` (JSNAP_ZFS) records every argv.
+#[test]
+fn openzfs_flags_reach_zfs_in_order() {
+    let dir = common::tempdir();
+    let log = dir.path().join("argv");
+    let fake = dir.path().join("zfs");
+    let script = format!(
+        r#"#!/bin/sh
+echo "$*" >> {log}
+for last; do :; done
+case $1 in
+list)
+  case " $* " in
+  *" -r "*) printf '%s\ton\tnone\tno\n' "$last" ;;
+  *) [ "$last" = tank/jails ] || exit 1 ;;
+  esac ;;
+receive) cat > /dev/null ;;
+send) echo stream ;;
+esac
+exit 0
+"#,
+        log = log.display()
+    );
+    fs::write(&fake, script).unwrap();
+    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    jsnap()
+        .args(["recv", "-o", "atime=off", "-x", "encryption", "-x", "mountpoint", "tank/jails/web"])
+        .env("JSNAP_ZFS", &fake)
+        .stdin(b"stream".to_vec())
+        .run()
+        .success();
+    jsnap()
+        .args(["send", "-R", "-L", "-e", "-c", "tank/jails/web@s"])
+        .env("JSNAP_ZFS", &fake)
+        .run()
+        .success();
+    let argv = fs::read_to_string(&log).unwrap();
+    let calls: Vec<&str> = argv.lines().filter(|l| !l.starts_with("list ")).collect();
+    let temp = calls[0].rsplit(' ').next().unwrap().to_string();
+    assert!(temp.starts_with("tank/jails/jsnap-recv-"), "{argv}");
+    assert_eq!(
+        calls,
+        [
+            format!("receive -u -o atime=off -x encryption -x mountpoint {temp}").as_str(),
+            &format!("rename {temp} tank/jails/web"),
+            "send -R -L -e -c tank/jails/web@s",
+        ],
+        "{argv}"
+    );
+    // With nothing mountable (mountpoint none), nothing is mounted.
+    assert!(!argv.lines().any(|l| l.starts_with("mount")), "{argv}");
+}
