@@ -1,45 +1,78 @@
 #!/usr/bin/env bash
-# Bastille workflow: export a jail as `bastille export` does (<jail>_<date>.txz|.tzst, a tar
-# of <jail>/ with root/ inside; or .xz|.zst, a zfs stream of its dataset) with the .sha256
-# file (the bare digest), and import such a file, checking the .sha256 first.
+# Bastille workflow: export a jail as `bastille export` does (<jail>_<DATE>.txz|.tgz|.tzst, a
+# tar of <jail>/ with root/ inside; or .xz|.gz|.zst or no extension (raw), a `zfs send -R`
+# stream of the jail's dataset and its child root) with the .sha256 file (the bare digest),
+# and import such a file, checking the .sha256 first.
 #
-#   bastille.sh export JAILDIR|DATASET OUTDIR   .txz/.tzst from a directory, .xz/.zst from a dataset
+#   bastille.sh export JAILDIR|DATASET OUTDIR   tar formats from a directory, stream formats from a dataset
 #   bastille.sh import FILE JAILSDIR|DATASET    the format comes from FILE's name, as in Bastille
 #
-# Environment: FORMAT (txz, tzst, xz, zst; default txz), NAME (default: the jail directory's
-# or dataset's name), DATE (default: now, date +%F-%H%M%S), JTOOLS_BIN, VERBOSE=1.
+# Names follow what `bastille import` accepts (usr/local/share/bastille/import.sh): the whole
+# file name is <jail>_<YYYY-MM-DD-HHMMSS> plus one of .txz .tgz .tzst .xz .gz .zst or nothing
+# (raw); the checksum file is <jail>_<DATE>.sha256 (no format extension) holding
+# `sha256 -q FILE`: 64 lowercase hex digits and LF. A tar export's one top-level directory is
+# the jail name. A stream export snapshots recursively (zfs snapshot -r
+# DATASET@bastille_<jail>_<DATE>), sends -R and destroys the temporary snapshots, as Bastille.
+#
+# Environment: FORMAT (txz, tgz, tzst, xz, gz, zst, raw; default txz), NAME (default: the jail
+# directory's or dataset's name), DATE (default: now, date +%F-%H%M%S), RECV_OPTS (extra jsnap
+# recv flags), JTOOLS_BIN, VERBOSE=1.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 FORMAT=${FORMAT:-txz}
+DATE_RE='[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{6}'
 
 codec() {
 	case $1 in
 	txz | xz) echo xz ;;
+	tgz | gz) echo gzip ;;
 	tzst | zst) echo zstd ;;
-	*) die "unsupported format: $1 (txz, tzst, xz, zst)" ;;
+	raw) echo none ;;
+	*) die "unsupported format: $1 (txz, tgz, tzst, xz, gz, zst, raw)" ;;
 	esac
 }
 
+# The file name's extension for a format (raw: none).
+extension() {
+	case $1 in
+	raw) echo "" ;;
+	*) echo ".$1" ;;
+	esac
+}
+
+# Compresses stdin with a codec (none: as it is).
+compress() {
+	if [ "$1" = none ]; then cat; else jpack -c "$1"; fi
+}
+
 export_image() {
-	local src=$1 out=$2 base snap codec date
+	local src=$1 out=$2 base codec date
 	codec=$(codec "$FORMAT")
 	NAME=${NAME:-$(basename "$src")}
 	date=${DATE:-$(date +%F-%H%M%S)}
+	[[ $date =~ ^$DATE_RE$ ]] || die "$date: not a Bastille date stamp (YYYY-MM-DD-HHMMSS, date +%F-%H%M%S)"
+	case $NAME in
+	*/* | '' | .*) die "$NAME: not a jail name" ;;
+	esac
 	base="$out/${NAME}_$date"
-	file="$base.$FORMAT"
+	file="$base$(extension "$FORMAT")"
 	mkdir -p "$out"
 	trap 'rm -f "$file.part"' EXIT
 	case $FORMAT in
-	txz | tzst)
+	txz | tgz | tzst)
 		[ -d "$src" ] || die "$src: not a directory (a .$FORMAT export archives a jail directory)"
-		say "jsnap send --dir $(dirname "$src") $(basename "$src") | jpack -c $codec | jsum --tee -q -o $base.sha256 > $file"
-		jsnap send --dir "$(dirname "$src")" "$(basename "$src")" | jpack -c "$codec" |
+		# Bastille's import strips the top directory, whose name is the jail's.
+		[ "$(basename "$src")" = "$NAME" ] || die "$src: a tar export's top directory is the jail name ($NAME)"
+		say "jsnap send --dir $(dirname "$src") $NAME | jpack -c $codec | jsum --tee -q -o $base.sha256 > $file"
+		jsnap send --dir "$(dirname "$src")" "$NAME" | jpack -c "$codec" |
 			jsum --tee -q -o "$base.sha256" >"$file.part"
 		;;
 	*)
-		snap=$(jsnap create "$src@bastille_$date")
-		say "jsnap send $snap | jpack -c $codec | jsum --tee -q -o $base.sha256 > $file"
-		jsnap send "$snap" | jpack -c "$codec" | jsum --tee -q -o "$base.sha256" >"$file.part"
+		# Global: the EXIT trap destroys the temporary snapshots after the function returned.
+		snap=$(jsnap create -r "$src@bastille_${NAME}_$date")
+		trap 'rm -f "$file.part"; jsnap destroy -r "$snap" || :' EXIT
+		say "jsnap send -R $snap | jpack -c $codec | jsum --tee -q -o $base.sha256 > $file"
+		jsnap send -R "$snap" | compress "$codec" | jsum --tee -q -o "$base.sha256" >"$file.part"
 		;;
 	esac
 	mv "$file.part" "$file"
@@ -47,18 +80,21 @@ export_image() {
 }
 
 import_image() {
-	local target=$2 base ext name
+	local target=$2 base ext name file_name
 	file=$1
-	ext=${file##*.}
-	base=${file%.*}
-	name=$(basename "$base")
-	name=${name%_*}
+	file_name=$(basename "$file")
+	# What import.sh recognises, as a whole name; anything else is "Unrecognized archive name".
+	[[ $file_name =~ ^(.+)_($DATE_RE)(\.(txz|tgz|tzst|xz|gz|zst))?$ ]] ||
+		die "$file: not a Bastille export name (<jail>_YYYY-MM-DD-HHMMSS[.txz|.tgz|.tzst|.xz|.gz|.zst])"
+	name=${BASH_REMATCH[1]}
+	ext=${BASH_REMATCH[4]:-raw}
+	base="$(dirname "$file")/${name}_${BASH_REMATCH[2]}"
 	codec "$ext" >/dev/null
 	[ -f "$base.sha256" ] || die "$base.sha256: missing"
 	say "jsum --expect \$(cat $base.sha256) $file"
 	jsum -q --expect "$(cat "$base.sha256")" "$file" || die "$file: checksum does not match $base.sha256"
 	case $ext in
-	txz | tzst)
+	txz | tgz | tzst)
 		dest="$target/$name"
 		[ ! -e "$dest" ] || die "$dest: already exists"
 		stage=$(staging_dir "$dest")
@@ -70,9 +106,16 @@ import_image() {
 		printf '%s\n' "$dest"
 		;;
 	*)
-		say "jpack -d < $file | jsnap recv $target"
-		jpack -d <"$file" | jsnap recv "$target" ||
-			die "import of $file failed; $target not received"
+		# Bastille receives with -u, then sets root's mountpoint and mounts both datasets;
+		# jsnap recv mounts the jail and its root where they inherit their mountpoints
+		# (never over a file system in use) and keeps what it received if a mount fails.
+		say "jpack -d < $file | jsnap recv ${RECV_OPTS:-} $target"
+		# shellcheck disable=SC2086 # RECV_OPTS is a list of flags
+		if [ "$ext" = raw ]; then
+			jsnap recv ${RECV_OPTS:-} "$target" <"$file"
+		else
+			jpack -d <"$file" | jsnap recv ${RECV_OPTS:-} "$target"
+		fi || die "import of $file failed (see above)"
 		printf '%s\n' "$target"
 		;;
 	esac

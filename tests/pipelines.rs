@@ -10,7 +10,7 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::zfs::Pool;
+use common::zfs::{Pool, get as zfs_get, test_name, zfs_ok};
 use common::{Cmd, Run, sh};
 
 // ---------------------------------------------------------------------------------------
@@ -291,19 +291,34 @@ impl Drop for Unmount {
 // ---------------------------------------------------------------------------------------
 // 2. pot
 
+/// A pot as `pot create` lays it out (the pot's dataset holding conf/, its child `m` the
+/// jail's root), on a pool whose datasets mount: exported with the recursive snapshot and
+/// `send -R` (both datasets), imported from a base URL into a mounted pot with its `m`, and
+/// `:pot.tag`/`:pot.snap` set on both sides as pot's export reads them back.
 #[test]
 fn pot_export_and_import_from_base_url() {
-    let test = "pot_export_and_import_from_base_url";
-    let Some(pool) = Pool::new(test) else { return };
+    let test = &test_name();
+    let Some(pool) = Pool::mounting(test) else { return };
     let work = common::tempdir();
     let w = work.path();
-    let (src, mnt) = pool.mounted("web");
-    fs::create_dir_all(mnt.join("usr/local/www")).unwrap();
-    fs::write(mnt.join("usr/local/www/index.html"), "<h1>pot</h1>\n").unwrap();
-    fs::write(mnt.join("blob"), common::noise(200_000, 3)).unwrap();
+    let src = pool.ds("web");
+    zfs_ok("zfs", &["create", &src]);
+    zfs_ok("zfs", &["create", &format!("{src}/m")]);
+    let mnt = pool.root().join("web");
+    fs::create_dir_all(mnt.join("conf")).unwrap();
+    fs::write(mnt.join("conf/pot.conf"), "pot.level=0\npot.type=single\n").unwrap();
+    fs::create_dir_all(mnt.join("m/usr/local/www")).unwrap();
+    fs::write(mnt.join("m/usr/local/www/index.html"), "<h1>pot</h1>\n").unwrap();
+    fs::write(mnt.join("m/blob"), common::noise(200_000, 3)).unwrap();
 
-    let export = example("pot.sh", w).env("TAG", "1.0").args(["export", &src, "out"]).run();
+    let export =
+        example("pot.sh", w).env("TAG", "1.0").env("SNAP", "1700000000").args(["export", &src, "out"]).run();
     export.success();
+    for ds in [src.clone(), format!("{src}/m")] {
+        assert!(pool.all().contains(&format!("{ds}@1700000000")), "{ds}: no recursive snapshot");
+    }
+    assert_eq!(zfs_get(":pot.tag", &src), "1.0");
+    assert_eq!(zfs_get(":pot.snap", &src), "1700000000");
     let xz = w.join("out/web_1.0.xz");
     let meta = w.join("out/web_1.0.xz.meta");
     let skein = w.join("out/web_1.0.xz.skein");
@@ -324,17 +339,22 @@ fn pot_export_and_import_from_base_url() {
     ))
     .run();
     assert_eq!(over.stdout_str(), digest);
-    // The stream is what pot's own import (xzcat | zfs receive -u) takes.
+    // The stream is what pot's own import (xzcat | zfs receive -u) takes, child included.
     let reference = pool.ds("ref");
     sh(&format!("xz -dc {} | zfs receive -u {reference}", xz.display())).run().success();
+    assert!(pool.all().contains(&format!("{reference}/m@1700000000")));
 
-    // Import through jfetch from the base URL.
+    // Import through jfetch from the base URL: pot's local name, mounted with its m.
     let base = format!("file://{}/out", w.display());
-    let dst = pool.ds("web2");
+    let dst = pool.ds("web_1_0");
     example("pot.sh", w).env("NAME", "web").env("TAG", "1.0").args(["import", &base, &dst]).run().success();
-    let dst_mnt = pool.mount(&dst);
-    assert_eq!(fs::read(dst_mnt.join("blob")).unwrap(), common::noise(200_000, 3));
-    assert_eq!(fs::read(dst_mnt.join("usr/local/www/index.html")).unwrap(), b"<h1>pot</h1>\n");
+    let dst_mnt = pool.root().join("web_1_0");
+    assert_eq!(fs::read(dst_mnt.join("m/blob")).unwrap(), common::noise(200_000, 3));
+    assert_eq!(fs::read(dst_mnt.join("m/usr/local/www/index.html")).unwrap(), b"<h1>pot</h1>\n");
+    assert_eq!(fs::read(dst_mnt.join("conf/pot.conf")).unwrap(), b"pot.level=0\npot.type=single\n");
+    assert_eq!(zfs_get(":pot.tag", &dst), "1.0");
+    assert_eq!(zfs_get(":pot.snap", &dst), "1700000000");
+    assert_eq!(zfs_get("mounted", &format!("{dst}/m")), "yes");
 
     // A damaged .xz on the server: the Skein check refuses it before anything is received.
     let bad = w.join("bad");
@@ -471,7 +491,7 @@ fn bare_sha256(file: &Path) -> String {
 
 #[test]
 fn bastille_tar_exports_both_ways() {
-    let test = "bastille_tar_exports_both_ways";
+    let test = &test_name();
     if !common::have("bsdtar", test) || !common::have("zstd", test) {
         return;
     }
@@ -530,48 +550,93 @@ fn bastille_tar_exports_both_ways() {
     assert!(!w.join("refused").exists() || entries(&w.join("refused")).is_empty());
 }
 
+/// A Bastille jail on ZFS (jails/NAME and its child root, on a pool whose datasets mount):
+/// exported with the recursive temporary snapshot (destroyed afterwards) and `send -R`, in
+/// every stream format; the stream is what Bastille's import receives; the workflow's import
+/// mounts the jail with its root; and a stream made the way Bastille makes it is imported too.
 #[test]
 fn bastille_zfs_exports_both_ways() {
-    let test = "bastille_zfs_exports_both_ways";
+    let test = &test_name();
     if !common::have("zstd", test) {
         return;
     }
-    let Some(pool) = Pool::new(test) else { return };
+    let Some(pool) = Pool::mounting(test) else { return };
     let work = common::tempdir();
     let w = work.path();
-    let (src, mnt) = pool.mounted("web");
-    fs::write(mnt.join("motd"), "bastille on zfs\n").unwrap();
-    for (format, date, decompress) in
-        [("xz", "2025-06-16-204340", "xz -dc"), ("zst", "2025-06-16-204341", "zstd -dc")]
-    {
+    let jails = pool.ds("jails");
+    zfs_ok("zfs", &["create", &jails]);
+    let src = format!("{jails}/web");
+    zfs_ok("zfs", &["create", &src]);
+    zfs_ok("zfs", &["create", &format!("{src}/root")]);
+    let jails_dir = pool.root().join("jails");
+    fs::write(jails_dir.join("web/jail.conf"), "web {\n}\n").unwrap();
+    fs::write(jails_dir.join("web/root/motd"), "bastille on zfs\n").unwrap();
+    for (format, date, decompress) in [
+        ("xz", "2025-06-16-204340", "xz -dc"),
+        ("zst", "2025-06-16-204341", "zstd -dc"),
+        ("gz", "2025-06-16-204342", "gzip -dc"),
+        ("raw", "2025-06-16-204343", "cat"),
+    ] {
         example("bastille.sh", w)
             .env("FORMAT", format)
             .env("DATE", date)
             .args(["export", &src, "backups"])
             .run()
             .success();
-        let file = w.join(format!("backups/web_{date}.{format}"));
+        let ext = if format == "raw" { String::new() } else { format!(".{format}") };
+        let file = w.join(format!("backups/web_{date}{ext}"));
         assert_eq!(
             fs::read_to_string(w.join(format!("backups/web_{date}.sha256"))).unwrap(),
             bare_sha256(&file)
         );
-        // What Bastille's import runs: decompress | zfs receive -u.
-        let theirs_ds = pool.ds(&format!("ref-{format}"));
+        let on_src = |n: &String| n.starts_with(&format!("{src}@")) || n.starts_with(&format!("{src}/"));
+        assert!(!pool.all().iter().any(|n| on_src(n) && n.contains('@')), "temporary snapshots left");
+        // What Bastille's import runs: decompress | zfs receive -u; the child comes along.
+        let theirs_ds = format!("{jails}/ref-{format}");
         sh(&format!("{decompress} {} | zfs receive -u {theirs_ds}", file.display())).run().success();
-        let ours = pool.ds(&format!("ours-{format}"));
+        assert!(pool.all().contains(&format!("{theirs_ds}/root@bastille_web_{date}")));
+        let ours = format!("{jails}/ours-{format}");
         example("bastille.sh", w).arg("import").arg(&file).arg(&ours).run().success();
-        assert_eq!(fs::read(pool.mount(&ours).join("motd")).unwrap(), b"bastille on zfs\n");
+        assert_eq!(
+            fs::read(jails_dir.join(format!("ours-{format}/root/motd"))).unwrap(),
+            b"bastille on zfs\n"
+        );
+        assert!(jails_dir.join(format!("ours-{format}/jail.conf")).exists());
 
-        // The other way: zfs send | xz/zstd and sha256 -q, imported by the workflow.
-        let theirs = w.join(format!("theirs/web_{date}.{format}"));
+        // The other way: Bastille's zfs snapshot -r, zfs send -R | compressor, sha256 -q.
+        let theirs = w.join(format!("theirs/web_{date}{ext}"));
         fs::create_dir_all(theirs.parent().unwrap()).unwrap();
-        let compressor = if format == "xz" { "xz" } else { "zstd -q" };
-        sh(&format!("zfs send {src}@bastille_{date} | {compressor} > {}", theirs.display())).run().success();
+        let compressor = match format {
+            "xz" => "xz",
+            "zst" => "zstd -q",
+            "gz" => "gzip",
+            _ => "cat",
+        };
+        let snap = format!("{src}@bastille_web_{date}");
+        zfs_ok("zfs", &["snapshot", "-r", &snap]);
+        sh(&format!("zfs send -R {snap} | {compressor} > {}", theirs.display())).run().success();
+        zfs_ok("zfs", &["destroy", "-r", &snap]);
         fs::write(w.join(format!("theirs/web_{date}.sha256")), bare_sha256(&theirs)).unwrap();
-        let imported = pool.ds(&format!("theirs-{format}"));
+        let imported = format!("{jails}/theirs-{format}");
         example("bastille.sh", w).arg("import").arg(&theirs).arg(&imported).run().success();
-        assert_eq!(fs::read(pool.mount(&imported).join("motd")).unwrap(), b"bastille on zfs\n");
+        assert_eq!(
+            fs::read(jails_dir.join(format!("theirs-{format}/root/motd"))).unwrap(),
+            b"bastille on zfs\n"
+        );
     }
+    // Names `bastille import` does not accept are refused before anything is read.
+    for bad in ["web_2025-06-16-204338.bz2", "web.xz", "web_2025-06-16.xz"] {
+        let file = w.join(bad);
+        fs::write(&file, b"x").unwrap();
+        let run = example("bastille.sh", w).arg("import").arg(&file).arg(pool.ds("jails/bad")).run();
+        failed_with(&run, "not a Bastille export name");
+    }
+    let run = example("bastille.sh", w)
+        .env("FORMAT", "xz")
+        .env("DATE", "2025-06-16")
+        .args(["export", &src, "backups"])
+        .run();
+    failed_with(&run, "not a Bastille date stamp");
 }
 
 // ---------------------------------------------------------------------------------------

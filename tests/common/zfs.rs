@@ -1,4 +1,6 @@
-//! Real ZFS for tests: a zfs-fuse pool on a sparse file, destroyed when dropped.
+//! Real ZFS for tests: a zfs-fuse pool on a sparse file, destroyed when dropped; either
+//! with `-m none` (nothing mounts unless a test says where) or mounting like a host's pool
+//! (every dataset mounted under the pool's root, children inherit).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -15,8 +17,18 @@ pub struct Pool {
 static POOL_COUNTER: AtomicU32 = AtomicU32::new(0);
 
 impl Pool {
-    /// A new pool, or `None` (test skipped) when zfs-fuse is not usable here.
+    /// A new pool with `-m none`, or `None` (test skipped) when zfs-fuse is not usable here.
     pub fn new(test: &str) -> Option<Pool> {
+        Pool::create(test, false)
+    }
+
+    /// A new pool whose datasets mount, as on a host: the root dataset at
+    /// [`Pool::root`], every new dataset below it by inheritance.
+    pub fn mounting(test: &str) -> Option<Pool> {
+        Pool::create(test, true)
+    }
+
+    fn create(test: &str, mounting: bool) -> Option<Pool> {
         if !super::have("zpool", test) || !super::have("zfs", test) {
             return None;
         }
@@ -33,13 +45,25 @@ impl Pool {
         let dir = super::tempdir();
         let file = dir.path().join("pool.img");
         fs::File::create(&file).unwrap().set_len(128 << 20).unwrap();
-        zfs_ok("zpool", &["create", "-m", "none", &name, file.to_str().unwrap()]);
+        let mountpoint =
+            if mounting { dir.path().join("root").display().to_string() } else { "none".to_string() };
+        zfs_ok("zpool", &["create", "-m", &mountpoint, &name, file.to_str().unwrap()]);
         Some(Pool { name, dir })
     }
 
     /// The name of dataset `child` of the pool.
     pub fn ds(&self, child: &str) -> String {
         format!("{}/{child}", self.name)
+    }
+
+    /// The pool's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Where a [`Pool::mounting`] pool's root dataset is mounted.
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("root")
     }
 
     /// The pool's temporary directory (mountpoints go there).
@@ -93,6 +117,21 @@ impl Drop for Pool {
     }
 }
 
+/// `zfs get -H -o value PROP DATASET`, trimmed.
+pub fn get(prop: &str, ds: &str) -> String {
+    zfs_ok("zfs", &["get", "-H", "-o", "value", prop, ds]).trim().to_string()
+}
+
+/// `zfs get -H -o source PROP DATASET`, trimmed (`local`, `received`, `inherited from …`).
+pub fn source(prop: &str, ds: &str) -> String {
+    zfs_ok("zfs", &["get", "-H", "-o", "source", prop, ds]).trim().to_string()
+}
+
+/// Whether zfs reports DATASET as mounted.
+pub fn is_mounted(ds: &str) -> bool {
+    get("mounted", ds) == "yes"
+}
+
 /// Runs zpool/zfs, asserts success, returns stdout.
 pub fn zfs_ok(program: &str, args: &[&str]) -> String {
     let out = Command::new(program).args(args).output().expect("run zfs");
@@ -118,4 +157,11 @@ fn daemon_log_tail() -> String {
     let df = Command::new("df").arg("-h").arg(std::env::temp_dir()).output();
     let df = df.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
     format!("\n--- last lines of {DAEMON_LOG}:\n{tail}\n--- df -h:\n{df}")
+}
+
+/// The running test's name (libtest names each test's thread after it), for skip messages.
+pub fn test_name() -> String {
+    let thread = std::thread::current();
+    let name = thread.name().unwrap_or("unknown test");
+    name.rsplit("::").next().unwrap_or(name).to_string()
 }

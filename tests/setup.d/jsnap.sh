@@ -15,7 +15,9 @@ fi
 # zfs-fuse writes what it says to this file (the tests print its tail when a zfs command fails).
 ZFS_FUSE_LOG=/var/log/jtools-zfs-fuse.log
 
-# True when the daemon answers and a throwaway pool mounts a file system that takes a write.
+# True when the daemon answers and a throwaway pool mounts as the tests' pools do: its root
+# dataset at a mountpoint, a child inheriting below it (a pot's m, a Bastille jail's root),
+# each taking a write, and a dataset received unmounted then mounted by name.
 # `zpool list` alone is not enough: a daemon left over from an earlier run (or a zombie that
 # pgrep still lists) can answer and then die at the first mount.
 zfs_fuse_works() {
@@ -24,9 +26,12 @@ zfs_fuse_works() {
   dir=$(mktemp -d /tmp/jtools-zfs-check.XXXXXX)
   pool=jtoolssetup${dir##*.}
   truncate -s 128M "$dir/pool.img"
-  if zpool create -m none "$pool" "$dir/pool.img" >/dev/null 2>&1; then
-    if zfs create -o mountpoint="$dir/mnt" "$pool/fs" >/dev/null 2>&1 \
-      && echo ok >"$dir/mnt/file" && [[ $(cat "$dir/mnt/file") == ok ]]; then
+  if zpool create -m "$dir/mnt" "$pool" "$dir/pool.img" >/dev/null 2>&1; then
+    if zfs create "$pool/fs" >/dev/null 2>&1 && zfs create "$pool/fs/m" >/dev/null 2>&1 \
+      && echo ok >"$dir/mnt/fs/m/file" && [[ $(cat "$dir/mnt/fs/m/file") == ok ]] \
+      && zfs snapshot "$pool/fs/m@s" >/dev/null 2>&1 \
+      && zfs send "$pool/fs/m@s" 2>/dev/null | zfs receive -u "$pool/copy" >/dev/null 2>&1 \
+      && zfs mount "$pool/copy" >/dev/null 2>&1 && [[ $(cat "$dir/mnt/copy/file") == ok ]]; then
       ok=0
     fi
     # Right after a write the file system can be busy for a moment: retry (as the tests do).

@@ -9,9 +9,9 @@ use jcore::Status;
 use jcore::io::{AtomicDir, BUFFER_SIZE, Input, Output};
 use jcore::tree::{self, ArchiveOptions, ExtractOptions, ExtractSummary};
 
-use crate::cli::{RecvArgs, SendArgs};
+use crate::plan::{DirRecv, DirSend};
 
-pub fn send(dir: &Path, args: &SendArgs) -> Result<Status> {
+pub fn send(dir: &Path, args: &DirSend) -> Result<Status> {
     if !dir.is_dir() {
         bail!("{}: not a directory", dir.display());
     }
@@ -30,7 +30,7 @@ pub fn send(dir: &Path, args: &SendArgs) -> Result<Status> {
 /// or corrupt stream, a refused member or a signal leaves nothing behind. An existing DIR
 /// is extracted into in place, as tar does (a refused member is reported and the rest
 /// extracted).
-pub fn recv(dir: &Path, args: &RecvArgs) -> Result<Status> {
+pub fn recv(dir: &Path, args: &DirRecv) -> Result<Status> {
     if std::io::stdin().is_terminal() {
         bail!("{}: refusing to read a tar stream from a terminal", dir.display());
     }
@@ -56,7 +56,7 @@ pub fn recv(dir: &Path, args: &RecvArgs) -> Result<Status> {
     bail!("{}: not created: {first}{more}", dir.display())
 }
 
-fn extract_into(dir: &Path, args: &RecvArgs) -> Result<Status> {
+fn extract_into(dir: &Path, args: &DirRecv) -> Result<Status> {
     let stderr = std::io::stderr();
     let summary = extract(dir, args, &mut |name, why| {
         let _ = writeln!(stderr.lock(), "jsnap: {name}: {why}");
@@ -64,7 +64,7 @@ fn extract_into(dir: &Path, args: &RecvArgs) -> Result<Status> {
     Ok(if summary.problems > 0 { Status::Failure } else { Status::Success })
 }
 
-fn extract(dir: &Path, args: &RecvArgs, report: &mut dyn FnMut(&str, &str)) -> Result<ExtractSummary> {
+fn extract(dir: &Path, args: &DirRecv, report: &mut dyn FnMut(&str, &str)) -> Result<ExtractSummary> {
     let mut options = ExtractOptions { devices: args.devices, ..ExtractOptions::default() };
     if args.no_owners {
         options.owners = false;

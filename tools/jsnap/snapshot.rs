@@ -9,9 +9,9 @@ use std::sync::atomic::AtomicI32;
 use anyhow::{Result, bail};
 use jcore::Status;
 
-use crate::cli::{RecvArgs, SendArgs};
 use crate::names;
-use crate::zfs::{self, RecvFlags, SendFlags, Zfs};
+use crate::plan::{RecvFlags, ZfsRecv, ZfsSend};
+use crate::zfs::{self, Zfs};
 
 /// A dataset from a DATASET or PATH argument.
 fn resolve_dataset(zfs: &Zfs, arg: &str) -> Result<String> {
@@ -35,7 +35,9 @@ fn resolve_snapshot(zfs: &Zfs, arg: &str) -> Result<String> {
     Ok(arg.to_string())
 }
 
-pub fn create(target: &str) -> Result<Status> {
+/// `create [-r]`. `-r` is one `zfs snapshot -r`: every descendant gets the snapshot in the
+/// same transaction, or none does (a child that already has the name fails the whole call).
+pub fn create(target: &str, recursive: bool) -> Result<Status> {
     let zfs = Zfs::from_env();
     let (base, snap) = if names::is_path(target) {
         names::split_path_snapshot(target)
@@ -49,15 +51,16 @@ pub fn create(target: &str) -> Result<Status> {
     let snap = snap.map(str::to_string).unwrap_or_else(|| format!("jsnap-{}", utc_stamp(now())));
     let full = format!("{dataset}@{snap}");
     names::split_snapshot(&full)?;
-    zfs.output(&["snapshot".into(), full.clone()], &full)?;
+    zfs.output(&zfs::snapshot_argv(&full, recursive), &full)?;
     println!("{full}");
     Ok(Status::Success)
 }
 
-pub fn destroy(arg: &str) -> Result<Status> {
+/// `destroy [-r] DATASET@SNAP`: only snapshots (the name is checked to hold `@`).
+pub fn destroy(arg: &str, recursive: bool) -> Result<Status> {
     let zfs = Zfs::from_env();
     let full = resolve_snapshot(&zfs, arg)?;
-    zfs.output(&["destroy".into(), full.clone()], &full)?;
+    zfs.output(&zfs::destroy_snapshot_argv(&full, recursive), &full)?;
     Ok(Status::Success)
 }
 
@@ -128,7 +131,7 @@ fn parse_listing(dataset: &str, output: &str) -> Vec<Snapshot> {
     snapshots
 }
 
-pub fn send(args: &SendArgs) -> Result<Status> {
+pub fn send(args: &ZfsSend) -> Result<Status> {
     let zfs = Zfs::from_env();
     let [target] = args.targets.as_slice() else {
         bail!("send: exactly one snapshot expected (DATASET@SNAP), or --dir DIR");
@@ -139,13 +142,7 @@ pub fn send(args: &SendArgs) -> Result<Status> {
         None => None,
     };
     jcore::io::check_binary_stdout(args.force)?;
-    let flags = SendFlags {
-        from,
-        intermediate: args.intermediate,
-        replicate: args.replicate,
-        props: args.props,
-        raw: args.raw,
-    };
+    let flags = zfs::SendFlags { from, ..args.flags.clone() };
     zfs.stream(&zfs::send_argv(&snapshot, &flags), &snapshot, false, true)?;
     Ok(Status::Success)
 }
@@ -164,9 +161,9 @@ fn check_from(snapshot: &str, from: &str) -> Result<String> {
     Ok(from.to_string())
 }
 
-pub fn recv(args: &RecvArgs) -> Result<Status> {
+pub fn recv(args: &ZfsRecv) -> Result<Status> {
     let zfs = Zfs::from_env();
-    let target = args.target.as_deref().expect("clap: required without --dir");
+    let target = args.target.as_str();
     let (dataset, snap) = match target.split_once('@') {
         Some((d, s)) => {
             names::split_snapshot(target)?;
@@ -180,20 +177,34 @@ pub fn recv(args: &RecvArgs) -> Result<Status> {
     if std::io::stdin().is_terminal() {
         bail!("{target}: refusing to read a zfs stream from a terminal");
     }
-    let flags = RecvFlags { force: args.force, no_mount: args.no_mount, props: args.props.clone() };
     if zfs.exists(dataset)? {
         // zfs applies an incremental (or -F) receive into an existing dataset completely or
         // not at all: no dataset can be left behind.
-        zfs.stream(&zfs::recv_argv(target, &flags), target, true, false)?;
+        zfs.stream(&zfs::recv_argv(target, &args.flags), target, true, false)?;
         return Ok(Status::Success);
     }
-    receive_new(&zfs, dataset, snap, &flags)?;
-    Ok(Status::Success)
+    receive_new(&zfs, dataset, snap, &args.flags)?;
+    if args.flags.no_mount {
+        return Ok(Status::Success);
+    }
+    // Received and in place: a mount that fails now is reported, and the dataset stays.
+    let problems = zfs.mount_tree(dataset)?;
+    match problems.as_slice() {
+        [] => Ok(Status::Success),
+        [first, rest @ ..] => {
+            let more = if rest.is_empty() { String::new() } else { format!(" (and {} more)", rest.len()) };
+            bail!("{dataset}: received, but {first}{more}; mount it with zfs mount once that is solved")
+        }
+    }
 }
 
 /// Receives a new dataset under a temporary sibling name and renames it into place, so that
 /// a failed or interrupted receive never leaves a dataset under the requested name, and
 /// whatever the failed receive left under the temporary name is destroyed.
+///
+/// The receive is always `-u`: a mounted file system cannot be renamed on every zfs
+/// (zfs-fuse: "dataset is busy"), and `zfs receive` without `-u` exits 1 when only the
+/// mount fails, which must not cost the received stream. [`recv`] mounts afterwards.
 fn receive_new(zfs: &Zfs, dataset: &str, snap: Option<&str>, flags: &RecvFlags) -> Result<()> {
     let Some((parent, _)) = dataset.rsplit_once('/') else {
         bail!("{dataset}: cannot receive into a pool's root dataset that does not exist");
@@ -209,10 +220,11 @@ fn receive_new(zfs: &Zfs, dataset: &str, snap: Option<&str>, flags: &RecvFlags) 
         Some(s) => format!("{temp}@{s}"),
         None => temp.clone(),
     };
+    let unmounted = RecvFlags { no_mount: true, ..flags.clone() };
     let pid = Arc::new(AtomicI32::new(0));
     let action = zfs::destroy_on_signal(zfs.program(), temp.clone(), pid.clone());
     let result = zfs
-        .stream_with_pid(&zfs::recv_argv(&temp_target, flags), dataset, true, false, &pid)
+        .stream_with_pid(&zfs::recv_argv(&temp_target, &unmounted), dataset, true, false, &pid)
         .and_then(|()| zfs.output(&["rename".into(), temp.clone(), dataset.into()], dataset).map(drop));
     if result.is_err() && zfs.exists(&temp)? {
         let _ = zfs.output(&["destroy".into(), "-r".into(), temp.clone()], &temp);

@@ -1,12 +1,18 @@
 //! The ZFS side of jsnap: argument vectors for the `zfs` command (built by pure functions, so
-//! that flags this machine's zfs lacks are still tested), and running it without a shell.
+//! that flags this machine's zfs lacks are still tested), running it without a shell, and
+//! mounting what a receive brought.
 //!
 //! Platform notes. FreeBSD and OpenZFS 2.x `zfs` have every flag used here. zfs-fuse 0.7
-//! (Debian's `zfs-fuse`, used by the tests) lacks: `send --raw`/`-w` (no native encryption),
-//! `receive -o PROP=VALUE`, resumable receive (`-s`, `receive -A`), `list -p` and `get -t`
-//! (it does accept `receive -u`). jsnap passes those flags through unchanged; zfs-fuse then fails with its
+//! (Debian's `zfs-fuse`, used by the tests; pool version 23) lacks: `send --raw`/`-w` (no
+//! native encryption), `send -L`, `-e`, `-c`, `receive -o PROP=VALUE` and `-x PROP`,
+//! resumable receive (`-s`, `receive -A`), `list -p` and `get -t` (it does accept
+//! `receive -u`). jsnap passes those flags through unchanged; zfs-fuse then fails with its
 //! own "invalid option" message, reported as one line naming the dataset. The listing uses
 //! only `zfs get -H -p -d 1`, which both have.
+//!
+//! Which dataset a PATH is comes from the kernel's mount table (`mounts.rs`: mountinfo on
+//! Linux, statfs on FreeBSD), else from `zfs list -o mounted`; whether a mountpoint is in use,
+//! from `zfs list -o mounted` and the device numbers of the path and its parent.
 
 use std::ffi::OsString;
 use std::io::Read;
@@ -17,24 +23,11 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 use anyhow::{Context, Result, anyhow, bail};
 
+pub use crate::plan::{RecvFlags, SendFlags};
+
 /// The `zfs` program: `$JSNAP_ZFS`, or `zfs` from PATH.
 pub struct Zfs {
     program: OsString,
-}
-
-/// What `zfs send` should send.
-#[derive(Debug, Default, Clone)]
-pub struct SendFlags {
-    /// Incremental source (`@SNAP` or `DATASET@SNAP`).
-    pub from: Option<String>,
-    /// `-I`: every intermediate snapshot between `from` and the snapshot.
-    pub intermediate: bool,
-    /// `-R`: the dataset, its descendants and their snapshots and properties.
-    pub replicate: bool,
-    /// `-p`: include properties.
-    pub props: bool,
-    /// `-w` (OpenZFS `--raw`): encrypted blocks as they are on disk.
-    pub raw: bool,
 }
 
 /// `zfs send` argv (without the program name).
@@ -50,23 +43,21 @@ pub fn send_argv(snapshot: &str, flags: &SendFlags) -> Vec<String> {
         // `-w` is the spelling FreeBSD's and OpenZFS's zfs both accept.
         argv.push("-w".into());
     }
+    if flags.large_block {
+        argv.push("-L".into());
+    }
+    if flags.embed {
+        argv.push("-e".into());
+    }
+    if flags.compressed {
+        argv.push("-c".into());
+    }
     if let Some(from) = &flags.from {
         argv.push(if flags.intermediate { "-I" } else { "-i" }.into());
         argv.push(from.clone());
     }
     argv.push(snapshot.into());
     argv
-}
-
-/// What `zfs receive` should do.
-#[derive(Debug, Default, Clone)]
-pub struct RecvFlags {
-    /// `-F`: roll back the target to its latest snapshot first (and destroy what is in the way).
-    pub force: bool,
-    /// `-u`: do not mount the received file system.
-    pub no_mount: bool,
-    /// `-o PROP=VALUE`: properties set on the received dataset.
-    pub props: Vec<String>,
 }
 
 /// `zfs receive` argv (without the program name).
@@ -82,8 +73,73 @@ pub fn recv_argv(target: &str, flags: &RecvFlags) -> Vec<String> {
         argv.push("-o".into());
         argv.push(prop.clone());
     }
+    for prop in &flags.exclude_props {
+        argv.push("-x".into());
+        argv.push(prop.clone());
+    }
     argv.push(target.into());
     argv
+}
+
+/// `zfs snapshot` argv: `-r` takes the snapshot of every descendant in the same transaction
+/// (all or none), which a loop over `zfs snapshot` could not.
+pub fn snapshot_argv(snapshot: &str, recursive: bool) -> Vec<String> {
+    let mut argv = vec!["snapshot".to_string()];
+    if recursive {
+        argv.push("-r".into());
+    }
+    argv.push(snapshot.into());
+    argv
+}
+
+/// `zfs destroy` argv for a snapshot; `-r`: the snapshot of that name on every descendant.
+pub fn destroy_snapshot_argv(snapshot: &str, recursive: bool) -> Vec<String> {
+    let mut argv = vec!["destroy".to_string()];
+    if recursive {
+        argv.push("-r".into());
+    }
+    argv.push(snapshot.into());
+    argv
+}
+
+/// `zfs list` argv for a file system and its descendants, parents first, with what deciding
+/// whether to mount them takes.
+pub fn mount_listing_argv(dataset: &str) -> Vec<String> {
+    ["list", "-H", "-r", "-t", "filesystem", "-o", "name,canmount,mountpoint,mounted", dataset]
+        .map(String::from)
+        .to_vec()
+}
+
+/// One file system in [`mount_listing_argv`]'s output.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FileSystem {
+    pub name: String,
+    /// `canmount=on` (not `off`, not `noauto`: `zfs mount -a` would not mount those either).
+    pub canmount: bool,
+    /// The mountpoint, `None` for `none`, `legacy` or `-`.
+    pub mountpoint: Option<String>,
+    pub mounted: bool,
+}
+
+/// Parses `zfs list -H -o name,canmount,mountpoint,mounted` lines.
+pub fn parse_file_systems(listing: &str) -> Vec<FileSystem> {
+    listing
+        .lines()
+        .filter_map(|line| {
+            let mut f = line.split('\t');
+            let (name, canmount, mountpoint, mounted) = (f.next()?, f.next()?, f.next()?, f.next()?);
+            let mountpoint = match mountpoint {
+                "none" | "legacy" | "-" | "" => None,
+                path => Some(path.to_string()),
+            };
+            Some(FileSystem {
+                name: name.to_string(),
+                canmount: canmount == "on",
+                mountpoint,
+                mounted: mounted == "yes",
+            })
+        })
+        .collect()
 }
 
 /// `zfs get` argv listing the snapshots of a dataset with what `jsnap list` shows.
@@ -176,21 +232,87 @@ impl Zfs {
         Ok(status.success())
     }
 
-    /// The dataset mounted exactly at `path`.
+    /// The dataset mounted exactly at `path`: what is mounted there, not what a `mountpoint`
+    /// property says. FreeBSD's default layout has `canmount=off` containers and boot
+    /// environments that all show `mountpoint=/`; only one of them is mounted.
     pub fn dataset_at(&self, path: &Path) -> Result<String> {
         let shown = path.display().to_string();
         let real = std::fs::canonicalize(path).with_context(|| shown.clone())?;
-        let argv = ["list", "-H", "-o", "name,mountpoint", "-t", "filesystem"].map(String::from);
+        // The kernel's table first (it also knows mountpoint=legacy datasets), then zfs's.
+        if let Some(dataset) = crate::mounts::zfs_mounted_at(&real) {
+            return Ok(dataset);
+        }
+        let argv =
+            ["list", "-H", "-o", "name,canmount,mountpoint,mounted", "-t", "filesystem"].map(String::from);
         let listing = self.output(&argv, &shown)?;
-        for line in listing.lines() {
-            if let Some((name, mountpoint)) = line.split_once('\t')
-                && Path::new(mountpoint) == real
-            {
-                return Ok(name.to_string());
+        mounted_at(&parse_file_systems(&listing), &real)
+            .ok_or_else(|| anyhow!("{shown}: not the mountpoint of a mounted ZFS dataset"))
+    }
+
+    /// Mounts `dataset` and its descendants that would mount at boot (`canmount=on`, a
+    /// mountpoint, not mounted yet), parents first. A file system whose mountpoint is in use
+    /// (another file system mounted there: a live jail whose mountpoint a `-p`/`-R` stream
+    /// carried over) is left unmounted. Returns one line per file system not mounted.
+    pub fn mount_tree(&self, dataset: &str) -> Result<Vec<String>> {
+        let listing = self.output(&mount_listing_argv(dataset), dataset)?;
+        let file_systems = parse_file_systems(&listing);
+        let mut problems = Vec::new();
+        // Under a parent left unmounted, a child inheriting its mountpoint would land in
+        // whatever is at the parent's path (the live jail's tree): it stays unmounted too.
+        let mut left_out: Vec<&str> = Vec::new();
+        for fs in &file_systems {
+            if let Some(parent) = left_out.iter().find(|p| fs.name.starts_with(&format!("{p}/"))) {
+                problems.push(format!("{}: not mounted: its parent {parent} is not", fs.name));
+                left_out.push(&fs.name);
+                continue;
+            }
+            let Some(mountpoint) = &fs.mountpoint else { continue };
+            if !fs.canmount || fs.mounted {
+                continue;
+            }
+            let attempt = match self.mountpoint_in_use(Path::new(mountpoint)) {
+                Ok(Some(user)) => Err(anyhow!("{}: not mounted: {mountpoint} is in use ({user})", fs.name)),
+                Ok(None) => self.output(&["mount".into(), fs.name.clone()], &fs.name).map(drop),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = attempt {
+                problems.push(format!("{e:#}"));
+                left_out.push(&fs.name);
             }
         }
-        bail!("{shown}: not the mountpoint of a ZFS dataset")
+        Ok(problems)
     }
+
+    /// What is mounted at `path` already: a mounted dataset with that mountpoint, or any other
+    /// file system (a different device than its parent directory's). Asked afresh for each
+    /// file system: the ones mounted just before count.
+    fn mountpoint_in_use(&self, path: &Path) -> Result<Option<String>> {
+        let argv = ["list", "-H", "-o", "name,canmount,mountpoint,mounted", "-t", "filesystem"];
+        let everything = self.output(&argv.map(String::from), &path.display().to_string())?;
+        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Some(name) = mounted_at(&parse_file_systems(&everything), &real) {
+            return Ok(Some(format!("{name} is mounted there")));
+        }
+        Ok(is_mount_point(&real).then(|| "a file system is mounted there".to_string()))
+    }
+}
+
+/// The mounted dataset whose mountpoint is `path`.
+fn mounted_at(file_systems: &[FileSystem], path: &Path) -> Option<String> {
+    file_systems
+        .iter()
+        .find(|fs| fs.mounted && fs.mountpoint.as_deref().is_some_and(|m| Path::new(m) == path))
+        .map(|fs| fs.name.clone())
+}
+
+/// Whether something is mounted at `path`: it lies on another device than its parent (works
+/// for every file system on Linux and FreeBSD alike; a path that does not exist is not).
+fn is_mount_point(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(here), Some(parent)) = (std::fs::symlink_metadata(path), path.parent()) else {
+        return false;
+    };
+    std::fs::metadata(parent).is_ok_and(|p| p.dev() != here.dev())
 }
 
 /// A streaming zfs must not outlive jsnap: killed, jsnap could no longer clean up after a
@@ -291,8 +413,14 @@ mod tests {
             raw: true,
             from: Some("@a".into()),
             intermediate: false,
+            large_block: true,
+            embed: true,
+            compressed: true,
         };
-        assert_eq!(send_argv("zroot/j@b", &flags), s(&["send", "-R", "-p", "-w", "-i", "@a", "zroot/j@b"]));
+        assert_eq!(
+            send_argv("zroot/j@b", &flags),
+            s(&["send", "-R", "-p", "-w", "-L", "-e", "-c", "-i", "@a", "zroot/j@b"])
+        );
     }
 
     /// `-u` and `-o` (`-o`: OpenZFS and FreeBSD only) go before the target.
@@ -303,11 +431,50 @@ mod tests {
             force: true,
             no_mount: true,
             props: vec!["mountpoint=none".into(), "canmount=off".into()],
+            exclude_props: vec!["encryption".into()],
         };
         assert_eq!(
             recv_argv("zroot/jails/web", &flags),
-            s(&["receive", "-F", "-u", "-o", "mountpoint=none", "-o", "canmount=off", "zroot/jails/web"])
+            s(&[
+                "receive",
+                "-F",
+                "-u",
+                "-o",
+                "mountpoint=none",
+                "-o",
+                "canmount=off",
+                "-x",
+                "encryption",
+                "zroot/jails/web"
+            ])
         );
+    }
+
+    #[test]
+    fn recursive_snapshot_and_destroy_argv() {
+        assert_eq!(snapshot_argv("t/a@s", false), s(&["snapshot", "t/a@s"]));
+        assert_eq!(snapshot_argv("t/a@s", true), s(&["snapshot", "-r", "t/a@s"]));
+        assert_eq!(destroy_snapshot_argv("t/a@s", true), s(&["destroy", "-r", "t/a@s"]));
+        assert_eq!(destroy_snapshot_argv("t/a@s", false), s(&["destroy", "t/a@s"]));
+    }
+
+    /// FreeBSD's default layout: `zroot/ROOT` (canmount=off, mountpoint none) and two boot
+    /// environments with `mountpoint=/`, only one mounted. `/` is the mounted one, whatever
+    /// the order.
+    #[test]
+    fn path_maps_to_what_is_mounted_not_the_property() {
+        let listing = "zroot\ton\t/zroot\tyes\n\
+                       zroot/ROOT\toff\tnone\tno\n\
+                       zroot/ROOT/13.2\tnoauto\t/\tno\n\
+                       zroot/ROOT/default\tnoauto\t/\tyes\n\
+                       zroot/usr\toff\t/usr\tno\n\
+                       zroot/usr/home\ton\t/usr/home\tyes\n";
+        let fss = parse_file_systems(listing);
+        assert_eq!(mounted_at(&fss, Path::new("/")).as_deref(), Some("zroot/ROOT/default"));
+        assert_eq!(mounted_at(&fss, Path::new("/usr")), None, "a canmount=off container");
+        assert_eq!(mounted_at(&fss, Path::new("/usr/home")).as_deref(), Some("zroot/usr/home"));
+        assert_eq!(fss[1].mountpoint, None);
+        assert!(!fss[2].canmount && fss[5].canmount);
     }
 
     #[test]

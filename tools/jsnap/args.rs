@@ -1,19 +1,20 @@
-//! The jsnap command line: the clap definition and the dispatch to the ZFS or directory side.
+//! The jsnap command line: the clap definition only. It imports nothing else of the tool;
+//! `plan.rs` turns it into what the work modules take. `Cli` (clap's `CommandFactory`) is
+//! what jcli's `--generate man` renders into man/jsnap.1.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use jcore::Status;
-
-use crate::{dir, snapshot};
 
 const EXAMPLES: &str = "\
 Examples:
   jsnap create zroot/jails/web                    prints zroot/jails/web@jsnap-20260101T120000Z
   jsnap create /usr/local/appjail/jails/web/jail@before-upgrade
+  jsnap create -r zroot/pot/jails/web@1700000000  the pot and its m, atomically
   jsnap list zroot/jails/web --json
   jsnap send zroot/jails/web@b --from @a | ssh host jsnap recv tank/web
   jsnap send -R zroot/jails/web@b | jpack -c zstd > web.zfs.zst
+  jpack -d < web.zfs.zst | jsnap recv -x encryption zroot/jails/web2
   jsnap send --dir /usr/local/appjail/jails/web ./jail ./init ./conf/volumes ./conf/config.conf | jpack -c xz > web.appjail
   jsnap send --dir /jails/web --exclude './tmp/*' > web.tar
   jpack -d < web.appjail | jsnap recv --dir /usr/local/appjail/jails/web2";
@@ -21,9 +22,11 @@ Examples:
 /// Snapshot a jail's ZFS dataset or directory, and stream it out and back in.
 ///
 /// ZFS: DATASET arguments are dataset names (zroot/jails/web); PATH arguments (starting with
-/// '/' or '.') are mountpoints and stand for the dataset mounted there. jsnap runs the `zfs`
-/// command from PATH (or $JSNAP_ZFS) with an argument vector, never through a shell. zfs
-/// errors come back as one line naming the dataset, exit 2.
+/// '/' or '.') stand for the dataset mounted there (what is mounted, not what a mountpoint
+/// property says: canmount=off containers and boot environments that show the same
+/// mountpoint are not it). jsnap runs the `zfs` command from PATH (or $JSNAP_ZFS) with an
+/// argument vector, never through a shell. zfs errors come back as one line naming the
+/// dataset, exit 2.
 ///
 /// Directories: `send --dir` writes a deterministic tar stream (sorted, numeric owners, mtimes,
 /// no atime/ctime, PAX headers only where needed) that GNU tar and bsdtar read; `recv --dir`
@@ -32,12 +35,18 @@ Examples:
 /// the whole stream extracted cleanly: a truncated or corrupt stream, a refused member or a
 /// signal leaves no DIR behind. An existing DIR is extracted into in place, as tar does.
 ///
-/// A new dataset is received under a temporary name beside it (PARENT/jsnap-recv-PID) and
-/// renamed into place, so a failed or interrupted receive leaves no dataset behind.
+/// A new dataset is received unmounted (zfs receive -u) under a temporary name beside it
+/// (PARENT/jsnap-recv-PID) and renamed into place, so a failed or interrupted receive leaves
+/// no dataset behind. Then, unless -u, it and its descendants are mounted where their
+/// mountpoint says (canmount=on only, parents first), except where a file system is mounted
+/// already: a -p or -R stream carries the sender's mountpoint, and received on the same host
+/// it would cover the live jail. A mount that is refused or fails is one error line (exit 2)
+/// saying the dataset was received; the dataset is kept, never destroyed.
 ///
-/// Platform notes: --raw (zfs send -w) and recv -o need OpenZFS or FreeBSD; zfs-fuse refuses
-/// them with one error line. On Linux, FreeBSD file flags do not exist and are neither written
-/// nor restored; mtimes are kept to the second; sparse files are stored in full.
+/// Platform notes: --raw, -L, -e, -c (zfs send) and -o, -x (zfs receive) need OpenZFS or
+/// FreeBSD; zfs-fuse refuses them with one error line. On Linux, FreeBSD file flags do not
+/// exist and are neither written nor restored; mtimes are kept to the second; sparse files are
+/// stored in full.
 #[derive(Parser, Debug)]
 #[command(name = "jsnap", version, after_long_help = EXAMPLES)]
 pub struct Cli {
@@ -49,9 +58,12 @@ pub struct Cli {
 pub enum Command {
     /// Take a snapshot of a dataset (default name jsnap-YYYYmmddTHHMMSSZ, UTC); prints DATASET@NAME
     Create {
-        /// DATASET or PATH (a mountpoint), optionally followed by @NAME
+        /// DATASET or PATH (a mounted file system), optionally followed by @NAME
         #[arg(value_name = "DATASET|PATH[@NAME]")]
         target: String,
+        /// Also snapshot every descendant, atomically (one zfs snapshot -r: all or none)
+        #[arg(short = 'r', long)]
+        recursive: bool,
     },
     /// List the snapshots of a dataset, oldest first
     List {
@@ -73,6 +85,9 @@ pub enum Command {
         /// DATASET@SNAP or PATH@SNAP
         #[arg(value_name = "DATASET@SNAP")]
         snapshot: String,
+        /// Also destroy the snapshot of that name on every descendant (zfs destroy -r)
+        #[arg(short = 'r', long)]
+        recursive: bool,
     },
 }
 
@@ -117,6 +132,18 @@ pub struct SendArgs {
     #[arg(long, conflicts_with = "dir", help_heading = "ZFS")]
     pub raw: bool,
 
+    /// Keep blocks larger than 128 KiB as they are (zfs send -L; OpenZFS and FreeBSD only)
+    #[arg(short = 'L', long, conflicts_with = "dir", help_heading = "ZFS")]
+    pub large_block: bool,
+
+    /// Send embedded (tiny, inline) blocks as they are (zfs send -e; OpenZFS and FreeBSD only)
+    #[arg(short = 'e', long, conflicts_with = "dir", help_heading = "ZFS")]
+    pub embed: bool,
+
+    /// Send compressed blocks as stored, not decompressed (zfs send -c; OpenZFS and FreeBSD only)
+    #[arg(short = 'c', long, conflicts_with = "dir", help_heading = "ZFS")]
+    pub compressed: bool,
+
     /// Write binary data even when stdout is a terminal
     #[arg(short = 'f', long)]
     pub force: bool,
@@ -146,29 +173,18 @@ pub struct RecvArgs {
     #[arg(short = 'F', conflicts_with = "dir", help_heading = "ZFS")]
     pub force: bool,
 
-    /// Do not mount the received dataset (zfs receive -u)
+    /// Do not mount the received dataset and its descendants (zfs receive -u)
     #[arg(short = 'u', conflicts_with = "dir", help_heading = "ZFS")]
     pub no_mount: bool,
 
     /// Set a property on the received dataset (zfs receive -o; OpenZFS and FreeBSD only)
     #[arg(short = 'o', value_name = "PROP=VALUE", conflicts_with = "dir", help_heading = "ZFS")]
     pub props: Vec<String>,
-}
 
-pub fn run(cli: Cli) -> anyhow::Result<Status> {
-    match cli.command {
-        Command::Create { target } => snapshot::create(&target),
-        Command::List { target, json } => snapshot::list(&target, json),
-        Command::Destroy { snapshot } => snapshot::destroy(&snapshot),
-        Command::Send(args) => match &args.dir {
-            Some(dir) => dir::send(dir, &args),
-            None => snapshot::send(&args),
-        },
-        Command::Recv(args) => match &args.dir {
-            Some(dir) => dir::recv(dir, &args),
-            None => snapshot::recv(&args),
-        },
-    }
+    /// Do not take this property from the stream; inherit it instead (zfs receive -x, as
+    /// pot's `-x encryption`; OpenZFS and FreeBSD only)
+    #[arg(short = 'x', value_name = "PROP", conflicts_with = "dir", help_heading = "ZFS")]
+    pub exclude_props: Vec<String>,
 }
 
 #[cfg(test)]
@@ -189,5 +205,10 @@ mod tests {
         assert!(Cli::try_parse_from(["jsnap", "recv", "--dir", "/x", "-F"]).is_err());
         Cli::try_parse_from(["jsnap", "recv", "-F", "-u", "-o", "a=b", "t/a"]).unwrap();
         Cli::try_parse_from(["jsnap", "send", "--dir", "/x", "./jail", "./init"]).unwrap();
+        Cli::try_parse_from(["jsnap", "recv", "-x", "encryption", "-x", "mountpoint", "t/a"]).unwrap();
+        Cli::try_parse_from(["jsnap", "send", "-L", "-e", "-c", "-R", "t/a@s"]).unwrap();
+        assert!(Cli::try_parse_from(["jsnap", "send", "--dir", "/x", "-c"]).is_err());
+        Cli::try_parse_from(["jsnap", "create", "-r", "t/a@s"]).unwrap();
+        Cli::try_parse_from(["jsnap", "destroy", "-r", "t/a@s"]).unwrap();
     }
 }
