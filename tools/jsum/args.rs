@@ -1,13 +1,11 @@
-//! The jsum command line: the clap definition, and the step that turns flags into one
-//! [`Mode`] before any work starts.
+//! The jsum command line: the clap definition and nothing else. It imports nothing from the
+//! rest of the tool; `plan.rs` turns it into a [`Plan`](crate::plan::Plan) before any work
+//! starts.
 
 use std::path::PathBuf;
 
-use anyhow::bail;
 use clap::Parser;
-use jcore::Status;
-use jcore::digest::{Algorithm, Expected};
-use jcore::format::sumfile::Style;
+use jcore::digest::Algorithm;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -17,7 +15,18 @@ Examples:
   sha256sum *.xz > SUMS; jsum -c SUMS    verify a sum file written by sha256sum or b3sum
   jsum --expect \"$(cat web.sha256)\" web.txz
   cat web_1.0.xz web_1.0.xz.meta | jsum --expect \"$(cat web_1.0.xz.skein)\"
-  jpack -c xz < root.tar | jsum --tee -q -o web.sha256 > web.txz";
+  jpack -c xz < root.tar | jsum --tee -q -o web.sha256 > web.txz
+
+Signatures (minisign and signify files):
+  jsum --keygen -s release.key -p release.pub           minisign key pair (--signify: signify's)
+  jsum --keygen -s release.key -p release.pub --password-file pw
+  jsum --sign -s release.key web.ajspec                 writes web.ajspec.minisig
+  jsum --sign -s release.key -t 'web 1.0' web.txz       with a trusted comment
+  jsum --verify -p release.pub web.ajspec               checks web.ajspec.minisig
+  jsum --verify -P RWQ... -x web.txz.minisig - < web.txz
+  jpack -c xz < root.tar | jsum --tee --sign -s release.key -x web.txz.minisig > web.txz
+  jsum --verify --signify -p base.pub SHA256            OpenBSD: checks SHA256.sig
+  jsum --verify -e -p base.pub -o SHA256 SHA256.sig     signify -e: verify, then extract";
 
 /// Compute and verify digests: sha256, sha1, sha512, blake3, skein256, skein512, skein1024.
 ///
@@ -29,6 +38,14 @@ Examples:
 /// ('ALGO (NAME) = HEX', with --tag and whenever several algorithms are asked for), bare
 /// ('HEX' alone, with -q: the format of pot .skein and Bastille .sha256 files). Names with
 /// a backslash or newline are escaped as coreutils does.
+///
+/// With --keygen, --sign and --verify, jsum makes and checks Ed25519 signatures in
+/// minisign's files (.minisig with a signed trusted comment; prehashed BLAKE2b or, with -l,
+/// legacy) or OpenBSD signify's (.sig, also -e embedded). Public key files are the same in
+/// both formats; verification tells the signature format from the file. Passwords of
+/// secret keys come from --password-file or --password-fd, never the command line.
+/// Verification exits 1 when a signature is missing, made by another key (wrong key id),
+/// bad, or its trusted comment was changed; 2 when a key or signature file is malformed.
 #[derive(Parser, Debug)]
 #[command(name = "jsum", version, after_long_help = EXAMPLES)]
 pub struct Cli {
@@ -37,7 +54,7 @@ pub struct Cli {
     pub algorithms: Vec<Algorithm>,
 
     /// Print BSD tag lines: ALGO (NAME) = HEX
-    #[arg(long)]
+    #[arg(long, conflicts_with = "check")]
     pub tag: bool,
 
     /// Print the digest alone; with -c or --expect, print nothing for inputs that verify
@@ -45,7 +62,7 @@ pub struct Cli {
     pub quiet: bool,
 
     /// Name to print for standard input instead of '-'
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "check")]
     pub label: Option<String>,
 
     /// Print one JSON record per line instead of digest lines
@@ -81,11 +98,13 @@ pub struct Cli {
     #[arg(long, help_heading = "Pipes")]
     pub tee: bool,
 
-    /// Write the digest lines to FILE (atomically replaced) instead of standard output
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    /// Write the digest lines to FILE (atomically replaced) instead of standard output; with
+    /// --verify -e, the verified message
+    #[arg(short = 'o', long = "output", value_name = "FILE", conflicts_with = "check")]
     pub output: Option<PathBuf>,
 
-    /// With --tee: write the data even when standard output is a terminal
+    /// With --tee: write the data even when standard output is a terminal; with --keygen:
+    /// replace existing key files
     #[arg(short = 'f', long, help_heading = "Pipes")]
     pub force: bool,
 
@@ -93,159 +112,74 @@ pub struct Cli {
     #[arg(short = 'T', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
 
+    /// Create an Ed25519 key pair: secret key -s SECKEY (mode 0600), public key -p PUBKEY
+    #[arg(long, help_heading = "Signatures", conflicts_with_all = ["check", "sign", "verify", "tee", "expect"])]
+    pub keygen: bool,
+
+    /// Sign each FILE with -s SECKEY: writes FILE.minisig (FILE.sig with --signify)
+    #[arg(long, help_heading = "Signatures", conflicts_with_all = ["check", "verify", "expect"])]
+    pub sign: bool,
+
+    /// Verify each FILE against its signature FILE.minisig (FILE.sig with --signify, or -x)
+    /// and the public key -p PUBKEY or -P KEY
+    #[arg(long, help_heading = "Signatures", conflicts_with_all = ["check", "expect"])]
+    pub verify: bool,
+
+    /// The secret key file (--keygen writes it, --sign reads it)
+    #[arg(short = 's', long = "seckey", value_name = "SECKEY", help_heading = "Signatures")]
+    pub seckey: Option<PathBuf>,
+
+    /// The public key file (--keygen writes it, --verify reads it)
+    #[arg(short = 'p', long = "pubkey", value_name = "PUBKEY", help_heading = "Signatures")]
+    pub pubkey: Option<PathBuf>,
+
+    /// The public key given inline, as base64 (RWQ…, the second line of a public key file)
+    #[arg(
+        short = 'P',
+        long = "pubkey-string",
+        value_name = "KEY",
+        help_heading = "Signatures",
+        conflicts_with = "pubkey"
+    )]
+    pub pubkey_string: Option<String>,
+
+    /// The signature file, instead of FILE.minisig or FILE.sig (one FILE; needed for stdin)
+    #[arg(short = 'x', long = "sigfile", value_name = "SIGFILE", help_heading = "Signatures")]
+    pub sigfile: Option<PathBuf>,
+
+    /// --sign: the trusted comment, signed with the data [default: timestamp:SECONDS,
+    /// file:NAME and hashed, as minisign writes it; SOURCE_DATE_EPOCH sets the time]
+    #[arg(short = 't', long = "trusted-comment", value_name = "TEXT", help_heading = "Signatures")]
+    pub trusted_comment: Option<String>,
+
+    /// The untrusted comment of a new signature or key (minisign -c, signify -c)
+    #[arg(long = "comment", value_name = "TEXT", help_heading = "Signatures")]
+    pub comment: Option<String>,
+
+    /// Use signify's files: keys from signify -G, FILE.sig, no trusted comment
+    #[arg(long, help_heading = "Signatures")]
+    pub signify: bool,
+
+    /// signify -e: --sign writes the message after the signature in FILE.sig; --verify
+    /// takes such files as FILE and writes the message to -o FILE when it verifies
+    #[arg(short = 'e', long, help_heading = "Signatures")]
+    pub embedded: bool,
+
+    /// --sign: minisign's legacy mode (minisign -l): sign the data itself, not its BLAKE2b
+    #[arg(short = 'l', long, help_heading = "Signatures")]
+    pub legacy: bool,
+
+    /// Read the secret key's password from the first line of FILE (--keygen: encrypt with it)
+    #[arg(long, value_name = "FILE", help_heading = "Signatures", conflicts_with = "password_fd")]
+    pub password_file: Option<PathBuf>,
+
+    /// Read the secret key's password from file descriptor N (up to its first line break)
+    #[arg(long, value_name = "N", help_heading = "Signatures")]
+    pub password_fd: Option<i32>,
+
     /// Input files (standard input when none or '-'); with -c, the sum files
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
-}
-
-/// How digest lines are printed.
-#[derive(Clone, Debug)]
-pub struct Printing {
-    pub style: Style,
-    pub json: bool,
-    pub label: Option<String>,
-}
-
-/// Options of check mode.
-#[derive(Clone, Debug)]
-pub struct CheckOptions {
-    pub quiet: bool,
-    pub status: bool,
-    pub ignore_missing: bool,
-    pub warn: bool,
-    pub strict: bool,
-    pub json: bool,
-    /// The algorithm for untagged lines, when the user named exactly one with -a.
-    pub algorithm: Option<Algorithm>,
-}
-
-/// What jsum was asked to do, decided once from the flags.
-#[derive(Debug)]
-pub enum Mode {
-    Compute {
-        algorithms: Vec<Algorithm>,
-        files: Vec<PathBuf>,
-        printing: Printing,
-        output: Option<PathBuf>,
-    },
-    Check {
-        sum_files: Vec<PathBuf>,
-        options: CheckOptions,
-    },
-    Expect {
-        expected: Vec<Expected>,
-        file: Option<PathBuf>,
-        quiet: bool,
-        json: bool,
-        label: Option<String>,
-    },
-    Tee {
-        algorithms: Vec<Algorithm>,
-        expected: Vec<Expected>,
-        file: Option<PathBuf>,
-        printing: Printing,
-        output: Option<PathBuf>,
-        force: bool,
-    },
-}
-
-impl Cli {
-    /// Derives the mode, rejecting flag combinations that make no sense.
-    pub fn mode(self) -> anyhow::Result<Mode> {
-        let default_algorithm = match self.algorithms.as_slice() {
-            [one] => Some(*one),
-            _ => None,
-        };
-        let expected = self
-            .expect
-            .iter()
-            .map(|text| {
-                Expected::parse(text, default_algorithm).map_err(|e| anyhow::anyhow!("--expect {text}: {e}"))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let mut algorithms = self.algorithms.clone();
-        for e in &expected {
-            if !algorithms.contains(&e.algorithm) {
-                algorithms.push(e.algorithm);
-            }
-        }
-        if algorithms.is_empty() {
-            algorithms.push(Algorithm::Sha256);
-        }
-        let style = if self.quiet {
-            Style::Bare
-        } else if self.tag || algorithms.len() > 1 {
-            Style::Bsd
-        } else {
-            Style::Gnu
-        };
-        let printing = Printing { style, json: self.json, label: self.label.clone() };
-        if self.check {
-            if self.tee || !expected.is_empty() {
-                bail!("-c cannot be combined with --tee or --expect");
-            }
-            let options = CheckOptions {
-                quiet: self.quiet,
-                status: self.status,
-                ignore_missing: self.ignore_missing,
-                warn: self.warn,
-                strict: self.strict,
-                json: self.json,
-                algorithm: default_algorithm,
-            };
-            return Ok(Mode::Check { sum_files: self.files, options });
-        }
-        if self.status || self.ignore_missing || self.warn || self.strict {
-            bail!("--status, --ignore-missing, --warn and --strict go with -c");
-        }
-        if self.files.len() > 1 && (self.tee || !expected.is_empty()) {
-            bail!("--tee and --expect take one input (concatenate several with cat)");
-        }
-        let file = self.files.first().cloned();
-        if self.tee {
-            return Ok(Mode::Tee {
-                algorithms,
-                expected,
-                file,
-                printing,
-                output: self.output,
-                force: self.force,
-            });
-        }
-        if !expected.is_empty() {
-            if self.output.is_some() {
-                bail!("--expect prints a verdict, not digest lines: -o goes with --tee or plain hashing");
-            }
-            return Ok(Mode::Expect {
-                expected,
-                file,
-                quiet: self.quiet,
-                json: self.json,
-                label: self.label,
-            });
-        }
-        Ok(Mode::Compute { algorithms, files: self.files, printing, output: self.output })
-    }
-}
-
-/// Runs jsum.
-pub fn run(cli: Cli) -> anyhow::Result<Status> {
-    if let Some(n) = cli.threads {
-        // The rayon pool is what BLAKE3 uses for large inputs.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(jcore::threads::resolve(Some(n))).build_global();
-    }
-    match cli.mode()? {
-        Mode::Compute { algorithms, files, printing, output } => {
-            crate::compute::run(&algorithms, &files, &printing, output.as_deref())
-        }
-        Mode::Check { sum_files, options } => crate::check::run(&sum_files, &options),
-        Mode::Expect { expected, file, quiet, json, label } => {
-            crate::tee::expect(&expected, file.as_deref(), quiet, json, label.as_deref())
-        }
-        Mode::Tee { algorithms, expected, file, printing, output, force } => {
-            crate::tee::tee(&algorithms, &expected, file.as_deref(), &printing, output.as_deref(), force)
-        }
-    }
 }
 
 #[cfg(test)]
