@@ -478,3 +478,39 @@ fn signature_flags_that_make_no_sense_are_usage_errors() {
         in_dir(jsum().args(args), d).code(2);
     }
 }
+
+/// signify reads passwords only from a terminal: script(1) gives it one, and the password
+/// is typed after a pause (readpassphrase flushes what was typed before it asked).
+fn signify_with_password(dir: &Path, command: &str, answers: usize) -> common::Run {
+    let typing = "sleep 1; printf 'pw\\n'; ".repeat(answers);
+    sh(&format!("({typing} sleep 1) | script -qec '{command}' /dev/null")).dir(dir).run()
+}
+
+#[test]
+fn password_protected_signify_keys_both_ways() {
+    let test = "password_protected_signify_keys_both_ways";
+    if !have("signify-openbsd", test) || !have("script", test) {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path();
+    setup(d);
+    // signify's encrypted key (bcrypt_pbkdf, 42 rounds): jsum signs with it.
+    signify_with_password(d, "signify-openbsd -G -s theirs.sec -p theirs.pub", 2).success();
+    assert!(fs::read_to_string(d.join("theirs.sec")).unwrap().len() > 100);
+    in_dir(jsum().args(["--sign", "--signify", "-s", "theirs.sec", "--password-file", "pw", "image.txz"]), d)
+        .success();
+    in_dir(Cmd::new("signify-openbsd").args(["-V", "-p", "theirs.pub", "-m", "image.txz"]), d).success();
+    in_dir(jsum().args(["--sign", "--signify", "-s", "theirs.sec", "image.txz"]), d)
+        .code(2)
+        .stderr_contains("encrypted");
+    // jsum's encrypted key: signify signs with it given the password.
+    in_dir(
+        jsum().args(["--keygen", "--signify", "-s", "ours.sec", "-p", "ours.pub", "--password-file", "pw"]),
+        d,
+    )
+    .success();
+    fs::remove_file(d.join("image.txz.sig")).unwrap();
+    signify_with_password(d, "signify-openbsd -S -s ours.sec -m image.txz", 1).success();
+    in_dir(jsum().args(["--verify", "--signify", "-p", "ours.pub", "image.txz"]), d).success();
+}
