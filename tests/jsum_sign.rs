@@ -48,6 +48,12 @@ fn in_dir(cmd: Cmd, dir: &Path) -> common::Run {
     cmd.dir(dir).run()
 }
 
+/// jsum in a new session, without a controlling terminal to ask a password on (so that a
+/// test run from a terminal does not wait for one).
+fn without_terminal() -> Cmd {
+    Cmd::new("setsid").arg("-w").arg(env!("CARGO_BIN_EXE_jsum"))
+}
+
 /// Changes one byte in the middle of a file.
 fn flip_byte(path: &Path) {
     let mut bytes = fs::read(path).unwrap();
@@ -228,7 +234,9 @@ fn password_protected_minisign_key_from_minisign_signs_with_password_file_or_fd(
     .success();
     assert_eq!(fs::read(d.join("fd.minisig")).unwrap(), first);
     // No password, or the wrong one: exit 2, named.
-    in_dir(jsum().args(["--sign", "-s", "enc.key", "image.txz"]), d).code(2).stderr_contains("encrypted");
+    in_dir(without_terminal().args(["--sign", "-s", "enc.key", "image.txz"]), d)
+        .code(2)
+        .stderr_contains("encrypted");
     fs::write(d.join("bad"), "nope\n").unwrap();
     in_dir(jsum().args(["--sign", "-s", "enc.key", "--password-file", "bad", "image.txz"]), d)
         .code(2)
@@ -501,7 +509,7 @@ fn password_protected_signify_keys_both_ways() {
     in_dir(jsum().args(["--sign", "--signify", "-s", "theirs.sec", "--password-file", "pw", "image.txz"]), d)
         .success();
     in_dir(Cmd::new("signify-openbsd").args(["-V", "-p", "theirs.pub", "-m", "image.txz"]), d).success();
-    in_dir(jsum().args(["--sign", "--signify", "-s", "theirs.sec", "image.txz"]), d)
+    in_dir(without_terminal().args(["--sign", "--signify", "-s", "theirs.sec", "image.txz"]), d)
         .code(2)
         .stderr_contains("encrypted");
     // jsum's encrypted key: signify signs with it given the password.
@@ -513,4 +521,25 @@ fn password_protected_signify_keys_both_ways() {
     fs::remove_file(d.join("image.txz.sig")).unwrap();
     signify_with_password(d, "signify-openbsd -S -s ours.sec -m image.txz", 1).success();
     in_dir(jsum().args(["--verify", "--signify", "-p", "ours.pub", "image.txz"]), d).success();
+}
+
+#[test]
+fn encrypted_key_without_password_flags_asks_on_the_terminal() {
+    let test = "encrypted_key_without_password_flags_asks_on_the_terminal";
+    if !have("minisign", test) || !have("script", test) {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path();
+    setup(d);
+    let command = format!("{} --sign -s enc.key -t typed image.txz", env!("CARGO_BIN_EXE_jsum"));
+    let run =
+        sh(&format!("(sleep 1; printf 'pw\\n'; sleep 1) | script -qec '{command}' /dev/null")).dir(d).run();
+    run.success();
+    let shown = String::from_utf8_lossy(&run.stdout);
+    assert!(shown.contains("Password for enc.key: "), "{shown}");
+    assert!(!shown.contains("pw"), "the password is not echoed: {shown}");
+    in_dir(Cmd::new("minisign").args(["-Vm", "image.txz", "-p", "enc.pub"]), d)
+        .success()
+        .stdout_contains("typed");
 }

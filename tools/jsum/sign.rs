@@ -151,15 +151,52 @@ fn read_small(path: &Path) -> anyhow::Result<Vec<u8>> {
 }
 
 fn load_secret_key(path: &Path, password: Option<&PasswordSource>) -> anyhow::Result<SecretKey> {
-    let name = path.display();
+    let name = path.display().to_string();
     let text = Zeroizing::new(read_small(path)?);
-    let password = password.map(read_password).transpose()?;
-    SecretKey::parse(&text, password.as_deref().map(|p| p.as_slice())).map_err(|e| match e {
-        KeyError::NeedsPassword => {
-            anyhow::anyhow!("{name}: the secret key is encrypted: give --password-file or --password-fd")
+    let given = password.map(read_password).transpose()?;
+    let parsed = match SecretKey::parse(&text, given.as_deref().map(|p| p.as_slice())) {
+        // No password given: ask on the terminal, as minisign and signify do.
+        Err(KeyError::NeedsPassword) if given.is_none() => {
+            let typed = prompt_password(&name)?;
+            SecretKey::parse(&text, Some(&typed))
         }
-        other => anyhow::anyhow!("{name}: {other}"),
-    })
+        other => other,
+    };
+    parsed.map_err(|e| anyhow::anyhow!("{name}: {e}"))
+}
+
+/// Reads a password from the controlling terminal without echo. Without a terminal (a
+/// script, CI) the key cannot be opened: say which flags give the password.
+fn prompt_password(name: &str) -> anyhow::Result<Zeroizing<Vec<u8>>> {
+    use nix::sys::termios::{self, LocalFlags, SetArg};
+    let no_terminal =
+        || anyhow::anyhow!("{name}: the secret key is encrypted: give --password-file or --password-fd");
+    let mut tty =
+        fs::OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(|_| no_terminal())?;
+    let saved = termios::tcgetattr(&tty).map_err(|_| no_terminal())?;
+    let mut silent = saved.clone();
+    silent.local_flags.remove(LocalFlags::ECHO);
+    write!(tty, "Password for {name}: ")?;
+    termios::tcsetattr(&tty, SetArg::TCSAFLUSH, &silent)?;
+    let mut password = Zeroizing::new(Vec::new());
+    let mut byte = [0u8; 1];
+    let read = loop {
+        match tty.read(&mut byte) {
+            Ok(0) => break Ok(()),
+            Ok(_) if byte[0] == b'\n' => break Ok(()),
+            Ok(_) if password.len() < 4096 => password.push(byte[0]),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    termios::tcsetattr(&tty, SetArg::TCSAFLUSH, &saved)?;
+    writeln!(tty)?;
+    read.map_err(|e| Error::new("/dev/tty", e))?;
+    if password.last() == Some(&b'\r') {
+        password.pop();
+    }
+    Ok(password)
 }
 
 fn load_public_key(source: &KeySource) -> anyhow::Result<PublicKey> {
@@ -427,10 +464,13 @@ fn verify_one(key: &PublicKey, plan: &VerifyPlan, input: Option<&Path>) -> anyho
 fn verify_embedded(key: &PublicKey, plan: &VerifyPlan, path: &Path) -> anyhow::Result<Verdict> {
     let name = path.display().to_string();
     let file = fs::File::open(path).map_err(|e| Error::new(&name, e))?;
+    // signify reads the whole file too; past the limit, refuse rather than fill memory.
+    let limit = sign::WHOLE_MESSAGE_MAX as u64 + KEY_FILE_MAX;
     let mut bytes = Vec::new();
-    file.take(sign::WHOLE_MESSAGE_MAX as u64 + KEY_FILE_MAX)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::new(&name, e))?;
+    (&file).take(limit + 1).read_to_end(&mut bytes).map_err(|e| Error::new(&name, e))?;
+    if bytes.len() as u64 > limit {
+        bail!("{name}: {}", sign::VerifyError::TooLarge);
+    }
     let (signature, at) = Signature::parse_prefix(&bytes).with_context(|| name.clone())?;
     if signature.mode != Mode::Signify {
         bail!("{name}: a minisign signature, not a signify -e file");
