@@ -1,5 +1,5 @@
 //! The jsum command line: the clap definition and nothing else. It imports nothing from the
-//! rest of the tool; `plan.rs` turns it into a [`Plan`](crate::plan::Plan) before any work
+//! rest of the tool; `plan.rs` turns it into a `Plan` before any work
 //! starts.
 
 use std::path::PathBuf;
