@@ -525,3 +525,42 @@ fn output_to_dev_null_keeps_the_device() {
     let meta = fs::metadata("/dev/null").unwrap();
     assert!(!meta.is_file(), "/dev/null must still be a device");
 }
+
+/// Regression: an untagged line took BLAKE3 whenever the sum file's name contained "b3", so
+/// `jsum -c web3.sha256` failed every SHA-256 line.
+#[test]
+fn check_web3_sha256_is_not_read_as_blake3() {
+    let dir = common::tempdir();
+    let d = dir.path();
+    fs::write(d.join("web.txz"), b"web 1.0").unwrap();
+    let sums = common::Cmd::new("sha256sum").arg("web.txz").dir(d).run().stdout;
+    fs::write(d.join("web3.sha256"), &sums).unwrap();
+    jsum().args(["-c", "web3.sha256"]).dir(d).run().success().stdout_is("web.txz: OK\n");
+    // The b3sum names still say BLAKE3.
+    let b3 = format!("{}  web.txz\n", blake3::hash(b"web 1.0").to_hex());
+    for name in ["B3SUMS", "web.b3", "web.txz.blake3", "web-b3sums"] {
+        fs::write(d.join(name), &b3).unwrap();
+        jsum().args(["-c", name]).dir(d).run().success().stdout_is("web.txz: OK\n");
+    }
+}
+
+/// Regression: `-c` silently ignored `-o`, `--tag` and `--label`. They shape digest lines,
+/// which check mode does not print, so they are usage errors as `sha256sum -c --tag` is.
+#[test]
+fn check_with_output_tag_or_label_is_a_usage_error() {
+    let dir = common::tempdir();
+    let d = dir.path();
+    fs::write(d.join("a"), b"a").unwrap();
+    let sums = common::Cmd::new("sha256sum").arg("a").dir(d).run().stdout;
+    fs::write(d.join("SUMS"), &sums).unwrap();
+    for extra in [&["-o", "report"][..], &["--tag"][..], &["--label", "x"][..]] {
+        let run = jsum().args(["-c", "SUMS"]).args(extra).dir(d).run();
+        run.code(2).stderr_contains("cannot be used with");
+        assert!(run.stdout.is_empty());
+    }
+    assert!(!d.join("report").exists());
+    if have("sha256sum", "check_with_output_tag_or_label_is_a_usage_error") {
+        let coreutils = common::Cmd::new("sha256sum").args(["-c", "--tag", "SUMS"]).dir(d).run();
+        assert_ne!(coreutils.code, Some(0), "coreutils refuses --tag with -c too");
+    }
+}

@@ -2,8 +2,8 @@
 //!
 //! Lines may be GNU (`hex  name`), BSD tag (`ALGO (name) = hex`) or b3sum lines, mixed. A
 //! tag names the algorithm; an untagged line uses `-a` when exactly one was given, else a
-//! hint in the sum file's name (`*.b3`, `B3SUMS`, `*.blake3`, `*.skein256`…), else the
-//! digest length (40 SHA-1, 64 SHA-256, 128 SHA-512, 256 Skein-1024).
+//! hint in the sum file's name (`*.b3`, `B3SUMS`, `*.blake3`, `*.skein256`…, as a whole word
+//! of it), else the digest length (40 SHA-1, 64 SHA-256, 128 SHA-512, 256 Skein-1024).
 //!
 //! Output and warnings follow coreutils: `name: OK`, `name: FAILED`,
 //! `name: FAILED open or read`, then `WARNING: N computed checksums did NOT match` and the
@@ -20,8 +20,8 @@ use jcore::digest::Algorithm;
 use jcore::format::sumfile::{self, Entry};
 use jcore::io::Input;
 
-use crate::cli::CheckOptions;
 use crate::compute::hash_path;
+use crate::plan::CheckOptions;
 
 #[derive(Default)]
 struct Tally {
@@ -83,18 +83,19 @@ fn algorithm_for(entry: &Entry, sum_name: &str, options: &CheckOptions) -> Optio
 }
 
 /// `B3SUMS`, `img.b3`, `img.blake3`, `x.skein256`: the file name tells which algorithm
-/// wrote digests whose length several algorithms share.
+/// wrote digests whose length several algorithms share. The hint must be a whole word of the
+/// name (between `.`, `_`, `-`), so `web3.sha256` is no BLAKE3 file.
 fn hinted_by_name(sum_name: &str, hex_len: usize) -> Option<Algorithm> {
     let lower = sum_name.rsplit('/').next().unwrap_or(sum_name).to_ascii_lowercase();
     let hints = [
-        ("blake3", Algorithm::Blake3),
-        ("b3", Algorithm::Blake3),
-        ("skein256", Algorithm::Skein256),
-        ("skein512", Algorithm::Skein512),
+        (&["b3", "b3sum", "b3sums", "blake3", "blake3sum", "blake3sums"][..], Algorithm::Blake3),
+        (&["skein256", "skein256sum", "skein256sums"][..], Algorithm::Skein256),
+        (&["skein512", "skein512sum", "skein512sums"][..], Algorithm::Skein512),
     ];
+    let words: Vec<&str> = lower.split(['.', '_', '-']).collect();
     hints
         .into_iter()
-        .find(|(hint, algorithm)| lower.contains(hint) && algorithm.hex_len() == hex_len)
+        .find(|(names, algorithm)| algorithm.hex_len() == hex_len && words.iter().any(|w| names.contains(w)))
         .map(|(_, algorithm)| algorithm)
 }
 

@@ -9,7 +9,7 @@ use jcore::digest::{Algorithm, Digest, MultiHasher, StreamError};
 use jcore::format::sumfile::{self, Style};
 use jcore::io::{Error, Input, Output};
 
-use crate::cli::Printing;
+use crate::plan::Printing;
 
 /// Below this size a memory map costs more than it saves (b3sum uses the same cut-off).
 const MMAP_MIN: u64 = 16 * 1024;

@@ -7,9 +7,9 @@ use jcore::Status;
 use jcore::digest::{Algorithm, Digest, Expected, MultiHasher, StreamError};
 use jcore::io::{Error, Input, Output, RawStdout};
 
-use crate::cli::Printing;
 use crate::common;
 use crate::compute::{display_name, format_record, hash_path, order_like};
+use crate::plan::Printing;
 
 /// Copies the input to stdout exactly while hashing it. Digest lines go to `output`, or to
 /// stderr when there is no `output` and nothing to verify (with `--expect` the verdict is
