@@ -23,7 +23,8 @@ snapshot a jail's ZFS dataset or directory; \fBzfs send\fR/\fBrecv\fR or a deter
 stream compression and decompression: zstd, xz, gzip, bzip2, lz4; the format is detected on read
 .TP
 \fBjsum\fR(1)
-digests (sha256, sha1, sha512, blake3, skein): compute, verify, or tee through a pipe
+digests (sha256, sha1, sha512, blake3, skein) and Ed25519 signatures (minisign and signify
+files): compute, sign, verify, or tee through a pipe
 .TP
 \fBjfetch\fR(1)
 download with mirror fallback, resume and verification while streaming
@@ -58,6 +59,7 @@ jsnap send \-\-dir /usr/local/appjail/jails/web ./jail ./init ./conf/volumes ./c
 .fi
 .SS pot image
 .nf
+jsnap create \-r zroot/pot/jails/web@img
 jsnap send \-R zroot/pot/jails/web@img | jpack \-c xz \-o web_1.0.xz
 echo \- > web_1.0.xz.meta
 cat web_1.0.xz web_1.0.xz.meta | jsum \-a skein1024 \-q \-o web_1.0.xz.skein
@@ -68,10 +70,24 @@ jsnap send zones/web@final | jpack \-c gzip | jsum \-\-tee \-a sha1 \-o web.sha1
 .fi
 .SS Bastille export and import
 .nf
-jsnap send \-\-dir /usr/local/bastille/jails/web | jpack \-c xz \e
+jsnap send \-\-dir /usr/local/bastille/jails web | jpack \-c xz \e
   | jsum \-\-tee \-q \-o web_2026\-11\-23\-120000.sha256 > web_2026\-11\-23\-120000.txz
 jsum \-\-expect "$(cat web_2026\-11\-23\-120000.sha256)" web_2026\-11\-23\-120000.txz
 .fi
+.SS Publish signed, verify before trusting
+A digest says the bytes are the ones the metadata names; a signature says a trusted key
+published the metadata. \fBjsum\fR writes and reads minisign and OpenBSD signify files
+(Ed25519), and each of minisign, signify and jsum verifies what the others sign.
+.nf
+jsum \-\-keygen \-s release.key \-p release.pub     # once; release.key is mode 0600
+jsum \-\-sign \-s release.key \-t "web 1.0 amd64" web.ajspec    # web.ajspec.minisig
+jsnap send \-\-dir web | jpack \-c xz \e
+  | jsum \-\-tee \-\-sign \-s release.key \-x web.txz.minisig > web.txz
+jsum \-\-verify \-p release.pub web.ajspec web.txz   # 0 all good, 1 any bad
+.fi
+Exit status 1 names the reason (missing signature, wrong key id, bad signature, changed
+trusted comment); 2 means a malformed key or signature file, with its line. Passwords come
+from \fB\-\-password\-file\fR or \fB\-\-password\-fd\fR, never the command line.
 .SH RECIPES
 Complete workflows, each an example script in the source tree's examples/ directory
 (examples/appjail.sh, pot.sh, smartos.sh, bastille.sh, aci.sh) and a test of the test suite;
@@ -90,14 +106,18 @@ jrun \-\-root imported/jail \-\- /bin/sh \-c 'echo hello'
 .fi
 .SS pot: export from ZFS, .meta and .skein, import from a base URL
 .nf
-jsnap create zroot/pot/jails/web@img
+jsnap create \-r zroot/pot/jails/web@img
 jsnap send \-R zroot/pot/jails/web@img | jpack \-c xz \-o web_1.0.xz
 jspec new \-\-format pot\-meta \-o web_1.0.xz.meta
 cat web_1.0.xz web_1.0.xz.meta | jsum \-a skein1024 \-q \-o web_1.0.xz.skein
 jfetch \-o web_1.0.xz "$BASE/web_1.0.xz"; jfetch \-o web_1.0.xz.meta "$BASE/web_1.0.xz.meta"
 cat web_1.0.xz web_1.0.xz.meta | jsum \-\-expect "$(cat web_1.0.xz.skein)"
-jpack \-d < web_1.0.xz | jsnap recv \-u zroot/pot/jails/web
+jpack \-d < web_1.0.xz | jsnap recv zroot/pot/jails/web_1_0
 .fi
+\fBjsnap recv\fR of a new dataset receives it unmounted under a temporary name, renames it
+into place and then mounts it and its children (the pot's \fIm\fR) where they inherit their
+mountpoints; \fB\-u\fR leaves them unmounted. A receive whose only failure is the mount exits
+2 and keeps the dataset.
 .SS SmartOS: gzip'd zfs stream, manifest, install
 .nf
 jsnap send zones/web@1.0.0 | jpack \-c gzip \-o web\-1.0.0.zfs.gz
