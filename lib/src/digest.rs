@@ -503,10 +503,44 @@ impl Write for MultiHasher {
 
 /// BLAKE3 of a regular file through a memory map, hashed on the rayon pool (what b3sum
 /// does; several times faster than reading on a multi-core machine).
-pub fn blake3_mmap(path: &std::path::Path) -> io::Result<Digest> {
+fn blake3_mmap(path: &std::path::Path) -> io::Result<Digest> {
     let mut hasher = blake3::Hasher::new();
     hasher.update_mmap_rayon(path)?;
     Ok(Digest { algorithm: Algorithm::Blake3, bytes: hasher.finalize().as_bytes().to_vec() })
+}
+
+/// Below this size a memory map costs more than it saves (b3sum uses the same cut-off).
+const MMAP_MIN: u64 = 16 * 1024;
+
+/// Every requested digest of a stream, read to its end in one pass: one digest per distinct
+/// algorithm, in the order first asked, and the number of bytes. The one way to "hash a
+/// reader" in jtools (jsum, jfetch, jspec).
+pub fn hash_reader(input: &mut dyn Read, algorithms: &[Algorithm]) -> io::Result<(Vec<Digest>, u64)> {
+    let mut hasher = MultiHasher::new(algorithms);
+    let size = hasher.hash_stream(input, None).map_err(|e| match e {
+        StreamError::Read(e) | StreamError::Write(e) => e,
+    })?;
+    Ok((hasher.finish(), size))
+}
+
+/// [`hash_reader`] over a file already open; when BLAKE3 is the only algorithm and `file` is
+/// a regular file of at least 16 KiB, `path` is memory-mapped and hashed on all cores
+/// instead (b3sum's method). `path` must name the file `file` was opened from.
+pub fn hash_open_file(
+    mut file: &std::fs::File,
+    path: &std::path::Path,
+    algorithms: &[Algorithm],
+) -> io::Result<(Vec<Digest>, u64)> {
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() >= MMAP_MIN && algorithms.iter().all(|a| *a == Algorithm::Blake3) {
+        return Ok((vec![blake3_mmap(path)?], meta.len()));
+    }
+    hash_reader(&mut file, algorithms)
+}
+
+/// [`hash_open_file`] of the file at `path`.
+pub fn hash_file(path: &std::path::Path, algorithms: &[Algorithm]) -> io::Result<(Vec<Digest>, u64)> {
+    hash_open_file(&std::fs::File::open(path)?, path, algorithms)
 }
 
 #[cfg(test)]
@@ -572,6 +606,20 @@ mod tests {
         assert_eq!(n, data.len() as u64);
         assert_eq!(copy, data);
         assert_eq!(m.finish(), expected);
+    }
+
+    #[test]
+    fn hash_file_takes_the_mmap_path_for_blake3_alone() {
+        let dir = std::env::temp_dir().join(format!("jcore-hash-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("data");
+        let data: Vec<u8> = (0..(MMAP_MIN as usize * 3 + 7)).map(|i| (i % 253) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let (d, n) = hash_file(&path, &[Algorithm::Blake3]).unwrap();
+        assert_eq!((d, n), (vec![Algorithm::Blake3.digest(&data)], data.len() as u64));
+        let (d, _) = hash_file(&path, &[Algorithm::Sha256, Algorithm::Blake3, Algorithm::Sha256]).unwrap();
+        assert_eq!(d, vec![Algorithm::Sha256.digest(&data), Algorithm::Blake3.digest(&data)]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

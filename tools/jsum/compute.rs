@@ -5,14 +5,11 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use jcore::Status;
-use jcore::digest::{Algorithm, Digest, MultiHasher, StreamError};
+use jcore::digest::{Algorithm, Digest};
 use jcore::format::sumfile::{self, Style};
 use jcore::io::{Error, Input, Output};
 
 use crate::plan::Printing;
-
-/// Below this size a memory map costs more than it saves (b3sum uses the same cut-off).
-const MMAP_MIN: u64 = 16 * 1024;
 
 pub fn run(
     algorithms: &[Algorithm],
@@ -58,18 +55,12 @@ pub fn display_name(path: Option<&Path>, label: Option<&str>) -> Vec<u8> {
 pub fn hash_path(path: Option<&Path>, algorithms: &[Algorithm]) -> Result<(Vec<Digest>, u64), Error> {
     let mut input = Input::open(path)?;
     let name = input.name().to_string();
-    if let ([Algorithm::Blake3], Some(len)) = (algorithms, input.regular_file_len())
-        && len >= MMAP_MIN
-    {
-        let digest = jcore::digest::blake3_mmap(path.expect("a regular file has a path"))
-            .map_err(|e| Error::new(&name, e))?;
-        return Ok((vec![digest], len));
-    }
-    let mut hasher = MultiHasher::new(algorithms);
-    let size = hasher.hash_stream(&mut input, None).map_err(|e| match e {
-        StreamError::Read(e) | StreamError::Write(e) => Error::new(&name, e),
-    })?;
-    Ok((order_like(algorithms, hasher.finish()), size))
+    let hashed = match (input.file(), path) {
+        (Some(file), Some(path)) => jcore::digest::hash_open_file(file, path, algorithms),
+        _ => jcore::digest::hash_reader(&mut input, algorithms),
+    };
+    let (digests, size) = hashed.map_err(|e| Error::new(&name, e))?;
+    Ok((order_like(algorithms, digests), size))
 }
 
 /// MultiHasher drops duplicate algorithms; give back one digest per requested algorithm.
