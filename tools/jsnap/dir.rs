@@ -42,7 +42,9 @@ pub fn recv(dir: &Path, args: &RecvArgs) -> Result<Status> {
     }
     let staging = AtomicDir::create(dir)?;
     let mut refused = Vec::new();
-    let summary = extract(staging.path(), args, &mut |name, why| refused.push(format!("{name}: {why}")))?;
+    let summary =
+        extract(staging.path(), args, true, &mut |name, why| refused.push(format!("{name}: {why}")))?;
+    warn(&summary);
     if summary.problems == 0 {
         staging.commit()?;
         return Ok(Status::Success);
@@ -58,14 +60,29 @@ pub fn recv(dir: &Path, args: &RecvArgs) -> Result<Status> {
 
 fn extract_into(dir: &Path, args: &RecvArgs) -> Result<Status> {
     let stderr = std::io::stderr();
-    let summary = extract(dir, args, &mut |name, why| {
+    let summary = extract(dir, args, false, &mut |name, why| {
         let _ = writeln!(stderr.lock(), "jsnap: {name}: {why}");
     })?;
+    warn(&summary);
     Ok(if summary.problems > 0 { Status::Failure } else { Status::Success })
 }
 
-fn extract(dir: &Path, args: &RecvArgs, report: &mut dyn FnMut(&str, &str)) -> Result<ExtractSummary> {
-    let mut options = ExtractOptions { devices: args.devices, ..ExtractOptions::default() };
+/// What was kept only in part (flags or xattrs this system has no place for, libarchive's
+/// warnings), as bsdtar reports it: on stderr, without failing.
+fn warn(summary: &ExtractSummary) {
+    let stderr = std::io::stderr();
+    for line in &summary.warnings {
+        let _ = writeln!(stderr.lock(), "jsnap: warning: {line}");
+    }
+}
+
+fn extract(
+    dir: &Path,
+    args: &RecvArgs,
+    new_directory: bool,
+    report: &mut dyn FnMut(&str, &str),
+) -> Result<ExtractSummary> {
+    let mut options = ExtractOptions { devices: args.devices, new_directory, ..ExtractOptions::default() };
     if args.no_owners {
         options.owners = false;
     }

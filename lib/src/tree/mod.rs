@@ -16,6 +16,7 @@
 
 pub mod archive;
 pub mod extract;
+mod libarchive;
 mod sys;
 
 pub use archive::{ArchiveOptions, ArchiveSummary, archive};

@@ -121,15 +121,18 @@ pub fn chmod_at(dir: BorrowedFd<'_>, name: &[u8], mode: u32) -> io::Result<()> {
     check(unsafe { libc::fchmodat(dir.as_raw_fd(), c.as_ptr(), mode as libc::mode_t, 0) }).map(drop)
 }
 
-fn times(mtime: i64) -> [libc::timespec; 2] {
+/// An mtime: seconds and nanoseconds.
+pub type Time = (i64, i64);
+
+fn times(mtime: Time) -> [libc::timespec; 2] {
     [
         libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_OMIT },
-        libc::timespec { tv_sec: mtime as libc::time_t, tv_nsec: 0 },
+        libc::timespec { tv_sec: mtime.0 as libc::time_t, tv_nsec: mtime.1.clamp(0, 999_999_999) as _ },
     ]
 }
 
 /// Sets the mtime of `name` under `dir` without following a symlink (atime left alone).
-pub fn set_mtime_at(dir: BorrowedFd<'_>, name: &[u8], mtime: i64) -> io::Result<()> {
+pub fn set_mtime_at(dir: BorrowedFd<'_>, name: &[u8], mtime: Time) -> io::Result<()> {
     let c = c_name(name)?;
     let ts = times(mtime);
     // SAFETY: valid fd, C string and two timespecs.
@@ -138,7 +141,7 @@ pub fn set_mtime_at(dir: BorrowedFd<'_>, name: &[u8], mtime: i64) -> io::Result<
 }
 
 /// Sets the mtime of an open file (atime left alone).
-pub fn set_mtime(fd: BorrowedFd<'_>, mtime: i64) -> io::Result<()> {
+pub fn set_mtime(fd: BorrowedFd<'_>, mtime: Time) -> io::Result<()> {
     let ts = times(mtime);
     // SAFETY: valid fd and two timespecs.
     check(unsafe { libc::futimens(fd.as_raw_fd(), ts.as_ptr()) }).map(drop)
@@ -165,9 +168,41 @@ pub fn set_xattr(fd: BorrowedFd<'_>, name: &[u8], value: &[u8]) -> io::Result<()
         .map(drop)
 }
 
-/// Extended attributes are only carried on Linux for now (FreeBSD's extattr(2) namespaces
-/// differ): elsewhere setting one is unsupported.
-#[cfg(not(target_os = "linux"))]
+/// FreeBSD has extattr(2) namespaces instead of name prefixes: `user.NAME` is NAME in the
+/// user namespace and `system.NAME` NAME in the system namespace (libarchive's mapping,
+/// what bsdtar restores). Any other prefix has no place there: [`io::ErrorKind::Unsupported`]
+/// (the extractor warns and goes on).
+#[cfg(target_os = "freebsd")]
+pub fn set_xattr(fd: BorrowedFd<'_>, name: &[u8], value: &[u8]) -> io::Result<()> {
+    let (namespace, attr) = extattr_namespace(name)?;
+    let c = c_name(attr)?;
+    // SAFETY: valid fd, C string and value buffer.
+    let ret = unsafe {
+        libc::extattr_set_fd(fd.as_raw_fd(), namespace, c.as_ptr(), value.as_ptr().cast(), value.len())
+    };
+    if ret < 0 { Err(io::Error::last_os_error()) } else { Ok(()) }
+}
+
+/// The extattr namespace and the name inside it of an xattr name (see [`set_xattr`]).
+#[cfg(any(target_os = "freebsd", test))]
+pub fn extattr_namespace(name: &[u8]) -> io::Result<(libc::c_int, &[u8])> {
+    // EXTATTR_NAMESPACE_USER = 1, EXTATTR_NAMESPACE_SYSTEM = 2 (sys/extattr.h).
+    let unsupported = || io::Error::new(io::ErrorKind::Unsupported, "no such extattr namespace on FreeBSD");
+    let (namespace, attr) = if let Some(attr) = name.strip_prefix(b"user.") {
+        (1, attr)
+    } else if let Some(attr) = name.strip_prefix(b"system.") {
+        (2, attr)
+    } else {
+        return Err(unsupported());
+    };
+    if attr.is_empty() {
+        return Err(unsupported());
+    }
+    Ok((namespace, attr))
+}
+
+/// Neither Linux nor FreeBSD: no extended attributes.
+#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
 pub fn set_xattr(_fd: BorrowedFd<'_>, _name: &[u8], _value: &[u8]) -> io::Result<()> {
     Err(io::Error::from(io::ErrorKind::Unsupported))
 }
@@ -254,4 +289,113 @@ pub fn fnmatch(pattern: &CString, name: &[u8]) -> bool {
     let Ok(n) = c_name(name) else { return false };
     // SAFETY: valid C strings.
     unsafe { libc::fnmatch(pattern.as_ptr(), n.as_ptr(), 0) == 0 }
+}
+
+/// The file flags that make a file unchangeable or unremovable (cleared before replacing a
+/// file, restored last): immutable and append-only (Linux `FS_IMMUTABLE_FL | FS_APPEND_FL`;
+/// FreeBSD `SF_IMMUTABLE | UF_IMMUTABLE | SF_APPEND | UF_APPEND | SF_NOUNLINK | UF_NOUNLINK`).
+#[cfg(target_os = "linux")]
+pub const LOCKING_FLAGS: u64 = 0x10 | 0x20;
+#[cfg(target_os = "freebsd")]
+pub const LOCKING_FLAGS: u64 = (libc::SF_IMMUTABLE
+    | libc::UF_IMMUTABLE
+    | libc::SF_APPEND
+    | libc::UF_APPEND
+    | libc::SF_NOUNLINK
+    | libc::UF_NOUNLINK) as u64;
+#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
+pub const LOCKING_FLAGS: u64 = 0;
+
+/// The file flags of an open file (`FS_IOC_GETFLAGS` on Linux, `st_flags` on FreeBSD).
+#[cfg(target_os = "linux")]
+pub fn flags(fd: BorrowedFd<'_>) -> io::Result<u64> {
+    let mut flags: libc::c_long = 0;
+    // SAFETY: valid fd; FS_IOC_GETFLAGS writes a long (the kernel reads an int's worth).
+    check(unsafe { libc::ioctl(fd.as_raw_fd(), FS_IOC_GETFLAGS as _, &mut flags) })?;
+    Ok(flags as u64 & 0xffff_ffff)
+}
+
+/// Sets the file flags of an open file.
+#[cfg(target_os = "linux")]
+pub fn set_flags(fd: BorrowedFd<'_>, flags: u64) -> io::Result<()> {
+    let value = flags as libc::c_long;
+    // SAFETY: valid fd and pointer to the value.
+    check(unsafe { libc::ioctl(fd.as_raw_fd(), FS_IOC_SETFLAGS as _, &value) }).map(drop)
+}
+
+#[cfg(target_os = "linux")]
+const FS_IOC_GETFLAGS: u64 = 0x8008_6601;
+#[cfg(target_os = "linux")]
+const FS_IOC_SETFLAGS: u64 = 0x4008_6602;
+
+#[cfg(target_os = "freebsd")]
+pub fn flags(fd: BorrowedFd<'_>) -> io::Result<u64> {
+    // SAFETY: stat is plain data; fstat fills it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: valid fd and out pointer.
+    check(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) })?;
+    Ok(u64::from(st.st_flags))
+}
+
+#[cfg(target_os = "freebsd")]
+pub fn set_flags(fd: BorrowedFd<'_>, flags: u64) -> io::Result<()> {
+    // SAFETY: valid fd.
+    check(unsafe { libc::fchflags(fd.as_raw_fd(), flags as libc::c_ulong) }).map(drop)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
+pub fn flags(_fd: BorrowedFd<'_>) -> io::Result<u64> {
+    Ok(0)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
+pub fn set_flags(_fd: BorrowedFd<'_>, _flags: u64) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+/// Opens `name` under `dir` to read or change its flags, without following a symlink or
+/// blocking on a fifo.
+pub fn open_for_flags_at(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<OwnedFd> {
+    let c = c_name(name)?;
+    let flags = libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC;
+    // SAFETY: valid fd and C string; the returned fd is owned by us.
+    let fd = check(unsafe { libc::openat(dir.as_raw_fd(), c.as_ptr(), flags) })?;
+    // SAFETY: fd was just returned by openat.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Opens the existing regular file `name` under `dir` for writing (a hard link whose
+/// header carries data), without following a symlink.
+pub fn open_write_at(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<File> {
+    let c = c_name(name)?;
+    let flags = libc::O_WRONLY | libc::O_TRUNC | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    // SAFETY: valid fd and C string; the returned fd is owned by the File.
+    let fd = check(unsafe { libc::openat(dir.as_raw_fd(), c.as_ptr(), flags) })?;
+    // SAFETY: fd was just returned by openat.
+    Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+/// The process umask (read by setting and restoring it; the extractor is single-threaded).
+pub fn umask() -> u32 {
+    // SAFETY: umask has no preconditions.
+    let mask = unsafe { libc::umask(0o022) };
+    // SAFETY: as above.
+    unsafe { libc::umask(mask) };
+    #[allow(clippy::unnecessary_cast)]
+    let mask = mask as u32;
+    mask
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn freebsd_extattr_namespaces_follow_libarchive() {
+        assert_eq!(extattr_namespace(b"user.comment").unwrap(), (1, &b"comment"[..]));
+        assert_eq!(extattr_namespace(b"system.posix1e.acl_access").unwrap().0, 2);
+        for refused in [&b"security.capability"[..], b"trusted.x", b"user.", b"comment"] {
+            assert_eq!(extattr_namespace(refused).unwrap_err().kind(), io::ErrorKind::Unsupported);
+        }
+    }
 }
