@@ -266,3 +266,204 @@ fn recv_restores_what_gnu_tar_and_bsdtar_write() {
         assert_same_tree(&src, &out, &format!("jsnap recv of {name}"));
     }
 }
+
+/// A ustar header block made by python's tarfile (an independent writer).
+fn python_tar(script: &str) -> Vec<u8> {
+    let out = Command::new("python3").args(["-c", script]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+const PY_HEADER: &str = "import sys, tarfile\n\
+def hdr(name, size, typ=b'0'):\n    t = tarfile.TarInfo(name); t.size = size; t.type = typ\n    \
+return t.tobuf(format=tarfile.USTAR_FORMAT, encoding='latin1', errors='surrogateescape')\n\
+out = sys.stdout.buffer\n";
+
+#[test]
+fn huge_long_name_and_pax_headers_are_refused_before_allocating() {
+    if !common::have("python3", "huge_long_name_and_pax_headers_are_refused_before_allocating") {
+        return;
+    }
+    let work = common::tempdir();
+    // Regression: a 256 MiB long-name header took 1 GiB and became a 256 MiB error line.
+    for (typ, name) in
+        [("L", "././@LongLink"), ("x", "PaxHeaders/f"), ("K", "././@LongLink"), ("g", "pax_global")]
+    {
+        let archive = python_tar(&format!(
+            "{PY_HEADER}out.write(hdr('{name}', 256 << 20, b'{typ}') + b'a' * (2 << 20))"
+        ));
+        let target = work.path().join(format!("out-{typ}"));
+        let run = limited_recv(&target, &archive, 64 << 20);
+        run.code(2).one_line_error("jsnap");
+        assert!(run.stderr.len() < 400, "error line too long: {}", run.stderr.len());
+        assert!(target.symlink_metadata().is_err(), "{typ}: target left behind");
+    }
+}
+
+#[test]
+fn truncated_archive_names_its_member_escaped_and_cut() {
+    if !common::have("python3", "truncated_archive_names_its_member_escaped_and_cut") {
+        return;
+    }
+    let work = common::tempdir();
+    let archive = python_tar(&format!(
+        "{PY_HEADER}out.write(hdr('dir/victim\\x1b[31m\\n' + 'v' * 80, 100000) + b'z' * 3000)"
+    ));
+    let target = work.path().join("out");
+    let run = jsnap().args(["recv", "--dir"]).arg(&target).stdin(archive).run();
+    run.code(2).one_line_error("jsnap");
+    assert!(run.stderr.contains("dir/victim\\x1b[31m\\x0avvv"), "{}", run.stderr);
+    assert!(run.stderr.to_lowercase().contains("truncated"), "{}", run.stderr);
+    assert!(target.symlink_metadata().is_err());
+
+    // A 4000-byte name is cut in the error line.
+    let archive = python_tar(&format!(
+        "{PY_HEADER}import tarfile as T\nt = T.TarInfo('d/' + 'w' * 4000); t.size = 100000\n\
+         out.write(t.tobuf(format=T.PAX_FORMAT) + b'z' * 700)"
+    ));
+    let run = jsnap().args(["recv", "--dir"]).arg(&target).stdin(archive).run();
+    run.code(2).one_line_error("jsnap");
+    assert!(
+        run.stderr.contains("d/www") && run.stderr.contains("...") && run.stderr.len() < 400,
+        "{}",
+        run.stderr
+    );
+}
+
+/// `jsnap recv --dir TARGET` of `archive` with its address space limited to `limit` bytes
+/// (a reader that allocates what a header claims dies here instead of passing).
+fn limited_recv(target: &Path, archive: &[u8], limit: u64) -> common::Run {
+    let mut cmd = jsnap().args(["recv", "--dir"]).arg(target).stdin(archive.to_vec());
+    let limit = limit as libc::rlim_t;
+    // SAFETY: pre_exec runs in the child between fork and exec; setrlimit is async-signal-safe.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.command().pre_exec(move || {
+            let rlim = libc::rlimit { rlim_cur: limit, rlim_max: limit };
+            if libc::setrlimit(libc::RLIMIT_AS, &rlim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd.run()
+}
+
+mod fuzz {
+    //! The reader against damaged archives: seeds are jsnap's own stream of a tree with
+    //! long names, xattrs and a sparse file, and corpus archives; each case runs the real
+    //! binary with its address space limited, and must end with 0 (or 1: some members
+    //! refused in an existing target) or a one-line error, never a signal, and leave nothing
+    //! outside its target.
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngSeed, TestRunner};
+
+    const LIMIT: u64 = 256 << 20;
+
+    fn seeds() -> Vec<Vec<u8>> {
+        let work = common::tempdir();
+        let src = work.path().join("src");
+        fs::create_dir_all(src.join("d")).unwrap();
+        fs::write(src.join("d").join("x".repeat(150)), b"long").unwrap();
+        fs::write(src.join("f"), vec![7u8; 3000]).unwrap();
+        std::os::unix::fs::symlink("t".repeat(130), src.join("l")).unwrap();
+        common::sh(&format!(
+            "cd {} && truncate -s 1M sparse && printf x | dd of=sparse bs=4096 seek=100 conv=notrunc status=none",
+            src.display()
+        ))
+        .run()
+        .success();
+        let mut seeds = vec![send(&src)];
+        for name in [
+            "test_compat_gtar_1.tar",
+            "test_read_format_gtar_sparse_1_17_posix10.tar",
+            "test_compat_star_acl_posix1e.tar",
+            "test_compat_tar_hardlink_1.tar",
+        ] {
+            seeds.push(fs::read(corpus().join(name)).unwrap());
+        }
+        seeds
+    }
+
+    #[derive(Debug, Clone)]
+    enum Damage {
+        Flip { at: usize, mask: u8 },
+        Cut { at: usize },
+        Field { at: usize, digits: Vec<u8> },
+    }
+
+    fn damage() -> impl Strategy<Value = Damage> {
+        prop_oneof![
+            (any::<usize>(), 1..=255u8).prop_map(|(at, mask)| Damage::Flip { at, mask }),
+            any::<usize>().prop_map(|at| Damage::Cut { at }),
+            // Header fields rewritten with huge, blank or signed numbers.
+            (
+                any::<usize>(),
+                proptest::collection::vec(
+                    prop_oneof![Just(b'7'), Just(b' '), Just(0u8), Just(0x80u8), Just(0xffu8)],
+                    1..12
+                )
+            )
+                .prop_map(|(at, digits)| Damage::Field { at, digits }),
+        ]
+    }
+
+    fn apply(mut data: Vec<u8>, damages: &[Damage]) -> Vec<u8> {
+        for d in damages {
+            if data.is_empty() {
+                break;
+            }
+            let n = data.len();
+            match d {
+                Damage::Flip { at, mask } => data[at % n] ^= mask,
+                Damage::Cut { at } => data.truncate(at % n),
+                Damage::Field { at, digits } => {
+                    // Aim at a numeric field of some header: size at 124, mode 100, mtime 136.
+                    let block = (at / 3 % n.div_ceil(512)) * 512;
+                    let field = block + [100usize, 108, 116, 124, 136, 148][at % 6];
+                    for (i, &b) in digits.iter().enumerate() {
+                        if field + i < n {
+                            data[field + i] = b;
+                        }
+                    }
+                }
+            }
+        }
+        data
+    }
+
+    #[test]
+    fn damaged_archives_fail_cleanly_within_a_memory_limit() {
+        let seeds = seeds();
+        let work = common::tempdir();
+        let config = Config {
+            cases: 300,
+            rng_seed: RngSeed::Fixed(0x7a12),
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let mut runner = TestRunner::new(config);
+        let case = std::cell::Cell::new(0u32);
+        let strategy = (0..seeds.len(), proptest::collection::vec(damage(), 1..4));
+        runner
+            .run(&strategy, |(seed, damages)| {
+                case.set(case.get() + 1);
+                let archive = apply(seeds[seed].clone(), &damages);
+                let box_dir = work.path().join(format!("case{}", case.get()));
+                fs::create_dir(&box_dir).unwrap();
+                let target = box_dir.join("t");
+                let run = limited_recv(&target, &archive, LIMIT);
+                prop_assert!(matches!(run.code, Some(0 | 2)), "exit {:?}: {}", run.code, run.stderr);
+                if run.code == Some(2) {
+                    prop_assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+                    prop_assert!(target.symlink_metadata().is_err(), "failed, target left behind");
+                }
+                let left: Vec<_> = fs::read_dir(&box_dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+                prop_assert!(left.len() <= 1, "written outside the target: {:?}", left);
+                fs::remove_dir_all(&box_dir).unwrap();
+                Ok(())
+            })
+            .unwrap();
+    }
+}
