@@ -442,7 +442,7 @@ impl Entry {
         out: &mut W,
     ) -> Result<(), Error> {
         if !records.is_empty() {
-            let body = pax_body(&records);
+            let body = pax_body(records);
             let mut pax = Entry {
                 name: pax_header_name(name),
                 kind: b'x',
@@ -576,7 +576,7 @@ fn data_ranges(file: &fs::File, meta: &fs::Metadata) -> io::Result<Option<Vec<(u
 /// with the id repeated as the fourth field as libarchive and GNU tar write it; `None` for
 /// a value that is not a version-2 ACL (kept as an xattr then).
 fn acl_text(value: &[u8]) -> Option<Vec<u8>> {
-    if value.len() < 4 || (value.len() - 4) % 8 != 0 || value[..4] != 2u32.to_le_bytes() {
+    if value.len() < 4 || !(value.len() - 4).is_multiple_of(8) || value[..4] != 2u32.to_le_bytes() {
         return None;
     }
     let mut parts = Vec::new();
