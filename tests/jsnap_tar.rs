@@ -467,3 +467,51 @@ mod fuzz {
             .unwrap();
     }
 }
+
+#[test]
+fn file_flags_are_restored_last_and_a_locked_file_is_replaced() {
+    if !is_root() && common::skip("file_flags_are_restored_last", "needs root (chattr +i)") {
+        return;
+    }
+    for program in ["bsdtar", "chattr", "lsattr", "python3"] {
+        if !common::have(program, "file_flags_are_restored_last_and_a_locked_file_is_replaced") {
+            return;
+        }
+    }
+    let work = common::tempdir();
+    let src = work.path().join("src");
+    fs::create_dir(&src).unwrap();
+    fs::write(src.join("immutable"), b"first\n").unwrap();
+    fs::write(src.join("nodump"), b"second\n").unwrap();
+    let d = src.display();
+    run(&format!("cd {d} && touch -d @1600000000.25 immutable && chattr +i immutable && chattr +d nodump"));
+    let archive = work.path().join("flags.tar");
+    run(&format!("bsdtar -C {d} -cf {} . && chattr -i {d}/immutable", archive.display()));
+    let lsattr = |path: &Path| -> String {
+        let out = Command::new("lsattr").arg("-d").arg(path).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).split(' ').next().unwrap().to_string()
+    };
+    let out = work.path().join("out");
+    for round in ["new target", "existing target with the immutable file"] {
+        jsnap().args(["recv", "--dir"]).arg(&out).stdin_file(&archive).run().success();
+        assert!(lsattr(&out.join("immutable")).contains('i'), "{round}: immutable flag");
+        assert!(lsattr(&out.join("nodump")).contains('d'), "{round}: nodump flag");
+        assert_eq!(fs::read(out.join("immutable")).unwrap(), b"first\n");
+        let meta = fs::metadata(out.join("immutable")).unwrap();
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!((meta.mtime(), meta.mtime_nsec()), (1_600_000_000, 250_000_000), "{round}: mtime kept");
+    }
+    run(&format!("chattr -i {}/immutable", out.display()));
+
+    // FreeBSD flags with no Linux equivalent are reported, not dropped silently.
+    let archive = python_tar(
+        "import sys, tarfile, io\nb = io.BytesIO()\nt = tarfile.open(fileobj=b, mode='w', format=tarfile.PAX_FORMAT)\n\
+         i = tarfile.TarInfo('f'); i.size = 1; i.pax_headers = {'SCHILY.fflags': 'uarch,nodump,sunlnk'}\n\
+         t.addfile(i, io.BytesIO(b'x')); t.close(); sys.stdout.buffer.write(b.getvalue())",
+    );
+    let flagged = work.path().join("flagged");
+    let run = jsnap().args(["recv", "--dir"]).arg(&flagged).stdin(archive).run();
+    run.success();
+    assert!(run.stderr.contains("f: file flags not kept on this system: uarch,sunlnk"), "{}", run.stderr);
+    assert!(lsattr(&flagged.join("f")).contains('d'), "nodump mapped");
+}
