@@ -515,3 +515,40 @@ fn file_flags_are_restored_last_and_a_locked_file_is_replaced() {
     assert!(run.stderr.contains("f: file flags not kept on this system: uarch,sunlnk"), "{}", run.stderr);
     assert!(lsattr(&flagged.join("f")).contains('d'), "nodump mapped");
 }
+
+#[test]
+fn send_dir_leaves_out_kernel_mounts_and_with_one_file_system_every_mount() {
+    if !is_root() && common::skip("send_dir_one_file_system", "needs root (mount)") {
+        return;
+    }
+    if !common::have("unshare", "send_dir_leaves_out_kernel_mounts") {
+        return;
+    }
+    let work = common::tempdir();
+    let src = work.path().join("jail");
+    for d in ["proc", "tmp", "etc"] {
+        fs::create_dir_all(src.join(d)).unwrap();
+    }
+    fs::write(src.join("etc/rc.conf"), b"x\n").unwrap();
+    let jsnap_bin = env!("CARGO_BIN_EXE_jsnap");
+    let (d, w) = (src.display(), work.path().display());
+    // A private mount namespace: the mounts vanish with the shell.
+    run(&format!(
+        "unshare -m sh -ec 'mount --make-rprivate / ; mount -t proc proc {d}/proc; mount -t tmpfs tmpfs {d}/tmp; \
+         echo t > {d}/tmp/scratch; {jsnap_bin} send --dir {d} > {w}/default.tar 2> {w}/default.err; \
+         {jsnap_bin} send --one-file-system --dir {d} > {w}/onefs.tar 2> {w}/onefs.err'"
+    ));
+    let list = |name: &str| {
+        let out = Command::new("tar").arg("-tf").arg(work.path().join(name)).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let default = list("default.tar");
+    assert!(default.contains("./proc/\n") && !default.contains("./proc/self"), "{default}");
+    assert!(default.contains("./tmp/scratch\n") && default.contains("./etc/rc.conf\n"), "{default}");
+    let err = fs::read_to_string(work.path().join("default.err")).unwrap();
+    assert!(err.contains("./proc: mount point of proc"), "{err}");
+    let onefs = list("onefs.tar");
+    assert!(onefs.contains("./tmp/\n") && !onefs.contains("./tmp/scratch"), "{onefs}");
+    assert!(onefs.contains("./proc/\n") && !onefs.contains("./proc/1"), "{onefs}");
+    assert!(onefs.contains("./etc/rc.conf\n"), "{onefs}");
+}

@@ -97,6 +97,12 @@ pub struct SendArgs {
     #[arg(long, requires = "dir", help_heading = "Directories")]
     pub owner_names: bool,
 
+    /// With --dir: stay on DIR's file system (mount points are archived, empty, as with GNU
+    /// tar --one-file-system). Without it, only the contents of kernel file systems that a
+    /// running jail mounts (devfs, procfs, fdescfs, nullfs; proc, sysfs, devpts…) are left out
+    #[arg(long, requires = "dir", help_heading = "Directories")]
+    pub one_file_system: bool,
+
     /// Send an incremental stream from this earlier snapshot (@SNAP or DATASET@SNAP): zfs send -i
     #[arg(long, value_name = "SNAP", conflicts_with = "dir", help_heading = "ZFS")]
     pub from: Option<String>,

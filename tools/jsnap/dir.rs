@@ -16,7 +16,11 @@ pub fn send(dir: &Path, args: &SendArgs) -> Result<Status> {
         bail!("{}: not a directory", dir.display());
     }
     let mut out = Output::create(None, true, args.force)?;
-    let options = ArchiveOptions { exclude: args.exclude.clone(), owner_names: args.owner_names };
+    let options = ArchiveOptions {
+        exclude: args.exclude.clone(),
+        owner_names: args.owner_names,
+        one_file_system: args.one_file_system,
+    };
     let summary = tree::archive(dir, &args.targets, &options, &mut out)?;
     out.commit()?;
     for (name, why) in &summary.skipped {

@@ -31,6 +31,11 @@ pub struct ArchiveOptions {
     pub exclude: Vec<String>,
     /// Write user and group names (looked up on this machine) next to the numeric ids.
     pub owner_names: bool,
+    /// Do not descend into directories on another file system than the one of the archived
+    /// directory (the mount point itself is written, empty, as GNU tar does). Without it,
+    /// only kernel file systems of running jails are not descended into
+    /// (devfs, procfs, nullfs…; on Linux proc, sysfs, devpts…).
+    pub one_file_system: bool,
 }
 
 /// What the walk left out and why (sockets cannot be archived), for the caller to report.
@@ -99,6 +104,8 @@ struct Writer<'a> {
     buffer: Vec<u8>,
     names: Names,
     summary: ArchiveSummary,
+    /// The device of the archived directory (for mount points under it).
+    root_dev: Option<u64>,
 }
 
 impl<'a> Writer<'a> {
@@ -115,6 +122,7 @@ impl<'a> Writer<'a> {
             buffer: vec![0u8; 256 * 1024],
             names: Names::default(),
             summary: ArchiveSummary::default(),
+            root_dev: fs::metadata(root).ok().map(|m| m.dev()),
         })
     }
 
@@ -127,6 +135,23 @@ impl<'a> Writer<'a> {
         let mut starts = vec![0];
         starts.extend(name.iter().enumerate().filter(|(_, b)| **b == b'/').map(|(i, _)| i + 1));
         self.exclude.iter().any(|p| starts.iter().any(|&s| sys::fnmatch(p, &name[s..])))
+    }
+
+    /// Why the contents of the directory `path` are left out, if they are: it is a mount
+    /// point of another file system and `one_file_system` was asked, or of a kernel file
+    /// system (a jail's devfs, procfs, nullfs…).
+    fn other_file_system(&self, path: &Path, meta: &fs::Metadata) -> Option<String> {
+        let root_dev = self.root_dev?;
+        if meta.dev() == root_dev {
+            return None;
+        }
+        if self.options.one_file_system {
+            return Some("mount point: contents of another file system not archived".into());
+        }
+        match sys::is_virtual_fs(path) {
+            Ok(Some(kind)) => Some(format!("mount point of {kind}: contents not archived")),
+            _ => None,
+        }
     }
 
     /// Adds one path (archive name relative to the root) and, for a directory, everything
@@ -162,6 +187,10 @@ impl<'a> Writer<'a> {
             entry.kind = b'5';
             entry.write_header(out)?;
             self.summary.entries += 1;
+            if let Some(why) = self.other_file_system(path, meta) {
+                self.summary.skipped.push((String::from_utf8_lossy(&name).into_owned(), why));
+                return Ok(());
+            }
             return self.add_children(&name, path, out);
         }
         entry.name = name.clone();

@@ -386,6 +386,56 @@ pub fn umask() -> u32 {
     mask
 }
 
+/// The kind of a kernel file system mounted at `path` (what a running jail mounts and an
+/// image must not contain), `None` for an ordinary one. Linux: by `statfs` magic (tmpfs and
+/// devtmpfs share one, so neither is listed); FreeBSD: by `f_fstypename`.
+#[cfg(target_os = "linux")]
+pub fn is_virtual_fs(path: &Path) -> io::Result<Option<&'static str>> {
+    const KINDS: &[(i64, &str)] = &[
+        (0x9fa0, "proc"),
+        (0x6265_6572, "sysfs"),
+        (0x1cd1, "devpts"),
+        (0x0027_e0eb, "cgroup"),
+        (0x6367_7270, "cgroup2"),
+        (0x6462_6720, "debugfs"),
+        (0x7472_6163, "tracefs"),
+        (0x7363_6673, "securityfs"),
+        (0xcafe_4a11, "bpf"),
+        (0x1980_0202, "mqueue"),
+        (0x6573_5543, "fusectl"),
+        (0x4249_4e4d, "binfmt_misc"),
+        (0x6165_676c, "pstore"),
+        (0x6265_6570, "configfs"),
+        (0xde5e_81e4, "efivarfs"),
+    ];
+    let c = c_name(path.as_os_str().as_bytes())?;
+    // SAFETY: statfs is plain data filled by statfs(2).
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: valid C string and out pointer.
+    check(unsafe { libc::statfs(c.as_ptr(), &mut st) })?;
+    #[allow(clippy::unnecessary_cast)]
+    let magic = st.f_type as i64;
+    Ok(KINDS.iter().find(|(m, _)| *m == magic).map(|(_, kind)| *kind))
+}
+
+#[cfg(target_os = "freebsd")]
+pub fn is_virtual_fs(path: &Path) -> io::Result<Option<&'static str>> {
+    const KINDS: &[&str] = &["devfs", "fdescfs", "procfs", "linprocfs", "linsysfs", "nullfs", "mqueuefs"];
+    let c = c_name(path.as_os_str().as_bytes())?;
+    // SAFETY: statfs is plain data filled by statfs(2).
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: valid C string and out pointer.
+    check(unsafe { libc::statfs(c.as_ptr(), &mut st) })?;
+    // SAFETY: f_fstypename is a NUL-terminated array filled by the kernel.
+    let name = unsafe { std::ffi::CStr::from_ptr(st.f_fstypename.as_ptr()) }.to_bytes();
+    Ok(KINDS.iter().find(|k| k.as_bytes() == name).copied())
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
+pub fn is_virtual_fs(_path: &Path) -> io::Result<Option<&'static str>> {
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
