@@ -501,7 +501,13 @@ fn file_flags_are_restored_last_and_a_locked_file_is_replaced() {
         use std::os::unix::fs::MetadataExt;
         assert_eq!((meta.mtime(), meta.mtime_nsec()), (1_600_000_000, 250_000_000), "{round}: mtime kept");
     }
-    run(&format!("chattr -i {}/immutable", out.display()));
+    // jsnap send writes them as bsdtar does (SCHILY.fflags) and recv restores them.
+    let stream = send(&out);
+    assert!(stream.windows(19).any(|w| w == b"SCHILY.fflags=schg\n"), "no SCHILY.fflags record");
+    let again = work.path().join("again");
+    jsnap().args(["recv", "--dir"]).arg(&again).stdin(stream).run().success();
+    assert!(lsattr(&again.join("immutable")).contains('i') && lsattr(&again.join("nodump")).contains('d'));
+    run(&format!("chattr -i {}/immutable {}/immutable", out.display(), again.display()));
 
     // FreeBSD flags with no Linux equivalent are reported, not dropped silently.
     let archive = python_tar(

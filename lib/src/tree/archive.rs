@@ -182,6 +182,7 @@ impl<'a> Writer<'a> {
         entry.xattrs = sys::xattrs(path).map_err(|e| Error::new(what(), e))?;
         entry.take_acls();
         if kind.is_dir() {
+            entry.fflags = file_flags(path, meta, None);
             entry.name = name.clone();
             entry.name.push(b'/');
             entry.kind = b'5';
@@ -200,6 +201,7 @@ impl<'a> Writer<'a> {
                 entry.kind = b'1';
                 entry.link = first.clone();
                 entry.xattrs.clear();
+                entry.fflags = None;
                 entry.acl_access = None;
                 entry.acl_default = None;
                 entry.write_header(out)?;
@@ -218,6 +220,7 @@ impl<'a> Writer<'a> {
                 .open(path)
                 .map_err(|e| Error::new(what(), e))?;
             entry.sparse = data_ranges(&file, meta).map_err(|e| Error::new(what(), e))?;
+            entry.fflags = file_flags(path, meta, Some(&file));
             entry.write_header(out)?;
             match &entry.sparse {
                 Some(map) => self.copy_sparse(path, &file, map, out)?,
@@ -328,6 +331,29 @@ impl Writer<'_> {
     }
 }
 
+/// The `SCHILY.fflags` text of a file or directory. FreeBSD has the flags in the stat
+/// data; Linux needs an open file (the one being archived, or the directory opened here).
+/// Unreadable flags (a file system without them) are no flags.
+#[allow(unused_variables)]
+fn file_flags(path: &Path, meta: &fs::Metadata, file: Option<&fs::File>) -> Option<String> {
+    #[cfg(target_os = "freebsd")]
+    {
+        use std::os::freebsd::fs::MetadataExt as _;
+        sys::flags_text(u64::from(meta.st_flags()))
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsFd;
+        let flags = match file {
+            Some(file) => sys::flags(file.as_fd()),
+            None => fs::File::open(path).and_then(|dir| sys::flags(dir.as_fd())),
+        };
+        flags.ok().and_then(sys::flags_text)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
+    None
+}
+
 /// Zero bytes after `size` bytes of data up to the next 512-byte block.
 fn padding(size: u64) -> usize {
     ((512 - size % 512) % 512) as usize
@@ -354,6 +380,8 @@ struct Entry {
     uname: Vec<u8>,
     gname: Vec<u8>,
     xattrs: Vec<(Vec<u8>, Vec<u8>)>,
+    /// `SCHILY.fflags`: file flags (FreeBSD chflags, Linux immutable/append/nodump).
+    fflags: Option<String>,
 }
 
 impl Entry {
@@ -408,6 +436,9 @@ impl Entry {
             if self.size > MAX_OCTAL_11 {
                 records.push((b"size".to_vec(), self.size.to_string().into_bytes()));
             }
+        }
+        if let Some(text) = &self.fflags {
+            records.push((b"SCHILY.fflags".to_vec(), text.clone().into_bytes()));
         }
         if let Some(text) = &self.acl_access {
             records.push((b"SCHILY.acl.access".to_vec(), text.clone()));

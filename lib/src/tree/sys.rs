@@ -207,8 +207,8 @@ pub fn set_xattr(_fd: BorrowedFd<'_>, _name: &[u8], _value: &[u8]) -> io::Result
     Err(io::Error::from(io::ErrorKind::Unsupported))
 }
 
-/// Elsewhere than Linux, no extended attributes are read (see [`set_xattr`]).
-#[cfg(not(target_os = "linux"))]
+/// Neither Linux nor FreeBSD: no extended attributes are read.
+#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
 pub fn xattrs(_path: &Path) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
     Ok(Vec::new())
 }
@@ -297,6 +297,7 @@ pub fn fnmatch(pattern: &CString, name: &[u8]) -> bool {
 #[cfg(target_os = "linux")]
 pub const LOCKING_FLAGS: u64 = 0x10 | 0x20;
 #[cfg(target_os = "freebsd")]
+#[allow(clippy::unnecessary_cast)] // the flag constants' type differs between libc versions
 pub const LOCKING_FLAGS: u64 = (libc::SF_IMMUTABLE
     | libc::UF_IMMUTABLE
     | libc::SF_APPEND
@@ -436,9 +437,116 @@ pub fn is_virtual_fs(_path: &Path) -> io::Result<Option<&'static str>> {
     Ok(None)
 }
 
+/// File flags as the `SCHILY.fflags` text bsdtar writes (libarchive's names, in bit order),
+/// `None` when no flag that an image keeps is set. Linux: immutable, append-only and nodump
+/// (the `FS_*_FL` bits libarchive maps to `schg`, `sappnd`, `nodump`); ext4's bookkeeping
+/// bits (extents, …) are not flags of the file's owner and are left out.
+pub fn flags_text(flags: u64) -> Option<String> {
+    let names: Vec<&str> =
+        FLAG_NAMES.iter().filter(|(bit, _)| flags & bit != 0).map(|(_, name)| *name).collect();
+    (!names.is_empty()).then(|| names.join(","))
+}
+
+#[cfg(target_os = "linux")]
+const FLAG_NAMES: &[(u64, &str)] = &[(0x20, "sappnd"), (0x10, "schg"), (0x40, "nodump")];
+
+/// FreeBSD's chflags(2) bits (sys/stat.h) by the names libarchive and strtofflags(3) use.
+#[cfg(target_os = "freebsd")]
+const FLAG_NAMES: &[(u64, &str)] = &[
+    (0x0000_0001, "nodump"),
+    (0x0000_0002, "uchg"),
+    (0x0000_0004, "uappnd"),
+    (0x0000_0008, "opaque"),
+    (0x0000_0010, "uunlnk"),
+    (0x0000_0080, "system"),
+    (0x0000_0100, "sparse"),
+    (0x0000_0200, "offline"),
+    (0x0000_0400, "reparse"),
+    (0x0000_0800, "uarch"),
+    (0x0000_1000, "rdonly"),
+    (0x0000_8000, "hidden"),
+    (0x0001_0000, "arch"),
+    (0x0002_0000, "schg"),
+    (0x0004_0000, "sappnd"),
+    (0x0010_0000, "sunlnk"),
+];
+
+#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
+const FLAG_NAMES: &[(u64, &str)] = &[];
+
+/// FreeBSD: the extattrs of a path (not following a symlink) in the user and system
+/// namespaces, named `user.NAME` and `system.NAME` as libarchive names them (so that
+/// `SCHILY.xattr.user.NAME` restores them on FreeBSD and as xattrs on Linux). A file
+/// system without extattrs, or a system namespace we may not read, has none.
+#[cfg(target_os = "freebsd")]
+pub fn xattrs(path: &Path) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let c = c_name(path.as_os_str().as_bytes())?;
+    let mut out = Vec::new();
+    for (namespace, prefix) in [(1, &b"user."[..]), (2, b"system.")] {
+        // SAFETY: a null buffer asks for the size.
+        let len = unsafe { libc::extattr_list_link(c.as_ptr(), namespace, std::ptr::null_mut(), 0) };
+        if len <= 0 {
+            continue;
+        }
+        let mut list = vec![0u8; len as usize];
+        // SAFETY: valid C string and buffer of the given length.
+        let len =
+            unsafe { libc::extattr_list_link(c.as_ptr(), namespace, list.as_mut_ptr().cast(), list.len()) };
+        if len <= 0 {
+            continue;
+        }
+        list.truncate(len as usize);
+        // Each name is one length byte followed by that many bytes (extattr_list_file(2)).
+        let mut at = 0;
+        while at < list.len() {
+            let n = list[at] as usize;
+            let name = &list[(at + 1).min(list.len())..(at + 1 + n).min(list.len())];
+            at += 1 + n;
+            let cname = c_name(name)?;
+            // SAFETY: as above.
+            let size = unsafe {
+                libc::extattr_get_link(c.as_ptr(), namespace, cname.as_ptr(), std::ptr::null_mut(), 0)
+            };
+            if size < 0 {
+                continue;
+            }
+            let mut value = vec![0u8; size as usize];
+            // SAFETY: as above.
+            let got = unsafe {
+                libc::extattr_get_link(
+                    c.as_ptr(),
+                    namespace,
+                    cname.as_ptr(),
+                    value.as_mut_ptr().cast(),
+                    value.len(),
+                )
+            };
+            if got < 0 {
+                continue;
+            }
+            value.truncate(got as usize);
+            out.push(([prefix, name].concat(), value));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flags_text_names_the_flags_images_keep() {
+        assert_eq!(flags_text(0), None);
+        #[cfg(target_os = "linux")]
+        {
+            assert_eq!(flags_text(0x10 | 0x40).as_deref(), Some("schg,nodump"));
+            assert_eq!(flags_text(0x80000), None, "ext4's extents flag is no file flag");
+        }
+        #[cfg(target_os = "freebsd")]
+        assert_eq!(flags_text(0x20000 | 0x100000 | 0x800).as_deref(), Some("uarch,schg,sunlnk"));
+    }
 
     #[test]
     fn freebsd_extattr_namespaces_follow_libarchive() {
