@@ -265,6 +265,24 @@ fn recv_restores_what_gnu_tar_and_bsdtar_write() {
         jsnap().args(["recv", "--dir"]).arg(&out).stdin_file(&archive).run().success();
         assert_same_tree(&src, &out, &format!("jsnap recv of {name}"));
     }
+
+    // GNU format (old sparse headers, seconds-only mtimes, no xattrs): holes and data kept.
+    let archive = work.path().join("gnu-sparse.tar");
+    run(&format!("tar --format=gnu --sparse -C {d} -cf {} big.sparse tail.sparse", archive.display()));
+    assert!(fs::metadata(&archive).unwrap().len() < 64 * 1024, "GNU tar wrote the holes");
+    let out = work.path().join("gnu-sparse");
+    jsnap().args(["recv", "--dir"]).arg(&out).stdin_file(&archive).run().success();
+    let (want, got) = (snapshot(&src), snapshot(&out));
+    for name in [&b"./big.sparse"[..], b"./tail.sparse"] {
+        let (w, g) = (&want[name], &got[name]);
+        assert_eq!(
+            (g.size, &g.data, &g.content),
+            (w.size, &w.data, &w.content),
+            "{}",
+            String::from_utf8_lossy(name)
+        );
+        assert_eq!(g.mtime.0, w.mtime.0);
+    }
 }
 
 /// A ustar header block made by python's tarfile (an independent writer).
