@@ -534,10 +534,16 @@ fn file_flags_are_restored_last_and_a_locked_file_is_replaced() {
          t.addfile(i, io.BytesIO(b'x')); t.close(); sys.stdout.buffer.write(b.getvalue())",
     );
     let flagged = work.path().join("flagged");
-    let run = jsnap().args(["recv", "--dir"]).arg(&flagged).stdin(archive).run();
+    let run = jsnap().args(["recv", "--dir"]).arg(&flagged).stdin(archive.clone()).run();
     run.success();
     assert!(run.stderr.contains("f: file flags not kept on this system: uarch,sunlnk"), "{}", run.stderr);
     assert!(lsattr(&flagged.join("f")).contains('d'), "nodump mapped");
+    let flagged = work.path().join("flagged-json");
+    let run = jsnap().args(["recv", "--json", "--dir"]).arg(&flagged).stdin(archive).run();
+    run.success().stderr_is_empty();
+    let record: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(record["kept_in_part"][0], "f: file flags not kept on this system: uarch,sunlnk", "{record}");
+    assert_eq!(record["extracted"], 1);
 }
 
 #[test]

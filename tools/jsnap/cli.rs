@@ -148,6 +148,12 @@ pub struct RecvArgs {
     #[arg(long, requires = "dir", help_heading = "Directories")]
     pub no_owners: bool,
 
+    /// With --dir: print a JSON record on stdout (members extracted, problems, and what was
+    /// kept only in part — file flags or xattrs this system has no place for) instead of
+    /// warning on stderr
+    #[arg(long, requires = "dir", help_heading = "Directories")]
+    pub json: bool,
+
     /// Roll back an existing target to its latest snapshot first (zfs receive -F)
     #[arg(short = 'F', conflicts_with = "dir", help_heading = "ZFS")]
     pub force: bool,

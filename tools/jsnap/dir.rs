@@ -48,9 +48,9 @@ pub fn recv(dir: &Path, args: &RecvArgs) -> Result<Status> {
     let mut refused = Vec::new();
     let summary =
         extract(staging.path(), args, true, &mut |name, why| refused.push(format!("{name}: {why}")))?;
-    warn(&summary);
     if summary.problems == 0 {
         staging.commit()?;
+        warn(&summary, args.json);
         return Ok(Status::Success);
     }
     // One line for the whole refusal: the first problem and how many more.
@@ -67,13 +67,23 @@ fn extract_into(dir: &Path, args: &RecvArgs) -> Result<Status> {
     let summary = extract(dir, args, false, &mut |name, why| {
         let _ = writeln!(stderr.lock(), "jsnap: {name}: {why}");
     })?;
-    warn(&summary);
+    warn(&summary, args.json);
     Ok(if summary.problems > 0 { Status::Failure } else { Status::Success })
 }
 
 /// What was kept only in part (flags or xattrs this system has no place for, libarchive's
-/// warnings), as bsdtar reports it: on stderr, without failing.
-fn warn(summary: &ExtractSummary) {
+/// warnings), as bsdtar reports it: on stderr, without failing; with --json, as a record on
+/// stdout.
+fn warn(summary: &ExtractSummary, json: bool) {
+    if json {
+        let record = serde_json::json!({
+            "extracted": summary.extracted,
+            "problems": summary.problems,
+            "kept_in_part": summary.warnings,
+        });
+        println!("{record}");
+        return;
+    }
     let stderr = std::io::stderr();
     for line in &summary.warnings {
         let _ = writeln!(stderr.lock(), "jsnap: warning: {line}");
