@@ -810,6 +810,44 @@ mod tests {
     }
 
     #[test]
+    fn acl_xattrs_become_star_text() {
+        let mut value = 2u32.to_le_bytes().to_vec();
+        for (tag, perm, id) in [
+            (1u16, 6u16, u32::MAX),
+            (2, 5, 1001),
+            (4, 4, u32::MAX),
+            (8, 6, 1002),
+            (0x10, 7, u32::MAX),
+            (0x20, 0, u32::MAX),
+        ] {
+            value.extend_from_slice(&tag.to_le_bytes());
+            value.extend_from_slice(&perm.to_le_bytes());
+            value.extend_from_slice(&id.to_le_bytes());
+        }
+        let text = acl_text(&value).unwrap();
+        assert_eq!(text, b"user::rw-,user:1001:r-x:1001,group::r--,group:1002:rw-:1002,mask::rwx,other::---");
+        assert_eq!(acl_text(b"\x01\x00\x00\x00"), None, "unknown version stays an xattr");
+        assert_eq!(acl_text(&value[..7]), None);
+    }
+
+    #[test]
+    fn pax_times_keep_nanoseconds_and_sign() {
+        assert_eq!(pax_time(5, 0), "5");
+        assert_eq!(pax_time(1612325106, 123456789), "1612325106.123456789");
+        assert_eq!(pax_time(1, 500_000_000), "1.5");
+        assert_eq!(pax_time(-2, 750_000_000), "-1.25");
+    }
+
+    #[test]
+    fn sparse_map_and_stand_in_name() {
+        let map = sparse_map(&[(0, 4096), (1 << 30, 0)]);
+        assert_eq!(map.len(), 512);
+        assert!(map.starts_with(b"2\n0\n4096\n1073741824\n0\n\0"));
+        assert_eq!(sparse_stand_in(b"./var/db/big"), b"./var/db/GNUSparseFile.0/big");
+        assert!(sparse_stand_in(&[b'd'; 200]).len() <= 100);
+    }
+
+    #[test]
     fn members_are_normalized() {
         assert_eq!(normalize_member("./jail/").unwrap(), "./jail");
         assert_eq!(normalize_member("conf//volumes").unwrap(), "conf/volumes");

@@ -672,6 +672,57 @@ mod tests {
     use super::*;
 
     #[test]
+    fn posix_acl_xattr_is_sorted_by_tag_then_id() {
+        let e = |tag, perm, id| AclEntry { tag, perm, id };
+        let acl = [
+            e(libarchive::ACL_OTHER, 4, 0),
+            e(libarchive::ACL_USER, 5, 1002),
+            e(libarchive::ACL_USER_OBJ, 6, 0),
+            e(libarchive::ACL_USER, 7, 1001),
+            e(libarchive::ACL_MASK, 7, 0),
+            e(libarchive::ACL_GROUP_OBJ, 4, 0),
+        ];
+        let value = posix_acl_xattr(&acl);
+        assert_eq!(&value[..4], &2u32.to_le_bytes());
+        let entries: Vec<(u16, u16, u32)> = value[4..]
+            .chunks(8)
+            .map(|c| {
+                (
+                    u16::from_le_bytes([c[0], c[1]]),
+                    u16::from_le_bytes([c[2], c[3]]),
+                    u32::from_le_bytes([c[4], c[5], c[6], c[7]]),
+                )
+            })
+            .collect();
+        let undefined = u32::MAX;
+        assert_eq!(
+            entries,
+            [
+                (1, 6, undefined),
+                (2, 7, 1001),
+                (2, 5, 1002),
+                (4, 4, undefined),
+                (0x10, 7, undefined),
+                (0x20, 4, undefined)
+            ]
+        );
+    }
+
+    #[test]
+    fn error_names_are_escaped_and_cut() {
+        assert_eq!(escaped(b"a b\n\x1b\\"), "a b\\x0a\\x1b\\\\");
+        let long = escaped(&[b'x'; 5000]);
+        assert!(long.len() < SHOWN + 10 && long.ends_with("..."));
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn flags_without_a_linux_equivalent_are_listed() {
+        assert_eq!(unmapped_flags("uarch,schg,nodump,sunlnk"), ["uarch", "sunlnk"]);
+        assert!(unmapped_flags("schg").is_empty());
+    }
+
+    #[test]
     fn unsafe_names_are_refused() {
         assert!(components(b"/etc/passwd").is_err());
         assert!(components(b"../x").is_err());
