@@ -592,3 +592,72 @@ fn send_dir_leaves_out_kernel_mounts_and_with_one_file_system_every_mount() {
     assert!(onefs.contains("./proc/\n") && !onefs.contains("./proc/1"), "{onefs}");
     assert!(onefs.contains("./etc/rc.conf\n"), "{onefs}");
 }
+
+/// Extracts `archive` with bsdtar and with jsnap and compares the trees.
+fn assert_extracts_like_bsdtar(work: &Path, name: &str, archive: &Path) {
+    let theirs = work.join(format!("{name}.bsdtar"));
+    let ours = work.join(format!("{name}.jsnap"));
+    let reference = bsdtar_extract(archive, &theirs);
+    assert!(reference.ok, "{name}: bsdtar: {}", reference.stderr);
+    let result = jsnap_extract(archive, &ours);
+    assert!(result.ok, "{name}: jsnap: {}", result.stderr);
+    let listed = members(archive);
+    let diff = differences(
+        &without_implicit_times(snapshot(&theirs), &listed),
+        &without_implicit_times(snapshot(&ours), &listed),
+    );
+    assert!(diff.is_empty(), "{name}:\n    {}", diff.join("\n    "));
+}
+
+#[test]
+fn gnu_dumpdir_signed_checksum_and_odd_numeric_fields_extract_like_bsdtar() {
+    for program in ["bsdtar", "tar", "python3"] {
+        if !common::have(program, "gnu_dumpdir_signed_checksum_and_odd_numeric_fields") {
+            return;
+        }
+    }
+    let work = common::tempdir();
+    let src = work.path().join("src");
+    fs::create_dir_all(src.join("d/e")).unwrap();
+    fs::write(src.join("d/e/f"), b"incremental\n").unwrap();
+    // GNU incremental archives hold 'D' (dumpdir) entries.
+    let dumpdir = work.path().join("dumpdir.tar");
+    run(&format!(
+        "tar --format=gnu -g {w}/snar -C {d} -cf {a} .",
+        w = work.path().display(),
+        d = src.display(),
+        a = dumpdir.display()
+    ));
+    assert!(fs::read(&dumpdir).unwrap()[156] == b'D', "GNU tar wrote no dumpdir entry");
+    assert_extracts_like_bsdtar(work.path(), "dumpdir", &dumpdir);
+
+    // Checksums summed over signed bytes (old Sun and some BSD tars), numeric fields blank,
+    // NUL- or space-filled.
+    let odd = work.path().join("odd.tar");
+    fs::write(
+        &odd,
+        python_tar(
+            "import sys\n\
+             def header(name, data, mode, uid, mtime, signed):\n    \
+             h = bytearray(512); h[0:len(name)] = name; h[100:108] = mode; h[108:116] = uid\n    \
+             h[116:124] = b'0000000\\0'; h[124:136] = b'%011o\\0' % len(data); h[136:148] = mtime\n    \
+             h[156:157] = b'0'; h[257:265] = b'ustar\\x0000'; h[148:156] = b' ' * 8\n    \
+             s = sum((b - 256 if b > 127 else b) for b in h) if signed else sum(h)\n    \
+             h[148:156] = b'%06o\\0 ' % (s & 0o777777)\n    \
+             return bytes(h) + data + bytes(-len(data) % 512)\n\
+             out = b''\n\
+             out += header('caf\\xe9-\\xff'.encode('latin1'), b'signed\\n', b'0000644\\0', b'0000000\\0', b'14000000000\\0', True)\n\
+             out += header(b'blank-uid', b'blank\\n', b'0000644\\0', b'        ', b'14000000000\\0', False)\n\
+             out += header(b'nul-uid', b'nul\\n', b'0000600 ', b'\\0' * 8, b'14000000000 ', False)\n\
+             sys.stdout.buffer.write(out + bytes(1024))",
+        ),
+    )
+    .unwrap();
+    assert_extracts_like_bsdtar(work.path(), "odd", &odd);
+    let ours = work.path().join("odd.jsnap");
+    assert_eq!(fs::read(ours.join("blank-uid")).unwrap(), b"blank\n");
+    assert_eq!(fs::read(ours.join("nul-uid")).unwrap(), b"nul\n");
+    use std::os::unix::ffi::OsStrExt;
+    let signed = ours.join(std::ffi::OsStr::from_bytes(b"caf\xe9-\xff"));
+    assert_eq!(fs::read(signed).unwrap(), b"signed\n");
+}
