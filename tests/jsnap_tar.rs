@@ -511,10 +511,14 @@ fn file_flags_are_restored_last_and_a_locked_file_is_replaced() {
     fs::create_dir(&src).unwrap();
     fs::write(src.join("immutable"), b"first\n").unwrap();
     fs::write(src.join("nodump"), b"second\n").unwrap();
+    fs::create_dir(src.join("locked")).unwrap();
+    fs::write(src.join("locked/inside"), b"third\n").unwrap();
     let d = src.display();
-    run(&format!("cd {d} && touch -d @1600000000.25 immutable && chattr +i immutable && chattr +d nodump"));
+    run(&format!(
+        "cd {d} && touch -d @1600000000.25 immutable && chattr +i immutable && chattr +d nodump && chattr +i locked"
+    ));
     let archive = work.path().join("flags.tar");
-    run(&format!("bsdtar -C {d} -cf {} . && chattr -i {d}/immutable", archive.display()));
+    run(&format!("bsdtar -C {d} -cf {} . && chattr -i {d}/immutable {d}/locked", archive.display()));
     let lsattr = |path: &Path| -> String {
         let out = Command::new("lsattr").arg("-d").arg(path).output().unwrap();
         String::from_utf8_lossy(&out.stdout).split(' ').next().unwrap().to_string()
@@ -524,6 +528,8 @@ fn file_flags_are_restored_last_and_a_locked_file_is_replaced() {
         jsnap().args(["recv", "--dir"]).arg(&out).stdin_file(&archive).run().success();
         assert!(lsattr(&out.join("immutable")).contains('i'), "{round}: immutable flag");
         assert!(lsattr(&out.join("nodump")).contains('d'), "{round}: nodump flag");
+        assert!(lsattr(&out.join("locked")).contains('i'), "{round}: immutable directory");
+        assert_eq!(fs::read(out.join("locked/inside")).unwrap(), b"third\n");
         assert_eq!(fs::read(out.join("immutable")).unwrap(), b"first\n");
         let meta = fs::metadata(out.join("immutable")).unwrap();
         use std::os::unix::fs::MetadataExt;
@@ -535,7 +541,9 @@ fn file_flags_are_restored_last_and_a_locked_file_is_replaced() {
     let again = work.path().join("again");
     jsnap().args(["recv", "--dir"]).arg(&again).stdin(stream).run().success();
     assert!(lsattr(&again.join("immutable")).contains('i') && lsattr(&again.join("nodump")).contains('d'));
-    run(&format!("chattr -i {}/immutable {}/immutable", out.display(), again.display()));
+    assert!(lsattr(&again.join("locked")).contains('i'));
+    let (o, a) = (out.display(), again.display());
+    run(&format!("chattr -i {o}/immutable {a}/immutable {o}/locked {a}/locked"));
 
     // FreeBSD flags with no Linux equivalent are reported, not dropped silently.
     let archive = python_tar(

@@ -250,6 +250,9 @@ fn make_room(dir: BorrowedFd<'_>, name: &[u8], keep_directory: bool) -> io::Resu
         None => Ok(false),
         Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
             if keep_directory {
+                // An immutable directory takes no new entries and no chmod: unlock it (the
+                // archive's flags are set again in the final pass), as bsdtar does.
+                unlock(dir, name)?;
                 return Ok(true);
             }
             remove(dir, name, true)?;
@@ -267,20 +270,42 @@ fn make_room(dir: BorrowedFd<'_>, name: &[u8], keep_directory: bool) -> io::Resu
 fn remove(dir: BorrowedFd<'_>, name: &[u8], directory: bool) -> io::Result<()> {
     match sys::unlink_at(dir, name, directory) {
         Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EACCES)) && sys::LOCKING_FLAGS != 0 => {
-            let unlocked = sys::open_for_flags_at(dir, name).and_then(|fd| {
-                let flags = sys::flags(fd.as_fd())?;
-                if flags & sys::LOCKING_FLAGS == 0 {
-                    return Ok(false);
-                }
-                sys::set_flags(fd.as_fd(), flags & !sys::LOCKING_FLAGS).map(|()| true)
-            });
-            match unlocked {
+            match unlock_fd(dir, name) {
                 Ok(true) => sys::unlink_at(dir, name, directory),
                 _ => Err(e),
             }
         }
         other => other,
     }
+}
+
+/// Clears the locking flags of the existing directory `name`, if it has any (a file system
+/// without flags has none).
+fn unlock(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
+    if sys::LOCKING_FLAGS == 0 {
+        return Ok(());
+    }
+    match unlock_fd(dir, name) {
+        Err(e)
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::ENOTTY | libc::EOPNOTSUPP | libc::ENOSYS | libc::EINVAL)
+            ) =>
+        {
+            Ok(())
+        }
+        other => other.map(drop),
+    }
+}
+
+/// Clears the locking flags of `name`; whether it had any.
+fn unlock_fd(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<bool> {
+    let fd = sys::open_for_flags_at(dir, name)?;
+    let flags = sys::flags(fd.as_fd())?;
+    if flags & sys::LOCKING_FLAGS == 0 {
+        return Ok(false);
+    }
+    sys::set_flags(fd.as_fd(), flags & !sys::LOCKING_FLAGS).map(|()| true)
 }
 
 /// A name or message as one printable line of bounded length: bytes outside printable
