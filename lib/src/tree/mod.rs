@@ -14,8 +14,10 @@
 //! directory (see [`extract`](mod@extract) for how) and reports each refusal by name
 //! instead of stopping.
 //!
-//! Not handled yet: reading FreeBSD file flags and extattrs when writing (restoring them
-//! works), NFSv4 ACLs on Linux (warned about).
+//! File flags are written as `SCHILY.fflags` (FreeBSD chflags; on Linux immutable,
+//! append-only and nodump) and restored last. Not handled: NFSv4 ACLs on Linux (warned
+//! about); ACL entries by user or group name (owners and ACLs are numeric, as jail images
+//! need: a name means something else inside the jail).
 
 pub mod archive;
 pub mod extract;
