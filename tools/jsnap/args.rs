@@ -112,6 +112,12 @@ pub struct SendArgs {
     #[arg(long, requires = "dir", help_heading = "Directories")]
     pub owner_names: bool,
 
+    /// With --dir: stay on DIR's file system (mount points are archived, empty, as with GNU
+    /// tar --one-file-system). Without it, only the contents of kernel file systems that a
+    /// running jail mounts (devfs, procfs, fdescfs, nullfs; proc, sysfs, devpts…) are left out
+    #[arg(long, requires = "dir", help_heading = "Directories")]
+    pub one_file_system: bool,
+
     /// Send an incremental stream from this earlier snapshot (@SNAP or DATASET@SNAP): zfs send -i
     #[arg(long, value_name = "SNAP", conflicts_with = "dir", help_heading = "ZFS")]
     pub from: Option<String>,
@@ -168,6 +174,12 @@ pub struct RecvArgs {
     /// With --dir: do not restore owners even as root
     #[arg(long, requires = "dir", help_heading = "Directories")]
     pub no_owners: bool,
+
+    /// With --dir: print a JSON record on stdout (members extracted, problems, and what was
+    /// kept only in part — file flags or xattrs this system has no place for) instead of
+    /// warning on stderr
+    #[arg(long, requires = "dir", help_heading = "Directories")]
+    pub json: bool,
 
     /// Roll back an existing target to its latest snapshot first (zfs receive -F)
     #[arg(short = 'F', conflicts_with = "dir", help_heading = "ZFS")]

@@ -16,7 +16,11 @@ pub fn send(dir: &Path, args: &DirSend) -> Result<Status> {
         bail!("{}: not a directory", dir.display());
     }
     let mut out = Output::create(None, true, args.force)?;
-    let options = ArchiveOptions { exclude: args.exclude.clone(), owner_names: args.owner_names };
+    let options = ArchiveOptions {
+        exclude: args.exclude.clone(),
+        owner_names: args.owner_names,
+        one_file_system: args.one_file_system,
+    };
     let summary = tree::archive(dir, &args.targets, &options, &mut out)?;
     out.commit()?;
     for (name, why) in &summary.skipped {
@@ -42,9 +46,11 @@ pub fn recv(dir: &Path, args: &DirRecv) -> Result<Status> {
     }
     let staging = AtomicDir::create(dir)?;
     let mut refused = Vec::new();
-    let summary = extract(staging.path(), args, &mut |name, why| refused.push(format!("{name}: {why}")))?;
+    let summary =
+        extract(staging.path(), args, true, &mut |name, why| refused.push(format!("{name}: {why}")))?;
     if summary.problems == 0 {
         staging.commit()?;
+        warn(&summary, args.json);
         return Ok(Status::Success);
     }
     // One line for the whole refusal: the first problem and how many more.
@@ -58,14 +64,39 @@ pub fn recv(dir: &Path, args: &DirRecv) -> Result<Status> {
 
 fn extract_into(dir: &Path, args: &DirRecv) -> Result<Status> {
     let stderr = std::io::stderr();
-    let summary = extract(dir, args, &mut |name, why| {
+    let summary = extract(dir, args, false, &mut |name, why| {
         let _ = writeln!(stderr.lock(), "jsnap: {name}: {why}");
     })?;
+    warn(&summary, args.json);
     Ok(if summary.problems > 0 { Status::Failure } else { Status::Success })
 }
 
-fn extract(dir: &Path, args: &DirRecv, report: &mut dyn FnMut(&str, &str)) -> Result<ExtractSummary> {
-    let mut options = ExtractOptions { devices: args.devices, ..ExtractOptions::default() };
+/// What was kept only in part (flags or xattrs this system has no place for, libarchive's
+/// warnings), as bsdtar reports it: on stderr, without failing; with --json, as a record on
+/// stdout.
+fn warn(summary: &ExtractSummary, json: bool) {
+    if json {
+        let record = serde_json::json!({
+            "extracted": summary.extracted,
+            "problems": summary.problems,
+            "kept_in_part": summary.warnings,
+        });
+        println!("{record}");
+        return;
+    }
+    let stderr = std::io::stderr();
+    for line in &summary.warnings {
+        let _ = writeln!(stderr.lock(), "jsnap: warning: {line}");
+    }
+}
+
+fn extract(
+    dir: &Path,
+    args: &DirRecv,
+    new_directory: bool,
+    report: &mut dyn FnMut(&str, &str),
+) -> Result<ExtractSummary> {
+    let mut options = ExtractOptions { devices: args.devices, new_directory, ..ExtractOptions::default() };
     if args.no_owners {
         options.owners = false;
     }

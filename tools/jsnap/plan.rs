@@ -83,6 +83,8 @@ pub struct DirSend {
     pub targets: Vec<String>,
     pub exclude: Vec<String>,
     pub owner_names: bool,
+    /// Stay on DIR's file system (GNU tar --one-file-system).
+    pub one_file_system: bool,
     pub force: bool,
 }
 
@@ -91,6 +93,8 @@ pub struct DirSend {
 pub struct DirRecv {
     pub devices: bool,
     pub no_owners: bool,
+    /// Report on stdout as JSON instead of warning on stderr.
+    pub json: bool,
 }
 
 impl Plan {
@@ -112,6 +116,7 @@ fn send(args: SendArgs) -> Plan {
             targets: args.targets,
             exclude: args.exclude,
             owner_names: args.owner_names,
+            one_file_system: args.one_file_system,
             force: args.force,
         };
         return Plan::SendDir(dir, plan);
@@ -131,7 +136,7 @@ fn send(args: SendArgs) -> Plan {
 
 fn recv(args: RecvArgs) -> Plan {
     if let Some(dir) = args.dir {
-        return Plan::RecvDir(dir, DirRecv { devices: args.devices, no_owners: args.no_owners });
+        return Plan::RecvDir(dir, DirRecv { devices: args.devices, no_owners: args.no_owners, json: args.json });
     }
     let flags = RecvFlags {
         force: args.force,

@@ -1,5 +1,15 @@
 //! The deterministic tar writer: a sorted walk of a directory into ustar headers, with a
 //! PAX extended header only for what ustar cannot hold.
+//!
+//! PAX records are `LEN KEY=VALUE\n` where LEN decides where the value ends, so values hold
+//! any bytes (an xattr or a name with 0x0a is fine). What goes there, in the forms that both
+//! bsdtar and GNU tar restore: sub-second mtimes (`mtime=S.N`, trailing zeros dropped as
+//! libarchive does), xattrs as `SCHILY.xattr.NAME`, POSIX ACLs as star's `SCHILY.acl.access`
+//! and `SCHILY.acl.default` text (`user:1001:r--:1001`, numeric like our owners; GNU tar
+//! reads it with `--acls`, bsdtar by default) instead of the raw `system.posix_acl_*` xattrs,
+//! and sparse files (any file with a hole, found with SEEK_DATA/SEEK_HOLE) as GNU's PAX
+//! sparse format 1.0 (`GNU.sparse.major=1`, `minor=0`, `name`, `realsize`; the map in the
+//! data), which GNU tar and bsdtar restore with their holes.
 
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -21,6 +31,11 @@ pub struct ArchiveOptions {
     pub exclude: Vec<String>,
     /// Write user and group names (looked up on this machine) next to the numeric ids.
     pub owner_names: bool,
+    /// Do not descend into directories on another file system than the one of the archived
+    /// directory (the mount point itself is written, empty, as GNU tar does). Without it,
+    /// only kernel file systems of running jails are not descended into
+    /// (devfs, procfs, nullfs…; on Linux proc, sysfs, devpts…).
+    pub one_file_system: bool,
 }
 
 /// What the walk left out and why (sockets cannot be archived), for the caller to report.
@@ -39,7 +54,7 @@ const MAX_OCTAL_7: u64 = 0o7_777_777;
 
 /// Writes `members` of `dir` (like `tar -C DIR MEMBER...`; `.` when empty) to `out` as a
 /// deterministic tar stream: directories walked in byte order of names, numeric owners,
-/// seconds-resolution mtimes, no atime/ctime, hard links stored as links. Finishes the
+/// mtimes to the nanosecond, no atime/ctime, hard links stored as links, holes as holes. Finishes the
 /// archive with its two zero blocks but does not flush `out`.
 pub fn archive<W: Write>(
     dir: &Path,
@@ -89,6 +104,8 @@ struct Writer<'a> {
     buffer: Vec<u8>,
     names: Names,
     summary: ArchiveSummary,
+    /// The device of the archived directory (for mount points under it).
+    root_dev: Option<u64>,
 }
 
 impl<'a> Writer<'a> {
@@ -105,6 +122,7 @@ impl<'a> Writer<'a> {
             buffer: vec![0u8; 256 * 1024],
             names: Names::default(),
             summary: ArchiveSummary::default(),
+            root_dev: fs::metadata(root).ok().map(|m| m.dev()),
         })
     }
 
@@ -117,6 +135,23 @@ impl<'a> Writer<'a> {
         let mut starts = vec![0];
         starts.extend(name.iter().enumerate().filter(|(_, b)| **b == b'/').map(|(i, _)| i + 1));
         self.exclude.iter().any(|p| starts.iter().any(|&s| sys::fnmatch(p, &name[s..])))
+    }
+
+    /// Why the contents of the directory `path` are left out, if they are: it is a mount
+    /// point of another file system and `one_file_system` was asked, or of a kernel file
+    /// system (a jail's devfs, procfs, nullfs…).
+    fn other_file_system(&self, path: &Path, meta: &fs::Metadata) -> Option<String> {
+        let root_dev = self.root_dev?;
+        if meta.dev() == root_dev {
+            return None;
+        }
+        if self.options.one_file_system {
+            return Some("mount point: contents of another file system not archived".into());
+        }
+        match sys::is_virtual_fs(path) {
+            Ok(Some(kind)) => Some(format!("mount point of {kind}: contents not archived")),
+            _ => None,
+        }
     }
 
     /// Adds one path (archive name relative to the root) and, for a directory, everything
@@ -145,12 +180,18 @@ impl<'a> Writer<'a> {
             entry.gname = self.names.group(meta.gid());
         }
         entry.xattrs = sys::xattrs(path).map_err(|e| Error::new(what(), e))?;
+        entry.take_acls();
         if kind.is_dir() {
+            entry.fflags = file_flags(path, meta, None);
             entry.name = name.clone();
             entry.name.push(b'/');
             entry.kind = b'5';
             entry.write_header(out)?;
             self.summary.entries += 1;
+            if let Some(why) = self.other_file_system(path, meta) {
+                self.summary.skipped.push((String::from_utf8_lossy(&name).into_owned(), why));
+                return Ok(());
+            }
             return self.add_children(&name, path, out);
         }
         entry.name = name.clone();
@@ -160,6 +201,9 @@ impl<'a> Writer<'a> {
                 entry.kind = b'1';
                 entry.link = first.clone();
                 entry.xattrs.clear();
+                entry.fflags = None;
+                entry.acl_access = None;
+                entry.acl_default = None;
                 entry.write_header(out)?;
                 self.summary.entries += 1;
                 return Ok(());
@@ -169,8 +213,19 @@ impl<'a> Writer<'a> {
         if kind.is_file() {
             entry.kind = b'0';
             entry.size = meta.len();
+            // O_NOFOLLOW: a file replaced by a symlink since the walk's lstat is not followed.
+            let file = fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(path)
+                .map_err(|e| Error::new(what(), e))?;
+            entry.sparse = data_ranges(&file, meta).map_err(|e| Error::new(what(), e))?;
+            entry.fflags = file_flags(path, meta, Some(&file));
             entry.write_header(out)?;
-            self.copy_file(path, meta.len(), out)?;
+            match &entry.sparse {
+                Some(map) => self.copy_sparse(path, &file, map, out)?,
+                None => self.copy_file(path, file, meta.len(), out)?,
+            }
         } else if kind.is_symlink() {
             entry.kind = b'2';
             entry.link =
@@ -214,14 +269,14 @@ impl<'a> Writer<'a> {
 
     /// Copies exactly `size` bytes and the padding; a file that changed size while being
     /// read is an error (the archive would be inconsistent).
-    fn copy_file<W: Write>(&mut self, path: &Path, size: u64, out: &mut W) -> Result<(), Error> {
+    fn copy_file<W: Write>(
+        &mut self,
+        path: &Path,
+        mut file: fs::File,
+        size: u64,
+        out: &mut W,
+    ) -> Result<(), Error> {
         let what = || path.display().to_string();
-        // O_NOFOLLOW: a file replaced by a symlink since the walk's lstat is not followed.
-        let mut file = fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(path)
-            .map_err(|e| Error::new(what(), e))?;
         let mut left = size;
         while left > 0 {
             let want = left.min(self.buffer.len() as u64) as usize;
@@ -241,13 +296,71 @@ impl<'a> Writer<'a> {
     }
 }
 
+impl Writer<'_> {
+    /// The map, then each data range of a sparse file, and the padding.
+    fn copy_sparse<W: Write>(
+        &mut self,
+        path: &Path,
+        file: &fs::File,
+        map: &[(u64, u64)],
+        out: &mut W,
+    ) -> Result<(), Error> {
+        use std::os::unix::fs::FileExt;
+        let what = || path.display().to_string();
+        let head = sparse_map(map);
+        out.write_all(&head).map_err(|e| Error::new("write", e))?;
+        let mut total = 0u64;
+        for &(offset, len) in map {
+            let mut done = 0u64;
+            while done < len {
+                let want = (len - done).min(self.buffer.len() as u64) as usize;
+                let n = match file.read_at(&mut self.buffer[..want], offset + done) {
+                    Ok(0) => {
+                        return Err(Error::new(what(), io::Error::other("file shrank while being archived")));
+                    }
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(Error::new(what(), e)),
+                };
+                out.write_all(&self.buffer[..n]).map_err(|e| Error::new("write", e))?;
+                done += n as u64;
+            }
+            total += len;
+        }
+        out.write_all(&[0u8; 512][..padding(total)]).map_err(|e| Error::new("write", e))
+    }
+}
+
+/// The `SCHILY.fflags` text of a file or directory. FreeBSD has the flags in the stat
+/// data; Linux needs an open file (the one being archived, or the directory opened here).
+/// Unreadable flags (a file system without them) are no flags.
+#[allow(unused_variables)]
+fn file_flags(path: &Path, meta: &fs::Metadata, file: Option<&fs::File>) -> Option<String> {
+    #[cfg(target_os = "freebsd")]
+    {
+        use std::os::freebsd::fs::MetadataExt as _;
+        sys::flags_text(u64::from(meta.st_flags()))
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsFd;
+        let flags = match file {
+            Some(file) => sys::flags(file.as_fd()),
+            None => fs::File::open(path).and_then(|dir| sys::flags(dir.as_fd())),
+        };
+        flags.ok().and_then(sys::flags_text)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
+    None
+}
+
 /// Zero bytes after `size` bytes of data up to the next 512-byte block.
 fn padding(size: u64) -> usize {
     ((512 - size % 512) % 512) as usize
 }
 
 /// One archive member's header fields.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Entry {
     name: Vec<u8>,
     kind: u8,
@@ -255,22 +368,50 @@ struct Entry {
     uid: u64,
     gid: u64,
     mtime: i64,
+    mtime_nsec: i64,
     size: u64,
     link: Vec<u8>,
+    /// The data ranges `(offset, length)` of a file with holes (PAX sparse 1.0).
+    sparse: Option<Vec<(u64, u64)>>,
+    acl_access: Option<Vec<u8>>,
+    acl_default: Option<Vec<u8>>,
     major: u32,
     minor: u32,
     uname: Vec<u8>,
     gname: Vec<u8>,
     xattrs: Vec<(Vec<u8>, Vec<u8>)>,
+    /// `SCHILY.fflags`: file flags (FreeBSD chflags, Linux immutable/append/nodump).
+    fflags: Option<String>,
 }
 
 impl Entry {
+    /// Moves the POSIX ACL xattrs into the star text form both reference tars restore.
+    fn take_acls(&mut self) {
+        let mut rest = Vec::new();
+        for (key, value) in std::mem::take(&mut self.xattrs) {
+            let slot = match &key[..] {
+                b"system.posix_acl_access" => &mut self.acl_access,
+                b"system.posix_acl_default" => &mut self.acl_default,
+                _ => {
+                    rest.push((key, value));
+                    continue;
+                }
+            };
+            match acl_text(&value) {
+                Some(text) => *slot = Some(text),
+                None => rest.push((key, value)),
+            }
+        }
+        self.xattrs = rest;
+    }
+
     fn from_metadata(meta: &fs::Metadata) -> Entry {
         Entry {
             mode: meta.mode() & 0o7777,
             uid: u64::from(meta.uid()),
             gid: u64::from(meta.gid()),
             mtime: meta.mtime(),
+            mtime_nsec: meta.mtime_nsec(),
             ..Entry::default()
         }
     }
@@ -278,14 +419,35 @@ impl Entry {
     /// The PAX records this entry needs, sorted by key (empty for most entries).
     fn pax_records(&self, split: Option<usize>) -> Vec<(Vec<u8>, Vec<u8>)> {
         let mut records = Vec::new();
-        if self.name.len() > 100 && split.is_none() {
-            records.push((b"path".to_vec(), self.name.clone()));
+        if let Some(map) = &self.sparse {
+            // The header's own name is GNU's stand-in; the real one is GNU.sparse.name.
+            records.push((b"GNU.sparse.major".to_vec(), b"1".to_vec()));
+            records.push((b"GNU.sparse.minor".to_vec(), b"0".to_vec()));
+            records.push((b"GNU.sparse.name".to_vec(), self.name.clone()));
+            records.push((b"GNU.sparse.realsize".to_vec(), self.size.to_string().into_bytes()));
+            let stored = sparse_map(map).len() as u64 + map.iter().map(|r| r.1).sum::<u64>();
+            if stored > MAX_OCTAL_11 {
+                records.push((b"size".to_vec(), stored.to_string().into_bytes()));
+            }
+        } else {
+            if self.name.len() > 100 && split.is_none() {
+                records.push((b"path".to_vec(), self.name.clone()));
+            }
+            if self.size > MAX_OCTAL_11 {
+                records.push((b"size".to_vec(), self.size.to_string().into_bytes()));
+            }
+        }
+        if let Some(text) = &self.fflags {
+            records.push((b"SCHILY.fflags".to_vec(), text.clone().into_bytes()));
+        }
+        if let Some(text) = &self.acl_access {
+            records.push((b"SCHILY.acl.access".to_vec(), text.clone()));
+        }
+        if let Some(text) = &self.acl_default {
+            records.push((b"SCHILY.acl.default".to_vec(), text.clone()));
         }
         if self.link.len() > 100 {
             records.push((b"linkpath".to_vec(), self.link.clone()));
-        }
-        if self.size > MAX_OCTAL_11 {
-            records.push((b"size".to_vec(), self.size.to_string().into_bytes()));
         }
         if self.uid > MAX_OCTAL_7 {
             records.push((b"uid".to_vec(), self.uid.to_string().into_bytes()));
@@ -293,8 +455,8 @@ impl Entry {
         if self.gid > MAX_OCTAL_7 {
             records.push((b"gid".to_vec(), self.gid.to_string().into_bytes()));
         }
-        if self.mtime < 0 || self.mtime as u64 > MAX_OCTAL_11 {
-            records.push((b"mtime".to_vec(), self.mtime.to_string().into_bytes()));
+        if self.mtime < 0 || self.mtime as u64 > MAX_OCTAL_11 || self.mtime_nsec != 0 {
+            records.push((b"mtime".to_vec(), pax_time(self.mtime, self.mtime_nsec).into_bytes()));
         }
         if !self.uname.is_empty() && self.uname.len() > 31 {
             records.push((b"uname".to_vec(), self.uname.clone()));
@@ -312,12 +474,37 @@ impl Entry {
     }
 
     fn write_header<W: Write>(&self, out: &mut W) -> Result<(), Error> {
+        if let Some(map) = &self.sparse {
+            let records = self.pax_records(None);
+            let stand_in = Entry {
+                name: sparse_stand_in(&self.name),
+                size: sparse_map(map).len() as u64 + map.iter().map(|r| r.1).sum::<u64>(),
+                sparse: None,
+                xattrs: Vec::new(),
+                acl_access: None,
+                acl_default: None,
+                ..self.clone()
+            };
+            stand_in.write_pax(&self.name, &records, out)?;
+            return out.write_all(&stand_in.ustar_block(None)).map_err(|e| Error::new("write", e));
+        }
         let split = split_name(&self.name);
         let records = self.pax_records(split);
+        self.write_pax(&self.name, &records, out)?;
+        out.write_all(&self.ustar_block(split)).map_err(|e| Error::new("write", e))
+    }
+
+    /// The PAX extended header holding `records`, if there are any.
+    fn write_pax<W: Write>(
+        &self,
+        name: &[u8],
+        records: &[(Vec<u8>, Vec<u8>)],
+        out: &mut W,
+    ) -> Result<(), Error> {
         if !records.is_empty() {
-            let body = pax_body(&records);
+            let body = pax_body(records);
             let mut pax = Entry {
-                name: pax_header_name(&self.name),
+                name: pax_header_name(name),
                 kind: b'x',
                 mode: 0o644,
                 mtime: self.mtime.clamp(0, MAX_OCTAL_11 as i64),
@@ -329,7 +516,7 @@ impl Entry {
             out.write_all(&body).map_err(|e| Error::new("write", e))?;
             out.write_all(&[0u8; 512][..padding(body.len() as u64)]).map_err(|e| Error::new("write", e))?;
         }
-        out.write_all(&self.ustar_block(split)).map_err(|e| Error::new("write", e))
+        Ok(())
     }
 
     /// The 512-byte ustar header. Fields that do not fit were put in the PAX header; here
@@ -359,6 +546,119 @@ impl Entry {
         header.set_cksum();
         *header.as_bytes()
     }
+}
+
+/// A PAX time: seconds, and a fraction without trailing zeros when there is one. A negative
+/// time with a fraction is written as one signed decimal (-1.25 is 1.25 s before 1970),
+/// which is how GNU tar and libarchive read it.
+fn pax_time(secs: i64, nsec: i64) -> String {
+    if nsec == 0 {
+        return secs.to_string();
+    }
+    let (sign, whole, frac) =
+        if secs < 0 { ("-", -(secs + 1), 1_000_000_000 - nsec) } else { ("", secs, nsec) };
+    let frac = format!("{frac:09}");
+    format!("{sign}{whole}.{}", frac.trim_end_matches('0'))
+}
+
+/// GNU's stand-in header name of a sparse file, `DIR/GNUSparseFile.0/BASE` (GNU puts its
+/// process id where we put 0, to stay deterministic), cut to fit the 100-byte name field:
+/// readers that know PAX sparse use `GNU.sparse.name`, others extract the stand-in.
+fn sparse_stand_in(name: &[u8]) -> Vec<u8> {
+    let (dir, base) = match name.iter().rposition(|&b| b == b'/') {
+        Some(i) => (&name[..i], &name[i + 1..]),
+        None => (&b"."[..], name),
+    };
+    let mut out = [dir, b"/GNUSparseFile.0/", base].concat();
+    if out.len() > 100 {
+        out = [&b"GNUSparseFile.0/"[..], &base[..base.len().min(84)]].concat();
+    }
+    out
+}
+
+/// The map that starts the data of a PAX 1.0 sparse member: the number of ranges, then
+/// offset and length of each, one decimal per line, padded to a whole block.
+fn sparse_map(map: &[(u64, u64)]) -> Vec<u8> {
+    let mut text = format!("{}\n", map.len());
+    for (offset, len) in map {
+        text.push_str(&format!("{offset}\n{len}\n"));
+    }
+    let mut bytes = text.into_bytes();
+    let pad = padding(bytes.len() as u64);
+    bytes.resize(bytes.len() + pad, 0);
+    bytes
+}
+
+/// The data ranges of a file that has holes, `None` for a dense one. A file whose blocks
+/// cover its size is dense without asking; otherwise SEEK_DATA/SEEK_HOLE tell (a file system
+/// without them reports the whole file as data).
+fn data_ranges(file: &fs::File, meta: &fs::Metadata) -> io::Result<Option<Vec<(u64, u64)>>> {
+    use std::os::fd::AsRawFd;
+    let size = meta.len();
+    if size == 0 || meta.blocks() * 512 >= size {
+        return Ok(None);
+    }
+    let fd = file.as_raw_fd();
+    let mut ranges = Vec::new();
+    let mut at = 0u64;
+    while at < size {
+        // SAFETY: valid fd.
+        let data = unsafe { libc::lseek(fd, at as libc::off_t, libc::SEEK_DATA) };
+        if data < 0 {
+            let err = io::Error::last_os_error();
+            if err.raw_os_error() == Some(libc::ENXIO) {
+                break; // only a hole from here on
+            }
+            return Err(err);
+        }
+        // SAFETY: valid fd.
+        let hole = unsafe { libc::lseek(fd, data, libc::SEEK_HOLE) };
+        if hole < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let (data, hole) = (data as u64, (hole as u64).min(size));
+        if hole > data {
+            ranges.push((data, hole - data));
+        }
+        at = hole;
+    }
+    if ranges.len() == 1 && ranges[0] == (0, size) {
+        return Ok(None);
+    }
+    // A file ending in a hole gets an empty last range at its end, as GNU tar writes it.
+    if ranges.last().is_none_or(|&(o, l)| o + l < size) {
+        ranges.push((size, 0));
+    }
+    Ok(Some(ranges))
+}
+
+/// A Linux `system.posix_acl_*` xattr value as star's text (`SCHILY.acl.*`), numeric ids
+/// with the id repeated as the fourth field as libarchive and GNU tar write it; `None` for
+/// a value that is not a version-2 ACL (kept as an xattr then).
+fn acl_text(value: &[u8]) -> Option<Vec<u8>> {
+    if value.len() < 4 || !(value.len() - 4).is_multiple_of(8) || value[..4] != 2u32.to_le_bytes() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for entry in value[4..].chunks(8) {
+        let tag = u16::from_le_bytes([entry[0], entry[1]]);
+        let perm = u16::from_le_bytes([entry[2], entry[3]]);
+        let id = u32::from_le_bytes([entry[4], entry[5], entry[6], entry[7]]);
+        let rwx: String = [(4, 'r'), (2, 'w'), (1, 'x')]
+            .iter()
+            .map(|&(bit, c)| if perm & bit != 0 { c } else { '-' })
+            .collect();
+        parts.push(match tag {
+            0x01 => format!("user::{rwx}"),
+            0x02 => format!("user:{id}:{rwx}:{id}"),
+            0x04 => format!("group::{rwx}"),
+            0x08 => format!("group:{id}:{rwx}:{id}"),
+            0x10 => format!("mask::{rwx}"),
+            0x20 => format!("other::{rwx}"),
+            _ => return None,
+        });
+    }
+    Some(parts.join(",").into_bytes())
 }
 
 /// Copies as much of `value` as fits; the rest of the field stays NUL.
@@ -507,6 +807,44 @@ mod tests {
         assert_eq!(header.size().unwrap(), 9 << 30);
         assert_eq!(header.uid().unwrap(), 3_000_000);
         assert_eq!(header.mtime().unwrap(), 0, "negative mtimes live in the PAX record only");
+    }
+
+    #[test]
+    fn acl_xattrs_become_star_text() {
+        let mut value = 2u32.to_le_bytes().to_vec();
+        for (tag, perm, id) in [
+            (1u16, 6u16, u32::MAX),
+            (2, 5, 1001),
+            (4, 4, u32::MAX),
+            (8, 6, 1002),
+            (0x10, 7, u32::MAX),
+            (0x20, 0, u32::MAX),
+        ] {
+            value.extend_from_slice(&tag.to_le_bytes());
+            value.extend_from_slice(&perm.to_le_bytes());
+            value.extend_from_slice(&id.to_le_bytes());
+        }
+        let text = acl_text(&value).unwrap();
+        assert_eq!(text, b"user::rw-,user:1001:r-x:1001,group::r--,group:1002:rw-:1002,mask::rwx,other::---");
+        assert_eq!(acl_text(b"\x01\x00\x00\x00"), None, "unknown version stays an xattr");
+        assert_eq!(acl_text(&value[..7]), None);
+    }
+
+    #[test]
+    fn pax_times_keep_nanoseconds_and_sign() {
+        assert_eq!(pax_time(5, 0), "5");
+        assert_eq!(pax_time(1612325106, 123456789), "1612325106.123456789");
+        assert_eq!(pax_time(1, 500_000_000), "1.5");
+        assert_eq!(pax_time(-2, 750_000_000), "-1.25");
+    }
+
+    #[test]
+    fn sparse_map_and_stand_in_name() {
+        let map = sparse_map(&[(0, 4096), (1 << 30, 0)]);
+        assert_eq!(map.len(), 512);
+        assert!(map.starts_with(b"2\n0\n4096\n1073741824\n0\n\0"));
+        assert_eq!(sparse_stand_in(b"./var/db/big"), b"./var/db/GNUSparseFile.0/big");
+        assert!(sparse_stand_in(&[b'd'; 200]).len() <= 100);
     }
 
     #[test]

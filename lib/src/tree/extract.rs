@@ -10,14 +10,24 @@
 //! are created with their target as is (jail roots hold absolute ones) and never followed.
 //! Device nodes need root and an explicit request. Directory modes, owners and mtimes are set
 //! after everything else, deepest first, so that a read-only directory can be filled and its
-//! mtime is not changed afterwards by the creation of its contents.
+//! mtime is not changed afterwards by the creation of its contents. File flags (immutable,
+//! append-only…) come last of all, in a final pass, and a locked file in the way of a member
+//! is unlocked before it is replaced (bsdtar does the same).
+//!
+//! The stream is parsed by libarchive (see [`super::libarchive`] for why and what was
+//! measured); this module decides what lands on disk. Per member: data (holes left as
+//! holes: libarchive hands out sparse files as blocks with offsets), owner, mode (chown
+//! clears setuid bits and `security.capability`), xattrs and POSIX ACLs (so a capability is
+//! set after the chown that would clear it), mtime to the nanosecond.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::rc::Rc;
 
-use super::sys;
+use super::libarchive::{self, AclEntry, Header};
+use super::sys::{self, Time};
 use crate::io::Error;
 
 /// What the extractor may do beyond files, directories, symlinks, hard links and fifos.
@@ -27,11 +37,15 @@ pub struct ExtractOptions {
     pub devices: bool,
     /// Restore the numeric owners of the archive (default: when running as root).
     pub owners: bool,
+    /// The target directory was made for this extraction: when the archive has no entry
+    /// for it (`./`), it gets the mode a plain `mkdir` gives (0777 less the umask), as with
+    /// `mkdir DIR && bsdtar -xpf - -C DIR`, not the private mode it was made with.
+    pub new_directory: bool,
 }
 
 impl Default for ExtractOptions {
     fn default() -> Self {
-        ExtractOptions { devices: false, owners: sys::is_root() }
+        ExtractOptions { devices: false, owners: sys::is_root(), new_directory: false }
     }
 }
 
@@ -42,23 +56,54 @@ pub struct ExtractSummary {
     pub extracted: u64,
     /// Members refused or that failed (each was reported through the callback).
     pub problems: u64,
+    /// The archive had an entry for the target directory itself (`./`), whose mode, owner
+    /// and mtime were restored; without one, a new target gets the mode bsdtar gives it.
+    pub root_entry: bool,
+    /// What was kept only in part, one line each (`NAME: what`): file flags or xattrs this
+    /// system has no place for, NFSv4 ACLs on Linux, libarchive's warnings. Not failures:
+    /// bsdtar warns about the same and exits 0. At most [`MAX_WARNINGS`] are kept.
+    pub warnings: Vec<String>,
 }
 
-/// An error in the stream itself. The tar crate quotes the bytes of a bad header in its
-/// message; from garbage input those are binary (even newlines), so such a message is
-/// replaced by a plain one: errors stay one printable line.
-fn stream_error(e: io::Error) -> Error {
-    let text = e.to_string();
-    if text.chars().all(|c| c == ' ' || c.is_ascii_graphic()) {
-        return Error::new("tar stream", e);
+/// The most warnings kept (a hostile archive could warn for each of millions of members).
+pub const MAX_WARNINGS: usize = 1000;
+
+impl ExtractSummary {
+    fn warn(&mut self, name: &[u8], what: &str) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(format!("{}: {what}", escaped(name)));
+        }
     }
-    Error::new("tar stream", io::Error::new(e.kind(), "not a tar archive (invalid header)"))
+}
+
+/// An error in the stream itself, naming the member it happened in (or after).
+fn stream_error(e: io::Error, member: Option<&[u8]>) -> Error {
+    let why = escaped(e.to_string().as_bytes());
+    let what = match member {
+        Some(name) => format!("tar stream: {}", escaped(name)),
+        None => "tar stream".to_string(),
+    };
+    Error::new(what, io::Error::new(e.kind(), why))
+}
+
+/// Counts the bytes read, to tell an empty input from an empty archive.
+struct Counted<R> {
+    inner: R,
+    bytes: Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.set(self.bytes.get() + n as u64);
+        Ok(n)
+    }
 }
 
 /// Extracts the tar stream `input` into the existing directory `dir`. Each refused member
 /// (unsafe name, unsupported type, device without permission) and each member that could not
 /// be restored is passed to `report(name, why)` and skipped; the rest goes on. A stream that
-/// is not a readable tar archive is an error.
+/// is not a readable tar archive is an error (naming the member it broke in).
 pub fn extract<R: Read>(
     input: R,
     dir: &Path,
@@ -66,36 +111,54 @@ pub fn extract<R: Read>(
     report: &mut dyn FnMut(&str, &str),
 ) -> Result<ExtractSummary, Error> {
     let root = sys::open_root(dir).map_err(|e| Error::new(dir.display().to_string(), e))?;
-    let mut counted = Counted { inner: input, bytes: 0 };
+    let bytes = Rc::new(std::cell::Cell::new(0));
+    let counted = Counted { inner: input, bytes: bytes.clone() };
+    let empty = || Error::new("tar stream", io::Error::new(io::ErrorKind::InvalidData, "empty input"));
+    let mut reader = match libarchive::Reader::new(counted) {
+        Ok(reader) => reader,
+        Err(_) if bytes.get() == 0 => return Err(empty()),
+        Err(e) => return Err(stream_error(e, None)),
+    };
     let mut extractor = Extractor {
         root,
         options,
         cache: None,
         dirs: Vec::new(),
-        buffer: vec![0u8; 256 * 1024],
+        flags: Vec::new(),
         summary: ExtractSummary::default(),
     };
-    {
-        let mut archive = tar::Archive::new(&mut counted);
-        let entries = archive.entries().map_err(stream_error)?;
-        for entry in entries {
-            let mut entry = entry.map_err(stream_error)?;
-            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-            match extractor.entry(&mut entry) {
-                Ok(true) => extractor.summary.extracted += 1,
-                Ok(false) => {}
-                Err(Problem::Member(why)) => {
-                    extractor.summary.problems += 1;
-                    report(&name, &why);
-                }
-                Err(Problem::Stream(e)) => return Err(stream_error(e)),
+    let mut last: Option<Vec<u8>> = None;
+    loop {
+        let header = match reader.next_header() {
+            Ok(Some(header)) => header,
+            Ok(None) => break,
+            Err(e) => {
+                let after = last.as_ref().map(|name| [b"after ", &name[..]].concat());
+                return Err(stream_error(e, after.as_deref()));
             }
+        };
+        if let Some(warning) = &header.warning {
+            extractor.summary.warn(&header.path, warning);
         }
+        match extractor.entry(&mut reader, &header) {
+            Ok(()) => extractor.summary.extracted += 1,
+            Err(Problem::Member(why)) => {
+                extractor.summary.problems += 1;
+                report(&escaped(&header.path), &why);
+            }
+            Err(Problem::Stream(e)) => return Err(stream_error(e, Some(&header.path))),
+        }
+        last = Some(header.path);
     }
-    if counted.bytes == 0 {
-        return Err(Error::new("tar stream", io::Error::new(io::ErrorKind::InvalidData, "empty input")));
+    if bytes.get() == 0 {
+        return Err(empty());
+    }
+    if options.new_directory && !extractor.summary.root_entry {
+        sys::chmod(extractor.root.as_fd(), 0o777 & !sys::umask())
+            .map_err(|e| Error::new(dir.display().to_string(), e))?;
     }
     extractor.finish_directories(report);
+    extractor.finish_flags(report);
     Ok(extractor.summary)
 }
 
@@ -111,27 +174,14 @@ impl From<io::Error> for Problem {
     }
 }
 
-/// Counts the bytes read, to tell an empty input from an empty archive.
-struct Counted<R> {
-    inner: R,
-    bytes: u64,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
-}
-
 /// Metadata restored on each member.
 #[derive(Debug, Default)]
 struct Meta {
     mode: u32,
     uid: u32,
     gid: u32,
-    mtime: i64,
+    mtime: Option<Time>,
+    /// xattrs, POSIX ACLs included (Linux keeps them as `system.posix_acl_*` xattrs).
     xattrs: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
@@ -143,7 +193,8 @@ struct Extractor<'a> {
     cache: Option<(Vec<Vec<u8>>, Rc<OwnedFd>)>,
     /// Directories to finish at the end.
     dirs: Vec<(Vec<Vec<u8>>, Meta)>,
-    buffer: Vec<u8>,
+    /// File flags to set in the final pass.
+    flags: Vec<(Vec<Vec<u8>>, u64)>,
     summary: ExtractSummary,
 }
 
@@ -199,38 +250,113 @@ fn make_room(dir: BorrowedFd<'_>, name: &[u8], keep_directory: bool) -> io::Resu
         None => Ok(false),
         Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
             if keep_directory {
+                // An immutable directory takes no new entries and no chmod: unlock it (the
+                // archive's flags are set again in the final pass), as bsdtar does.
+                unlock(dir, name)?;
                 return Ok(true);
             }
-            sys::unlink_at(dir, name, true)?;
+            remove(dir, name, true)?;
             Ok(false)
         }
         Some(_) => {
-            sys::unlink_at(dir, name, false)?;
+            remove(dir, name, false)?;
             Ok(false)
         }
     }
 }
 
-impl Extractor<'_> {
-    /// Extracts one member; `Ok(false)` for headers that create nothing.
-    fn entry<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) -> Result<bool, Problem> {
-        use tar::EntryType as T;
-        let kind = entry.header().entry_type();
-        if matches!(kind, T::XGlobalHeader) {
-            return Ok(false);
+/// Removes `name`; when a file flag (immutable, append-only, no-unlink) forbids it, clears
+/// those flags and tries once more, as bsdtar does when it replaces a `schg` file.
+fn remove(dir: BorrowedFd<'_>, name: &[u8], directory: bool) -> io::Result<()> {
+    match sys::unlink_at(dir, name, directory) {
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EACCES)) && sys::LOCKING_FLAGS != 0 => {
+            match unlock_fd(dir, name) {
+                Ok(true) => sys::unlink_at(dir, name, directory),
+                _ => Err(e),
+            }
         }
-        let parts = components(&entry.path_bytes()).map_err(Problem::Member)?;
-        let meta = read_meta(entry)?;
+        other => other,
+    }
+}
+
+/// Clears the locking flags of the existing directory `name`, if it has any (a file system
+/// without flags has none).
+fn unlock(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
+    if sys::LOCKING_FLAGS == 0 {
+        return Ok(());
+    }
+    match unlock_fd(dir, name) {
+        Err(e)
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::ENOTTY | libc::EOPNOTSUPP | libc::ENOSYS | libc::EINVAL)
+            ) =>
+        {
+            Ok(())
+        }
+        other => other.map(drop),
+    }
+}
+
+/// Clears the locking flags of `name`; whether it had any.
+fn unlock_fd(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<bool> {
+    let fd = sys::open_for_flags_at(dir, name)?;
+    let flags = sys::flags(fd.as_fd())?;
+    if flags & sys::LOCKING_FLAGS == 0 {
+        return Ok(false);
+    }
+    sys::set_flags(fd.as_fd(), flags & !sys::LOCKING_FLAGS).map(|()| true)
+}
+
+/// A name or message as one printable line of bounded length: bytes outside printable
+/// ASCII as `\xNN`, cut after [`SHOWN`] characters with `...`.
+pub(crate) fn escaped(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for &b in bytes {
+        if out.len() >= SHOWN {
+            out.push_str("...");
+            break;
+        }
+        if b == b'\\' {
+            out.push_str("\\\\");
+        } else if b == b' ' || b.is_ascii_graphic() {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// How much of a name an error line shows.
+const SHOWN: usize = 200;
+
+impl Extractor<'_> {
+    /// Extracts one member.
+    fn entry<R: Read>(&mut self, reader: &mut libarchive::Reader<R>, header: &Header) -> Result<(), Problem> {
+        use libarchive::{AE_IFBLK, AE_IFCHR, AE_IFDIR, AE_IFIFO, AE_IFLNK, AE_IFREG};
+        // bsdtar skips (and fails on) an entry whose name is empty; "." and "./" name the root.
+        if header.path.is_empty() {
+            return Err(Problem::Member("refused: empty name".into()));
+        }
+        let parts = components(&header.path).map_err(Problem::Member)?;
+        let meta = self.meta(header)?;
         if parts.is_empty() {
-            if kind.is_dir() {
+            if header.filetype == AE_IFDIR && header.hardlink.is_none() {
+                self.summary.root_entry = true;
                 self.dirs.push((parts, meta));
-                return Ok(true);
+                return Ok(());
             }
             return Err(Problem::Member("refused: empty name".into()));
         }
         let (name, parent) = parts.split_last().expect("non-empty");
-        match kind {
-            T::Regular | T::Continuous | T::GNUSparse => {
+        if let Some(target) = &header.hardlink {
+            self.hard_link(reader, target, &parts, header, &meta)?;
+            self.keep_flags(&parts, header);
+            return Ok(());
+        }
+        match header.filetype {
+            AE_IFREG => {
                 let dir = self.parent(parent)?;
                 // Usually nothing is in the way: try first, make room only when needed.
                 let file = match sys::create_file_at(dir.as_fd(), name, 0o600) {
@@ -241,9 +367,10 @@ impl Extractor<'_> {
                     }
                     other => other?,
                 };
-                self.write_file(file, entry, &meta)?;
+                write_data(reader, &file, header.size)?;
+                self.restore(file.as_fd(), &meta, &header.path)?;
             }
-            T::Directory => {
+            AE_IFDIR => {
                 let dir = self.parent(parent)?;
                 match sys::mkdir_at(dir.as_fd(), name, 0o700) {
                     Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
@@ -255,29 +382,72 @@ impl Extractor<'_> {
                 }
                 self.dirs.push((parts.clone(), meta));
             }
-            T::Symlink => {
-                let target = entry
-                    .link_name_bytes()
+            AE_IFLNK => {
+                let target = header
+                    .symlink
+                    .as_ref()
                     .ok_or_else(|| Problem::Member("symlink without target".into()))?;
                 let dir = self.parent(parent)?;
                 let removed_dir = make_room(dir.as_fd(), name, false)?;
                 self.forget_if(removed_dir);
-                sys::symlink_at(&target, dir.as_fd(), name)?;
+                sys::symlink_at(target, dir.as_fd(), name)?;
                 if self.options.owners {
                     sys::chown_at(dir.as_fd(), name, meta.uid, meta.gid)?;
                 }
-                sys::set_mtime_at(dir.as_fd(), name, meta.mtime)?;
+                if let Some(mtime) = meta.mtime {
+                    sys::set_mtime_at(dir.as_fd(), name, mtime)?;
+                }
+                return Ok(());
             }
-            T::Link => self.hard_link(entry, &parts)?,
-            T::Fifo | T::Char | T::Block => self.node(entry, &parts, &meta)?,
+            AE_IFIFO | AE_IFCHR | AE_IFBLK => self.node(header, &parts, &meta)?,
             other => {
-                return Err(Problem::Member(format!(
-                    "refused: unsupported entry type '{}'",
-                    other.as_byte() as char
-                )));
+                return Err(Problem::Member(format!("refused: unsupported entry type (mode {other:o})")));
             }
         }
-        Ok(true)
+        self.keep_flags(&parts, header);
+        Ok(())
+    }
+
+    /// The metadata to restore: ids in range, xattrs with the ACLs as this system keeps them.
+    fn meta(&mut self, header: &Header) -> Result<Meta, Problem> {
+        let uid = u32::try_from(header.uid)
+            .map_err(|_| Problem::Member(format!("uid {} out of range", header.uid)))?;
+        let gid = u32::try_from(header.gid)
+            .map_err(|_| Problem::Member(format!("gid {} out of range", header.gid)))?;
+        let mut xattrs = header.xattrs.clone();
+        for (key, acl) in [
+            (&b"system.posix_acl_access"[..], &header.acl_access),
+            (b"system.posix_acl_default", &header.acl_default),
+        ] {
+            if acl.is_empty() {
+                continue;
+            }
+            if cfg!(target_os = "linux") {
+                xattrs.retain(|(k, _)| k != key);
+                xattrs.push((key.to_vec(), posix_acl_xattr(acl)));
+            } else {
+                self.summary.warn(&header.path, "POSIX.1e ACL not restored on this system");
+            }
+        }
+        if header.acl_nfs4 && cfg!(not(target_os = "freebsd")) {
+            self.summary.warn(&header.path, "NFSv4 ACL not restored (this system has no NFSv4 ACLs)");
+        }
+        Ok(Meta { mode: header.perm, uid, gid, mtime: header.mtime, xattrs })
+    }
+
+    /// Remembers the member's file flags for the final pass; flag names this system has no
+    /// equivalent for are reported as warnings rather than dropped silently.
+    fn keep_flags(&mut self, parts: &[Vec<u8>], header: &Header) {
+        if let Some(text) = &header.fflags_text {
+            let lost = unmapped_flags(text);
+            if !lost.is_empty() {
+                self.summary
+                    .warn(&header.path, &format!("file flags not kept on this system: {}", lost.join(",")));
+            }
+        }
+        if header.fflags_set != 0 && matches!(header.filetype, libarchive::AE_IFREG | libarchive::AE_IFDIR) {
+            self.flags.push((parts.to_vec(), header.fflags_set));
+        }
     }
 
     /// The parent directory of a member, opened (and created if missing) without following
@@ -300,43 +470,38 @@ impl Extractor<'_> {
         }
     }
 
-    fn write_file<R: Read>(
-        &mut self,
-        mut file: std::fs::File,
-        entry: &mut tar::Entry<'_, R>,
-        meta: &Meta,
-    ) -> Result<(), Problem> {
-        loop {
-            let n = match entry.read(&mut self.buffer) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Problem::Stream(e)),
-            };
-            file.write_all(&self.buffer[..n])?;
-        }
-        self.restore(file.as_fd(), meta)
-    }
-
-    /// xattrs, owner, then mode (chown clears setuid bits), then mtime, on an open file.
-    fn restore(&self, fd: BorrowedFd<'_>, meta: &Meta) -> Result<(), Problem> {
-        for (key, value) in &meta.xattrs {
-            sys::set_xattr(fd, key, value)
-                .map_err(|e| Problem::Member(format!("xattr {}: {e}", String::from_utf8_lossy(key))))?;
-        }
+    /// Owner, then mode (chown clears setuid bits), then xattrs and ACLs (chown clears
+    /// `security.capability`, so it comes after), then mtime, on an open file. An xattr
+    /// this system has no place for (FreeBSD: other than `user.*`/`system.*`) is a warning.
+    fn restore(&mut self, fd: BorrowedFd<'_>, meta: &Meta, name: &[u8]) -> Result<(), Problem> {
         if self.options.owners {
             sys::chown(fd, meta.uid, meta.gid)?;
         }
         sys::chmod(fd, meta.mode)?;
-        sys::set_mtime(fd, meta.mtime)?;
+        for (key, value) in &meta.xattrs {
+            match sys::set_xattr(fd, key, value) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::Unsupported => {
+                    self.summary.warn(name, &format!("xattr {} not restored: {e}", escaped(key)));
+                }
+                Err(e) => return Err(Problem::Member(format!("xattr {}: {e}", escaped(key)))),
+            }
+        }
+        if let Some(mtime) = meta.mtime {
+            sys::set_mtime(fd, mtime)?;
+        }
         Ok(())
     }
 
-    fn hard_link<R: Read>(&mut self, entry: &tar::Entry<'_, R>, parts: &[Vec<u8>]) -> Result<(), Problem> {
-        let target =
-            entry.link_name_bytes().ok_or_else(|| Problem::Member("hard link without target".into()))?;
-        let target =
-            components(&target).map_err(|why| Problem::Member(format!("hard link target: {why}")))?;
+    fn hard_link<R: Read>(
+        &mut self,
+        reader: &mut libarchive::Reader<R>,
+        target: &[u8],
+        parts: &[Vec<u8>],
+        header: &Header,
+        meta: &Meta,
+    ) -> Result<(), Problem> {
+        let target = components(target).map_err(|why| Problem::Member(format!("hard link target: {why}")))?;
         let Some((target_name, target_parent)) = target.split_last() else {
             return Err(Problem::Member("refused: hard link to the root".into()));
         };
@@ -350,34 +515,32 @@ impl Extractor<'_> {
         let removed_dir = make_room(dir.as_fd(), name, false)?;
         self.forget_if(removed_dir);
         sys::link_at(target_dir.as_fd(), target_name, dir.as_fd(), name)
-            .map_err(|e| Problem::Member(format!("hard link to {}: {e}", display(&target))))?;
+            .map_err(|e| Problem::Member(format!("hard link to '{}': {e}", escaped(&target.join(&b'/')))))?;
+        // A pax hard link may carry data (POSIX: then it is the file's content); libarchive
+        // hands it over only when it is there. bsdtar writes it into the linked file.
+        if header.size > 0 {
+            let file = sys::open_write_at(dir.as_fd(), name)?;
+            if write_data(reader, &file, header.size)? {
+                self.restore(file.as_fd(), meta, &header.path)?;
+            }
+        }
         Ok(())
     }
 
-    /// A fifo, or a device node when allowed.
-    fn node<R: Read>(
-        &mut self,
-        entry: &tar::Entry<'_, R>,
-        parts: &[Vec<u8>],
-        meta: &Meta,
-    ) -> Result<(), Problem> {
-        let header = entry.header();
-        let (type_bits, device) = match header.entry_type() {
-            tar::EntryType::Fifo => (libc::S_IFIFO, 0),
-            kind => {
-                if !self.options.devices {
-                    return Err(Problem::Member(
-                        "refused: device node (not asked to create device nodes)".into(),
-                    ));
-                }
-                if !sys::is_root() {
-                    return Err(Problem::Member("refused: device node (needs root)".into()));
-                }
-                let major = header.device_major()?.unwrap_or(0);
-                let minor = header.device_minor()?.unwrap_or(0);
-                let bits = if kind == tar::EntryType::Char { libc::S_IFCHR } else { libc::S_IFBLK };
-                (bits, sys::makedev(major, minor))
+    fn node(&mut self, header: &Header, parts: &[Vec<u8>], meta: &Meta) -> Result<(), Problem> {
+        let (type_bits, device) = if header.filetype == libarchive::AE_IFIFO {
+            (libc::S_IFIFO, 0)
+        } else {
+            if !self.options.devices {
+                return Err(Problem::Member(
+                    "refused: device node (not asked to create device nodes)".into(),
+                ));
             }
+            if !sys::is_root() {
+                return Err(Problem::Member("refused: device node (needs root)".into()));
+            }
+            let bits = if header.filetype == libarchive::AE_IFCHR { libc::S_IFCHR } else { libc::S_IFBLK };
+            (bits, sys::makedev(header.rdev.0 as u32, header.rdev.1 as u32))
         };
         let (name, parent) = parts.split_last().expect("non-empty");
         let dir = self.parent(parent)?;
@@ -390,7 +553,9 @@ impl Extractor<'_> {
             sys::chown_at(dir.as_fd(), name, meta.uid, meta.gid)?;
         }
         sys::chmod_at(dir.as_fd(), name, meta.mode)?;
-        sys::set_mtime_at(dir.as_fd(), name, meta.mtime)?;
+        if let Some(mtime) = meta.mtime {
+            sys::set_mtime_at(dir.as_fd(), name, mtime)?;
+        }
         Ok(())
     }
 
@@ -400,9 +565,10 @@ impl Extractor<'_> {
         let mut dirs = std::mem::take(&mut self.dirs);
         dirs.sort_by_key(|(parts, _)| std::cmp::Reverse(parts.len()));
         for (parts, meta) in dirs {
+            let name = parts.join(&b'/');
             let result = walk(self.root.as_fd(), &parts, false)
                 .map_err(Problem::Member)
-                .and_then(|fd| self.restore(fd.as_fd(), &meta));
+                .and_then(|fd| self.restore(fd.as_fd(), &meta, &name));
             if let Err(problem) = result {
                 let why = match problem {
                     Problem::Member(why) => why,
@@ -414,45 +580,172 @@ impl Extractor<'_> {
             }
         }
     }
-}
 
-/// The metadata of a member from its header and PAX records (which override it).
-fn read_meta<R: Read>(entry: &mut tar::Entry<'_, R>) -> Result<Meta, Problem> {
-    let header = entry.header();
-    let mut meta = Meta {
-        mode: header.mode()? & 0o7777,
-        uid: 0,
-        gid: 0,
-        mtime: header.mtime()? as i64,
-        xattrs: Vec::new(),
-    };
-    let (mut uid, mut gid) = (header.uid()?, header.gid()?);
-    if let Some(records) = entry.pax_extensions()? {
-        for record in records {
-            let record = record?;
-            let value = record.value_bytes();
-            let number =
-                || std::str::from_utf8(value).ok().and_then(|v| v.split('.').next()?.parse::<i64>().ok());
-            match record.key_bytes() {
-                b"uid" => uid = number().unwrap_or(-1) as u64,
-                b"gid" => gid = number().unwrap_or(-1) as u64,
-                b"mtime" => meta.mtime = number().unwrap_or(meta.mtime),
-                key => {
-                    if let Some(name) = key.strip_prefix(b"SCHILY.xattr.") {
-                        meta.xattrs.push((name.to_vec(), value.to_vec()));
-                    }
-                }
+    /// File flags, last of all (an immutable file or directory takes no further change),
+    /// deepest first. Setting a flag keeps the mtime.
+    fn finish_flags(&mut self, report: &mut dyn FnMut(&str, &str)) {
+        let mut flags = std::mem::take(&mut self.flags);
+        flags.sort_by_key(|(parts, _)| std::cmp::Reverse(parts.len()));
+        for (parts, set) in flags {
+            let (name, parent) = parts.split_last().expect("members with flags have names");
+            let result = walk(self.root.as_fd(), parent, false).map_err(io::Error::other).and_then(|dir| {
+                let fd = sys::open_for_flags_at(dir.as_fd(), name)?;
+                let current = sys::flags(fd.as_fd())?;
+                sys::set_flags(fd.as_fd(), current | set)
+            });
+            if let Err(e) = result {
+                self.summary.problems += 1;
+                report(&display(&parts), &format!("file flags: {e}"));
             }
         }
     }
-    meta.uid = u32::try_from(uid).map_err(|_| Problem::Member(format!("uid {uid} out of range")))?;
-    meta.gid = u32::try_from(gid).map_err(|_| Problem::Member(format!("gid {gid} out of range")))?;
-    Ok(meta)
+}
+
+/// Writes a member's data blocks at their offsets (the gaps stay holes) and sets the file's
+/// length (a file may end in a hole). Returns whether any data came.
+fn write_data<R: Read>(
+    reader: &mut libarchive::Reader<R>,
+    file: &std::fs::File,
+    size: i64,
+) -> Result<bool, Problem> {
+    let mut any = false;
+    let mut end = 0u64;
+    loop {
+        let (offset, data) = match reader.data_block() {
+            Ok(Some(block)) => block,
+            Ok(None) => break,
+            Err(e) => return Err(Problem::Stream(e)),
+        };
+        if data.is_empty() {
+            continue;
+        }
+        any = true;
+        file.write_all_at(data, offset)?;
+        end = end.max(offset + data.len() as u64);
+    }
+    let size = u64::try_from(size).unwrap_or(0);
+    if end < size {
+        file.set_len(size)?;
+    }
+    Ok(any)
+}
+
+/// The Linux `system.posix_acl_*` xattr value of a POSIX.1e ACL: a version (2) and
+/// `(tag, perm, id)` entries sorted by tag then id, as the kernel requires.
+fn posix_acl_xattr(acl: &[AclEntry]) -> Vec<u8> {
+    const UNDEFINED_ID: u32 = u32::MAX;
+    let mut entries: Vec<(u16, u16, u32)> = acl
+        .iter()
+        .filter_map(|e| {
+            let (tag, id) = match e.tag {
+                libarchive::ACL_USER_OBJ => (0x01, UNDEFINED_ID),
+                libarchive::ACL_USER => (0x02, e.id),
+                libarchive::ACL_GROUP_OBJ => (0x04, UNDEFINED_ID),
+                libarchive::ACL_GROUP => (0x08, e.id),
+                libarchive::ACL_MASK => (0x10, UNDEFINED_ID),
+                libarchive::ACL_OTHER => (0x20, UNDEFINED_ID),
+                _ => return None,
+            };
+            Some((tag, e.perm & 7, id))
+        })
+        .collect();
+    entries.sort_by_key(|&(tag, _, id)| (tag, id));
+    entries.dedup_by_key(|e| (e.0, e.2));
+    let mut out = 2u32.to_le_bytes().to_vec();
+    for (tag, perm, id) in entries {
+        out.extend_from_slice(&tag.to_le_bytes());
+        out.extend_from_slice(&perm.to_le_bytes());
+        out.extend_from_slice(&id.to_le_bytes());
+    }
+    out
+}
+
+/// The names in a `SCHILY.fflags` text that this system has no flag for. On Linux,
+/// libarchive maps the append-only, immutable, nodump and a few ext2 attributes
+/// (`archive_entry.c`'s flag table); FreeBSD's chflags(2) takes every name bsdtar writes.
+fn unmapped_flags(text: &str) -> Vec<String> {
+    if cfg!(target_os = "freebsd") {
+        return Vec::new();
+    }
+    const LINUX: &[&str] = &[
+        "sappnd",
+        "sappend",
+        "schg",
+        "simmutable",
+        "nodump",
+        "noatime",
+        "compress",
+        "nocow",
+        "notail",
+        "dirsync",
+        "sync",
+        "journal-data",
+        "securedeletion",
+        "undel",
+        "topdir",
+        "hashidx",
+        "nocompress",
+    ];
+    text.split([',', ' '])
+        .filter(|t| !t.is_empty() && !LINUX.contains(t))
+        .map(|t| escaped(t.as_bytes()))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn posix_acl_xattr_is_sorted_by_tag_then_id() {
+        let e = |tag, perm, id| AclEntry { tag, perm, id };
+        let acl = [
+            e(libarchive::ACL_OTHER, 4, 0),
+            e(libarchive::ACL_USER, 5, 1002),
+            e(libarchive::ACL_USER_OBJ, 6, 0),
+            e(libarchive::ACL_USER, 7, 1001),
+            e(libarchive::ACL_MASK, 7, 0),
+            e(libarchive::ACL_GROUP_OBJ, 4, 0),
+        ];
+        let value = posix_acl_xattr(&acl);
+        assert_eq!(&value[..4], &2u32.to_le_bytes());
+        let entries: Vec<(u16, u16, u32)> = value[4..]
+            .chunks(8)
+            .map(|c| {
+                (
+                    u16::from_le_bytes([c[0], c[1]]),
+                    u16::from_le_bytes([c[2], c[3]]),
+                    u32::from_le_bytes([c[4], c[5], c[6], c[7]]),
+                )
+            })
+            .collect();
+        let undefined = u32::MAX;
+        assert_eq!(
+            entries,
+            [
+                (1, 6, undefined),
+                (2, 7, 1001),
+                (2, 5, 1002),
+                (4, 4, undefined),
+                (0x10, 7, undefined),
+                (0x20, 4, undefined)
+            ]
+        );
+    }
+
+    #[test]
+    fn error_names_are_escaped_and_cut() {
+        assert_eq!(escaped(b"a b\n\x1b\\"), "a b\\x0a\\x1b\\\\");
+        let long = escaped(&[b'x'; 5000]);
+        assert!(long.len() < SHOWN + 10 && long.ends_with("..."));
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn flags_without_a_linux_equivalent_are_listed() {
+        assert_eq!(unmapped_flags("uarch,schg,nodump,sunlnk"), ["uarch", "sunlnk"]);
+        assert!(unmapped_flags("schg").is_empty());
+    }
 
     #[test]
     fn unsafe_names_are_refused() {

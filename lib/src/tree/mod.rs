@@ -4,18 +4,24 @@
 //!
 //! The writer produces ustar headers with a PAX extended header only where ustar cannot
 //! hold a value (names over 100 bytes that cannot be split, link targets over 100 bytes,
-//! sizes of 8 GiB and more, large ids, xattrs as `SCHILY.xattr.*`). Entries come in a sorted
-//! depth-first walk, with numeric owners, whole-second mtimes and no atime or ctime, so two
-//! runs over an unchanged tree give the same bytes. GNU tar and bsdtar read the result.
+//! sizes of 8 GiB and more, large ids, sub-second mtimes, xattrs as `SCHILY.xattr.*`, POSIX
+//! ACLs as `SCHILY.acl.*`, sparse files as PAX sparse 1.0). Entries come in a sorted
+//! depth-first walk, with numeric owners and no atime or ctime, so two runs over an
+//! unchanged tree give the same bytes. GNU tar and bsdtar read the result.
 //!
-//! The extractor refuses members that would escape the target directory (see
-//! [`extract`](mod@extract) for how) and reports each refusal by name instead of stopping.
+//! The extractor reads the stream through libarchive (see `libarchive.rs` for why) and
+//! writes with its own openat walk: it refuses members that would escape the target
+//! directory (see [`extract`](mod@extract) for how) and reports each refusal by name
+//! instead of stopping.
 //!
-//! Not handled: FreeBSD file flags (Linux has none to read or set), ACLs beyond what xattrs
-//! carry, sub-second mtimes, sparse-file holes (sparse files are stored in full).
+//! File flags are written as `SCHILY.fflags` (FreeBSD chflags; on Linux immutable,
+//! append-only and nodump) and restored last. Not handled: NFSv4 ACLs on Linux (warned
+//! about); ACL entries by user or group name (owners and ACLs are numeric, as jail images
+//! need: a name means something else inside the jail).
 
 pub mod archive;
 pub mod extract;
+mod libarchive;
 mod sys;
 
 pub use archive::{ArchiveOptions, ArchiveSummary, archive};
