@@ -8,7 +8,7 @@ use jcore::codec::{DecodeError, Decoder, Encoder, Format};
 use jcore::exit::StatusError;
 use jcore::io::{BUFFER_SIZE, Error as IoError, Input, Output, read_full};
 
-use crate::cli::Settings;
+use crate::plan::Settings;
 
 /// Compresses the input into the output with `format` at `level` (the format's default
 /// when `None`).

@@ -1,13 +1,11 @@
-//! The jpack command line: the clap definition, and the step that turns flags into one
-//! [`Mode`] before any work starts.
+//! The jpack command line: the clap definition only. It imports nothing else of the tool;
+//! [`crate::plan`] derives what to do from it, and the man page is generated from
+//! [`Cli::command`](clap::CommandFactory::command).
 
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Parser};
-use jcore::Status;
 use jcore::codec::Format;
-
-use crate::{list, stream};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -97,63 +95,6 @@ pub struct Cli {
     pub file: Option<PathBuf>,
 }
 
-/// What jpack was asked to do, decided once from the flags.
-#[derive(Debug)]
-pub enum Mode {
-    Compress { format: Format, level: Option<u32>, settings: Settings },
-    Decompress { pass_through: bool, settings: Settings },
-    Test { settings: Settings },
-    Detect { file: Option<PathBuf> },
-    List,
-}
-
-/// Input, output and threads, shared by the modes that stream data.
-#[derive(Debug)]
-pub struct Settings {
-    pub file: Option<PathBuf>,
-    pub output: Option<PathBuf>,
-    pub force: bool,
-    pub threads: usize,
-}
-
-impl Mode {
-    pub fn from_cli(cli: Cli) -> anyhow::Result<Mode> {
-        if (cli.list || cli.detect || cli.test) && cli.output.is_some() {
-            anyhow::bail!("-o: only with compression or -d");
-        }
-        let settings = Settings {
-            file: cli.file,
-            output: cli.output,
-            force: cli.force,
-            threads: jcore::threads::resolve(cli.threads),
-        };
-        Ok(if cli.list {
-            Mode::List
-        } else if cli.detect {
-            Mode::Detect { file: settings.file }
-        } else if cli.test {
-            Mode::Test { settings }
-        } else if cli.decompress {
-            Mode::Decompress { pass_through: cli.pass_through, settings }
-        } else {
-            let format = cli.codec.unwrap_or(Format::Zstd);
-            // Checked here so that a bad level is a usage error before any output exists.
-            format.level(cli.level)?;
-            Mode::Compress { format, level: cli.level, settings }
-        })
-    }
-}
-
-pub fn run(cli: Cli) -> anyhow::Result<Status> {
-    match Mode::from_cli(cli)? {
-        Mode::Compress { format, level, settings } => stream::compress(format, level, &settings),
-        Mode::Decompress { pass_through, settings } => stream::decompress(pass_through, &settings),
-        Mode::Test { settings } => stream::test(&settings),
-        Mode::Detect { file } => list::detect(file.as_deref()),
-        Mode::List => list::list(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,19 +103,5 @@ mod tests {
     #[test]
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn modes_exclude_each_other() {
-        assert!(Cli::try_parse_from(["jpack", "-d", "-c", "xz"]).is_err());
-        assert!(Cli::try_parse_from(["jpack", "-d", "-t"]).is_err());
-        assert!(Cli::try_parse_from(["jpack", "--pass-through"]).is_err());
-        let cli = Cli::try_parse_from(["jpack", "-c", "bzip", "-l", "3"]).unwrap();
-        assert!(matches!(
-            Mode::from_cli(cli).unwrap(),
-            Mode::Compress { format: Format::Bzip2, level: Some(3), .. }
-        ));
-        let cli = Cli::try_parse_from(["jpack", "-c", "gz", "-l", "12"]).unwrap();
-        assert!(Mode::from_cli(cli).is_err());
     }
 }
