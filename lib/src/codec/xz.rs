@@ -144,6 +144,7 @@ impl<W: Write> Drop for XzEncoder<W> {
     fn drop(&mut self) {
         // SAFETY: the stream was initialised in `new` and is ended once, here.
         unsafe { sys::lzma_end(&mut self.raw.stream) };
+        debug_assert_eq!(self.raw.live.load(Ordering::Relaxed), 0, "liblzma kept blocks after lzma_end");
     }
 }
 
