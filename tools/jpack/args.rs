@@ -33,9 +33,21 @@ Examples:
 /// Decompression of xz streams with several blocks is multi-threaded too.
 ///
 /// Bad input (a truncated stream, a flipped byte, garbage, an empty input, trailing
-/// garbage after a stream) is a one-line error naming the format and the byte offset,
-/// exit status 2; with -o nothing is left behind. With -t the same findings give exit
-/// status 1.
+/// garbage after a stream) is a one-line error saying what is wrong (CRC or length
+/// mismatch, corrupt block, truncation), the format, the stream it is in and the byte
+/// offset, exit status 2; with -o nothing is left behind. With -t the same findings give
+/// exit status 1.
+///
+/// What the reference CLIs let through, jpack lets through with the same warning and
+/// exit status: zero bytes after the last gzip or bzip2 stream are ignored silently (tar
+/// tapes pad with them); other data after the last gzip member is a warning, the output
+/// is kept and the exit status is 2 (gzip: "decompression OK, trailing garbage ignored");
+/// after the last bzip2 stream it is a warning with exit status 0 (bzip2: "trailing
+/// garbage after EOF ignored"); an xz stream whose check type cannot be verified decodes
+/// with a warning and exit status 2, as xz does, unless --ignore-check. Trailing data after
+/// zstd, xz (other than stream padding), lz4 and .lzma streams is an error, as it is for
+/// their CLIs. Skippable frames may come anywhere in zstd and lz4 input; the frame after
+/// them decides which format it is.
 #[derive(Parser, Debug)]
 #[command(
     name = "jpack",
@@ -76,6 +88,12 @@ pub struct Cli {
     /// With -d: copy input that has no known magic bytes unchanged instead of failing
     #[arg(long, requires = "decompress")]
     pub pass_through: bool,
+
+    /// With -d or -t: do not verify xz integrity checks, as xz --ignore-check does (an xz
+    /// check type that cannot be verified is then no warning); other formats' checksums
+    /// are still verified
+    #[arg(long)]
+    pub ignore_check: bool,
 
     /// Test integrity: decompress, verify every checksum, write nothing; exit status 1 if
     /// the data is damaged

@@ -25,6 +25,8 @@ pub struct Settings {
     pub output: Option<PathBuf>,
     pub force: bool,
     pub threads: usize,
+    /// Do not verify xz checks (xz's --ignore-check).
+    pub ignore_check: bool,
 }
 
 impl Mode {
@@ -32,11 +34,15 @@ impl Mode {
         if (cli.list || cli.detect || cli.test) && cli.output.is_some() {
             anyhow::bail!("-o: only with compression or -d");
         }
+        if cli.ignore_check && !(cli.decompress || cli.test) {
+            anyhow::bail!("--ignore-check: only with -d or -t");
+        }
         let settings = Settings {
             file: cli.file,
             output: cli.output,
             force: cli.force,
             threads: jcore::threads::resolve(cli.threads),
+            ignore_check: cli.ignore_check,
         };
         Ok(if cli.list {
             Mode::List
