@@ -392,7 +392,13 @@ fn bad_input_truncated() {
         let len = packed.len();
         for cut in [len - 1, len - 4, len / 2, 64.min(len - 1), 7] {
             let case = format!("{format} cut to {cut} of {len} bytes");
-            let mention = if cut < 10 { vec![format.name()] } else { vec![format.name(), "truncated"] };
+            let mention = match cut {
+                // A .lzma header is 13 bytes with no magic: xz too says "File format not
+                // recognized" for less.
+                ..13 if format == Format::Lzma => vec!["not compressed data"],
+                ..10 => vec![format.name()],
+                _ => vec![format.name(), "truncated"],
+            };
             assert_rejected(&packed[..cut], &mention, &case);
         }
     }
@@ -418,9 +424,12 @@ fn bad_input_flipped_byte() {
     }
 }
 
+/// Trailing data is an error where the reference CLI fails on it; gzip and bzip2, which
+/// let it through with a warning, are tests/jpack_reference.rs's
+/// `trailing_data_after_gzip_and_bzip2_as_their_clis`.
 #[test]
 fn bad_input_trailing_garbage() {
-    for format in [Format::Zstd, Format::Xz, Format::Gzip, Format::Bzip2, Format::Lz4, Format::Lzma] {
+    for format in [Format::Zstd, Format::Xz, Format::Lz4, Format::Lzma] {
         let packed = compress(&["-c", format.name()], b"payload");
         for tail in [&b"garbage"[..], b"\n", b"\0\0\0\0\0\0\0\0\x01"] {
             let data = [&packed[..], tail].concat();

@@ -15,9 +15,10 @@
 //! Magic bytes (see ../shared/specs/README.md, rule S5): zstd `28 b5 2f fd` (RFC 8878),
 //! xz `fd 37 7a 58 5a 00`, gzip `1f 8b`, bzip2 `42 5a 68` ("BZh"), lz4 frame `04 22 4d 18`
 //! (legacy `02 21 4c 18`),
-//! legacy .lzma `5d 00 00` (lzma_alone: properties byte 0x5d, dictionary size little-endian).
-//! A skippable frame (`5X 2a 4d 18`, shared by zstd and lz4; pzstd writes one first) is
-//! taken as zstd.
+//! legacy .lzma (lzma_alone) has no magic: its 13-byte header is recognised by xz's own rule
+//! ([`is_lzma_alone`]). A skippable frame (`5X 2a 4d 18`, shared by zstd and lz4; pzstd
+//! writes one first) says nothing by itself: [`Format::detect`] takes it as zstd, and the
+//! [`Decoder`] looks past leading skippable frames to the frame that follows.
 
 mod bz2;
 pub mod decode;
@@ -104,8 +105,8 @@ impl Format {
         }
     }
 
-    /// How many leading bytes [`detect`](Format::detect) wants to see.
-    pub const MAGIC_LEN: usize = 6;
+    /// How many leading bytes [`detect`](Format::detect) wants to see (the .lzma header).
+    pub const MAGIC_LEN: usize = 13;
 
     /// The format whose magic bytes start `head`, or `None` for data with no known magic
     /// (`Format::None` is never returned: "no magic" is not proof of raw data).
@@ -125,9 +126,7 @@ impl Format {
         if is_skippable_frame(head) {
             return Some(Format::Zstd);
         }
-        // lzma_alone has no magic; its properties byte is 0x5d for every file xz and
-        // lzma-utils write at their presets, followed by a little-endian dictionary size.
-        if head.len() >= 3 && head[0] == 0x5d && head[1] == 0x00 && head[2] == 0x00 {
+        if is_lzma_alone(head) {
             return Some(Format::Lzma);
         }
         None
@@ -162,6 +161,44 @@ impl Format {
             Some(level) => Err(LevelError { format: self, level }),
         }
     }
+}
+
+/// Whether `head` starts with a .lzma (LZMA_Alone) header, by the rule xz itself uses to
+/// tell .lzma from other data (xz's `is_format_lzma`, src/xz/coder.c): 13 bytes; a
+/// properties byte that decodes to lc/lp/pb with pb <= 4 and lc + lp <= 4; a dictionary
+/// size of 2^n or 2^n + 2^(n-1) (or UINT32_MAX); an uncompressed size that is unknown
+/// (all ones) or at most 256 GiB. Files written with other properties than xz's presets
+/// (a 4 KiB dictionary, lc=0 lp=2) pass; random data almost never does.
+pub fn is_lzma_alone(head: &[u8]) -> bool {
+    if head.len() < 13 {
+        return false;
+    }
+    let props = head[0];
+    // liblzma's lzma_lzma_lclppb_decode: props = (pb * 5 + lp) * 9 + lc.
+    if props > (4 * 5 + 4) * 9 + 8 {
+        return false;
+    }
+    let (lc, lp) = (props % 9, props / 9 % 5);
+    if lc + lp > 4 {
+        return false;
+    }
+    let dict = u32::from_le_bytes([head[1], head[2], head[3], head[4]]);
+    if dict != u32::MAX {
+        if dict == 0 {
+            return false;
+        }
+        let mut d = dict - 1;
+        d |= d >> 2;
+        d |= d >> 3;
+        d |= d >> 4;
+        d |= d >> 8;
+        d |= d >> 16;
+        if d.wrapping_add(1) != dict {
+            return false;
+        }
+    }
+    let size = u64::from_le_bytes(head[5..13].try_into().expect("8 bytes"));
+    size == u64::MAX || size <= 1 << 38
 }
 
 /// The first four bytes of a skippable frame (zstd and lz4 share them): `5X 2a 4d 18`.
@@ -250,10 +287,35 @@ mod tests {
         assert_eq!(Format::detect(&[0x1f, 0x8b, 8]), Some(Format::Gzip));
         assert_eq!(Format::detect(b"BZh91AY"), Some(Format::Bzip2));
         assert_eq!(Format::detect(&[4, 0x22, 0x4d, 0x18]), Some(Format::Lz4));
-        assert_eq!(Format::detect(&[0x5d, 0, 0, 0x80, 0]), Some(Format::Lzma));
+        let lzma = [0x5d, 0, 0, 0x80, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+        assert_eq!(Format::detect(&lzma), Some(Format::Lzma));
+        assert_eq!(Format::detect(&lzma[..12]), None);
         assert_eq!(Format::detect(&[0x50, 0x2a, 0x4d, 0x18, 4, 0]), Some(Format::Zstd));
         assert_eq!(Format::detect(b"IMAGE\n"), None);
         assert_eq!(Format::detect(b""), None);
+    }
+
+    /// xz's rule, not its presets: lc/lp/pb and dictionary sizes other than 0x5d and 8 MiB.
+    #[test]
+    fn lzma_alone_header_with_any_valid_properties() {
+        let header = |props: u8, dict: u32, size: u64| {
+            let mut h = vec![props];
+            h.extend_from_slice(&dict.to_le_bytes());
+            h.extend_from_slice(&size.to_le_bytes());
+            h
+        };
+        for (lc, lp, pb) in [(3, 0, 2), (0, 2, 0), (4, 0, 4), (0, 0, 0), (1, 3, 1)] {
+            let props = (pb * 5 + lp) * 9 + lc;
+            for dict in [4096, 1 << 20, 3 << 19, 1 << 30, u32::MAX] {
+                assert!(is_lzma_alone(&header(props, dict, 1234)), "lc={lc} lp={lp} pb={pb} dict={dict}");
+            }
+        }
+        assert!(!is_lzma_alone(&header(225, 4096, 0)), "props byte over 224");
+        assert!(!is_lzma_alone(&header((2 * 5 + 3) * 9 + 2, 4096, 0)), "lc + lp = 5");
+        assert!(!is_lzma_alone(&header(0x5d, 5000, 0)), "dictionary not 2^n or 2^n+2^(n-1)");
+        assert!(!is_lzma_alone(&header(0x5d, 0, 0)), "dictionary 0");
+        assert!(!is_lzma_alone(&header(0x5d, 4096, (1 << 38) + 1)), "size over 256 GiB");
+        assert!(is_lzma_alone(&header(0x5d, 4096, u64::MAX)), "unknown size");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use jcore::codec::{DecodeError, Decoder, Encoder, Format};
 use jcore::exit::StatusError;
 use jcore::io::{BUFFER_SIZE, Error as IoError, Input, Output, read_full};
 
-use crate::cli::Settings;
+use crate::plan::Settings;
 
 /// Compresses the input into the output with `format` at `level` (the format's default
 /// when `None`).
@@ -38,20 +38,36 @@ pub fn decompress(pass_through: bool, settings: &Settings) -> anyhow::Result<Sta
     let mut output = Output::create(settings.output.as_deref(), true, settings.force)?;
     let out_name = output.name();
     copy(&mut decoder, &name, |data| output.write_all(data).map_err(|e| IoError::new(&out_name, e).into()))?;
+    // The data is complete: a warning keeps it, as the reference CLIs do.
     output.commit()?;
-    Ok(Status::Success)
+    Ok(report_warnings(&decoder, &name))
+}
+
+/// Prints what the decoder let through, one line each, and returns the exit status the
+/// reference CLI gives for it (see the man page).
+fn report_warnings(decoder: &Decoder<Input>, name: &str) -> Status {
+    let mut status = Status::Success;
+    for warning in decoder.warnings() {
+        eprintln!("jpack: {name}: {warning}");
+        if warning.fails {
+            status = Status::Failure;
+        }
+    }
+    status
 }
 
 /// Decompresses the input and throws the data away: exit 0 when every stream is intact,
 /// 1 when the data is damaged, 2 when the input cannot be read.
 pub fn test(settings: &Settings) -> anyhow::Result<Status> {
-    let result =
-        open_decoder(settings, false).and_then(|(name, mut decoder)| copy(&mut decoder, &name, |_| Ok(())));
+    let result = open_decoder(settings, false).and_then(|(name, mut decoder)| {
+        copy(&mut decoder, &name, |_| Ok(()))?;
+        Ok(report_warnings(&decoder, &name))
+    });
     match result {
         Err(err) if err.downcast_ref::<IoError>().and_then(|e| DecodeError::find(e.io())).is_some() => {
             Err(StatusError::negative(jcore::exit::message(err.as_ref())).into())
         }
-        other => other.map(|()| Status::Success),
+        other => other,
     }
 }
 
@@ -59,7 +75,10 @@ fn open_decoder(settings: &Settings, pass_through: bool) -> anyhow::Result<(Stri
     let input = Input::open(settings.file.as_deref())?;
     let name = input.name().to_string();
     let decoder = if pass_through { Decoder::pass_through(input) } else { Decoder::new(input) };
-    let decoder = decoder.map_err(|e| IoError::new(&name, e))?.with_threads(settings.threads);
+    let decoder = decoder
+        .map_err(|e| IoError::new(&name, e))?
+        .with_threads(settings.threads)
+        .ignore_check(settings.ignore_check);
     Ok((name, decoder))
 }
 

@@ -4,12 +4,26 @@
 //! the other (`cat a.zst b.zst`, pigz members, pbzip2/lbzip2 streams, xz streams with
 //! stream padding, lz4 frames and skippable frames): they decode to the concatenation.
 //! Each stream is decoded by a single-stream decoder that consumes exactly its bytes; what
-//! follows must be another stream of the same format or the end of the input. Anything
-//! else is trailing garbage and an error, as are truncation, corruption (every format's
-//! checksum is verified), an empty input and data with no known magic. Errors are
-//! [`DecodeError`]s (inside the `io::Error` that `Read` returns) naming the format and the
-//! byte offset in the compressed input. Errors reading the input itself pass through
-//! unchanged.
+//! follows must be another stream of the same format or the end of the input. What else
+//! may follow is what the reference CLI accepts:
+//!
+//! - gzip: zero bytes up to the end (tar tapes pad with them) are ignored silently, as gzip
+//!   does; other data is a [`Warning`] (gzip: "decompression OK, trailing garbage
+//!   ignored", exit 2), and decoding stops there.
+//! - bzip2: zero bytes are ignored silently (lbzip2 does; bzip2 warns and exits 0); other
+//!   data that does not start `BZh1`..`BZh9` is a [`Warning`] (bzip2: "trailing garbage
+//!   after EOF ignored", exit 0); a prefix of that magic at the end is a truncated stream.
+//! - xz: stream padding (zero bytes, a multiple of four).
+//! - lz4 and zstd: skippable frames anywhere; lz4 legacy frames end where a word too large
+//!   for a block size starts the next frame, as lz4's CLI reads them.
+//!
+//! Anything else is trailing garbage and an error, as are truncation, corruption (every
+//! format's checksum is verified), an empty input and data with no known magic. Errors are
+//! [`DecodeError`]s (inside the `io::Error` that `Read` returns) naming the format, which
+//! stream (or member) and the byte offset in the compressed input. Errors reading the
+//! input itself pass through unchanged. An xz stream whose check type this build cannot
+//! verify decodes with a [`Warning`] (xz warns and exits 2) unless checks are ignored
+//! ([`Decoder::ignore_check`], xz's `--ignore-check`).
 //!
 //! Threads: xz streams with several blocks (what `xz -T0` and [`super::Encoder`] write)
 //! decode in parallel, and so do concatenated bzip2 streams (pbzip2's and jpack's
@@ -42,12 +56,14 @@ pub enum Problem {
     Corrupt(String),
     /// Bytes that are not a stream of the same format follow a complete stream.
     TrailingGarbage,
+    /// An xz stream uses a check type (the number) that cannot be verified.
+    UnsupportedCheck(u8),
 }
 
 /// A compressed input that cannot be decoded: the format (none when unknown), what is
 /// wrong, and the byte offset in the compressed input where it was found. For corrupt
 /// data the offset is how far the decoder had read, which may be up to one input buffer
-/// past the damage.
+/// past the damage; `stream` says which stream (gzip member, zstd or lz4 frame) it is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
     /// The format being decoded, `None` when it could not be detected.
@@ -56,6 +72,32 @@ pub struct DecodeError {
     pub problem: Problem,
     /// Byte offset in the compressed input.
     pub offset: u64,
+    /// The stream the problem is in: its number (1 for the first) and the byte offset
+    /// where it starts; `None` outside a stream.
+    pub stream: Option<(u64, u64)>,
+}
+
+/// What a reference CLI lets through with a message: the data up to here decoded and was
+/// verified where the format allows. `fails` says the reference CLI still exits non-zero
+/// (gzip's trailing garbage, xz's unverifiable check): a caller that needs intact data
+/// treats such a warning as an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// What was found and where.
+    pub problem: DecodeError,
+    /// The reference CLI exits non-zero on it.
+    pub fails: bool,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.problem.problem {
+            Problem::TrailingGarbage => {
+                write!(f, "{}, ignored (the data before it decoded OK)", self.problem)
+            }
+            _ => write!(f, "{}", self.problem),
+        }
+    }
 }
 
 impl DecodeError {
@@ -78,19 +120,36 @@ impl fmt::Display for DecodeError {
         if let Some(format) = self.format {
             write!(f, "{format}: ")?;
         }
+        let at = match self.stream {
+            Some((number, start)) => format!(" in {} {number} (starting at byte {start})", unit(self.format)),
+            None => String::new(),
+        };
         match &self.problem {
             Problem::Empty => write!(f, "empty input, not compressed data"),
             Problem::UnknownFormat => {
                 write!(f, "not compressed data in a known format (no known magic bytes)")
             }
             Problem::Truncated => {
-                write!(f, "truncated: the input ends at byte {} in the middle of a stream", self.offset)
+                write!(f, "truncated: the input ends at byte {}{at} in the middle of a stream", self.offset)
             }
-            Problem::Corrupt(why) => write!(f, "corrupt data near byte {}: {why}", self.offset),
+            Problem::Corrupt(why) => write!(f, "{why}{at}, near byte {}", self.offset),
             Problem::TrailingGarbage => {
                 write!(f, "trailing garbage at byte {} after the end of the compressed stream", self.offset)
             }
+            Problem::UnsupportedCheck(id) => write!(
+                f,
+                "unsupported type of integrity check ({id}){at}; not verifying its integrity (--ignore-check to accept)"
+            ),
         }
+    }
+}
+
+/// What a format calls one of its concatenated streams.
+fn unit(format: Option<Format>) -> &'static str {
+    match format {
+        Some(Format::Gzip) => "member",
+        Some(Format::Zstd | Format::Lz4) => "frame",
+        _ => "stream",
     }
 }
 
@@ -103,6 +162,12 @@ pub struct Decoder<R: Read> {
     state: State<R>,
     /// The next bzip2 stream is decoded on its own, not in a parallel batch.
     one_stream_next: bool,
+    /// xz checks are not verified (xz's --ignore-check).
+    ignore_check: bool,
+    /// The current stream: its number (1 for the first) and where it starts.
+    stream_number: u64,
+    stream_start: u64,
+    warnings: Vec<Warning>,
 }
 
 enum State<R: Read> {
@@ -133,7 +198,7 @@ impl<R: Read> Decoder<R> {
             None => {
                 let problem =
                     if source.peek(1)?.is_empty() { Problem::Empty } else { Problem::UnknownFormat };
-                Err(DecodeError { format: None, problem, offset: 0 }.into_io())
+                Err(DecodeError { format: None, problem, offset: 0, stream: None }.into_io())
             }
         }
     }
@@ -149,7 +214,30 @@ impl<R: Read> Decoder<R> {
     }
 
     fn with_state(format: Format, state: State<R>) -> Decoder<R> {
-        Decoder { format, threads: 1, state, one_stream_next: false }
+        Decoder {
+            format,
+            threads: 1,
+            state,
+            one_stream_next: false,
+            ignore_check: false,
+            stream_number: 0,
+            stream_start: 0,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Does not verify xz integrity checks (xz's `--ignore-check`): damaged data then
+    /// decodes to wrong bytes, and a check type this build does not know is no warning.
+    /// The other formats' checksums are still verified. Set it before the first read.
+    pub fn ignore_check(mut self, ignore: bool) -> Decoder<R> {
+        self.ignore_check = ignore;
+        self
+    }
+
+    /// What was let through so far, as the reference CLIs let it through (see the
+    /// [module docs](self)). Complete once `read` has returned 0.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
     }
 
     /// Uses up to `threads` threads where the format allows (xz streams with several
@@ -165,7 +253,22 @@ impl<R: Read> Decoder<R> {
     }
 
     fn error(&self, problem: Problem, offset: u64) -> io::Error {
-        DecodeError { format: Some(self.format), problem, offset }.into_io()
+        self.problem(problem, offset).into_io()
+    }
+
+    /// A problem in the current stream.
+    fn problem(&self, problem: Problem, offset: u64) -> DecodeError {
+        let stream = match problem {
+            Problem::TrailingGarbage => None,
+            _ if self.stream_number > 0 => Some((self.stream_number, self.stream_start)),
+            _ => None,
+        };
+        DecodeError { format: Some(self.format), problem, offset, stream }
+    }
+
+    fn warn(&mut self, problem: Problem, offset: u64, fails: bool) {
+        let problem = self.problem(problem, offset);
+        self.warnings.push(Warning { problem, fails });
     }
 
     /// After a stream: start the next one, or finish, or fail on trailing garbage.
@@ -177,6 +280,14 @@ impl<R: Read> Decoder<R> {
                 return Err(self.error(Problem::TrailingGarbage, source.offset - zeros));
             }
         }
+        if matches!(self.format, Format::Gzip | Format::Bzip2) && source.peek(1)? == [0] {
+            // Zero padding (tar tapes): ignored when nothing else follows.
+            let start = source.offset;
+            source.skip_zeros()?;
+            if !source.peek(1)?.is_empty() {
+                return self.trailing_garbage(source, start);
+            }
+        }
         let head = source.peek(Format::MAGIC_LEN)?;
         if head.is_empty() {
             self.state = State::Done;
@@ -186,12 +297,55 @@ impl<R: Read> Decoder<R> {
             Format::Lz4 => Format::detect(head) == Some(Format::Lz4) || is_skippable_frame(head),
             // .lzma files hold one stream, as in xz.
             Format::Lzma => false,
+            // gzip takes what starts with its magic for a member, even when cut short.
+            Format::Gzip => head.starts_with(&[0x1f, 0x8b]) || head == [0x1f],
+            // bzip2 reads a next stream when the four magic bytes match, and calls a cut
+            // inside them an unexpected end.
+            Format::Bzip2 => {
+                let magic = |i: usize, b: u8| if i < 3 { b == b"BZh"[i] } else { (b'1'..=b'9').contains(&b) };
+                let matching = head.iter().take(4).enumerate().take_while(|&(i, &b)| magic(i, b)).count();
+                matching == 4 || (matching == head.len() && head.len() < 4)
+            }
             format => Format::detect(head) == Some(format),
         };
         if !next {
-            return Err(self.error(Problem::TrailingGarbage, source.offset));
+            let start = source.offset;
+            return self.trailing_garbage(source, start);
         }
         self.state = State::Start(source);
+        Ok(())
+    }
+
+    /// Garbage after the last stream at `offset`: an error, or for gzip and bzip2 a
+    /// warning and the end of the data, as their CLIs do.
+    fn trailing_garbage(&mut self, source: Source<R>, offset: u64) -> io::Result<()> {
+        match self.format {
+            Format::Gzip | Format::Bzip2 => {
+                self.warn(Problem::TrailingGarbage, offset, self.format == Format::Gzip);
+                drop(source);
+                self.state = State::Done;
+                Ok(())
+            }
+            _ => Err(self.error(Problem::TrailingGarbage, offset)),
+        }
+    }
+
+    /// At the start of each stream: counts it, and for xz checks its check type.
+    fn stream_starts(&mut self, source: &mut Source<R>) -> io::Result<()> {
+        self.stream_number += 1;
+        self.stream_start = source.offset;
+        if self.format == Format::Xz && !self.ignore_check {
+            // Stream header: magic (6), flags: a zero byte and the check type (4 bits);
+            // liblzma decodes an unknown check type without verifying it.
+            let head = source.peek(8)?;
+            if head.len() == 8 && head[6] == 0 && head[7] & 0xf0 == 0 {
+                let check = head[7];
+                if !matches!(check, 0x00 | 0x01 | 0x04 | 0x0a) {
+                    let offset = source.offset;
+                    self.warn(Problem::UnsupportedCheck(check), offset, true);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -204,6 +358,7 @@ impl<R: Read> Decoder<R> {
         let at_end = window.len() < want;
         let batch = multistream::decode_batch(window, at_end, self.threads);
         source.consume(batch.consumed);
+        self.stream_number += batch.streams;
         self.one_stream_next = batch.fallback;
         Ok(State::Decoded { source, data: batch.output, pos: 0 })
     }
@@ -211,12 +366,14 @@ impl<R: Read> Decoder<R> {
     fn read_inner(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             match std::mem::replace(&mut self.state, State::Failed) {
-                State::Start(source) => {
+                State::Start(mut source) => {
                     if self.format == Format::Bzip2 && self.threads > 1 && !self.one_stream_next {
                         self.state = self.bzip2_batch(source)?;
                     } else {
                         self.one_stream_next = false;
-                        self.state = State::Stream(Box::new(Stream::new(self.format, source, self.threads)?))
+                        self.stream_starts(&mut source)?;
+                        let stream = Stream::new(self.format, source, self.threads, self.ignore_check)?;
+                        self.state = State::Stream(Box::new(stream))
                     }
                 }
                 State::Decoded { mut source, data, pos } => {
@@ -244,7 +401,7 @@ impl<R: Read> Decoder<R> {
                         let problem = if err.kind() == io::ErrorKind::UnexpectedEof {
                             Problem::Truncated
                         } else {
-                            Problem::Corrupt(describe(&err, self.format))
+                            Problem::Corrupt(describe(&err, &stream))
                         };
                         return Err(self.error(problem, source.offset));
                     }
@@ -275,55 +432,138 @@ impl<R: Read> Read for Decoder<R> {
     }
 }
 
-/// The decoder's message, without the wrappers and format name some libraries add.
-fn describe(err: &io::Error, format: Format) -> String {
-    let text = match err.get_ref() {
+/// What the decoder found, in words that say what is wrong: the libraries' own messages
+/// are terse ("lzma data error") or merge cases (flate2 reports a CRC and a length
+/// mismatch alike).
+fn describe<R: Read>(err: &io::Error, stream: &Stream<R>) -> String {
+    let inner = err.get_ref();
+    if let Some(lzma) = inner.and_then(|e| e.downcast_ref::<liblzma::stream::Error>()) {
+        use liblzma::stream::Error as E;
+        let lzma_alone = matches!(stream, Stream::Xz(_, true));
+        return match lzma {
+            E::Data if lzma_alone => "compressed data is corrupt".into(),
+            E::Data => {
+                "compressed data is corrupt (a block's data or integrity check, or the index, does not match)"
+                    .into()
+            }
+            E::Format if lzma_alone => "not a valid .lzma header".into(),
+            E::Format => "not an xz stream (bad header magic or stream flags)".into(),
+            E::Options if lzma_alone => "unsupported .lzma header options".into(),
+            E::Options => {
+                "unsupported options (an unknown filter, or a header field this decoder does not know)".into()
+            }
+            E::MemLimit | E::Mem => "out of memory".into(),
+            other => other.to_string(),
+        };
+    }
+    let text = match inner {
         Some(inner) => inner.to_string(),
         None => err.to_string(),
     };
-    let prefix = format!("{format}: ");
+    if let Stream::Gzip(_, decoded) = stream
+        && text.contains("matching checksum")
+    {
+        // flate2 checked the 8-byte trailer just read: CRC32, then ISIZE (length mod 2^32).
+        let trailer = stream.source().last_consumed;
+        let length = u32::from_le_bytes(trailer[4..8].try_into().expect("4 bytes"));
+        return if length != *decoded as u32 {
+            format!(
+                "length mismatch: the member decoded to {decoded} bytes, its trailer says {length} (mod 2^32)"
+            )
+        } else {
+            let crc = u32::from_le_bytes(trailer[..4].try_into().expect("4 bytes"));
+            format!("CRC32 mismatch: the data does not match the member's CRC32 {crc:08x}")
+        };
+    }
+    let prefix = format!("{}: ", stream.format());
     let text = text.strip_prefix(&prefix).unwrap_or(&text);
-    if text.is_empty() { "invalid data".to_string() } else { text.to_string() }
+    match (stream, text) {
+        (Stream::Bzip2(_), "invalid data") => "corrupt block or CRC mismatch (data integrity error)".into(),
+        (_, "") => "invalid data".into(),
+        (_, text) => text.to_string(),
+    }
 }
 
+/// How far past leading skippable frames detection looks for the frame that says whether
+/// this is zstd or lz4; past that, zstd is assumed.
+const SKIPPABLE_LOOKAHEAD: usize = 16 << 20;
+
 fn detect<R: Read>(source: &mut Source<R>) -> io::Result<Option<Format>> {
-    Ok(Format::detect(source.peek(Format::MAGIC_LEN)?))
+    let head = source.peek(Format::MAGIC_LEN)?;
+    if !is_skippable_frame(head) {
+        return Ok(Format::detect(head));
+    }
+    // Skippable frames are shared by zstd and lz4: the first real frame decides.
+    let mut at = 0;
+    loop {
+        let head = source.peek(at + 8)?;
+        if head.len() < at + 8 || !is_skippable_frame(&head[at..]) {
+            break;
+        }
+        let len = u32::from_le_bytes(head[at + 4..at + 8].try_into().expect("4 bytes")) as usize;
+        at += 8 + len;
+        if at + Format::MAGIC_LEN > SKIPPABLE_LOOKAHEAD {
+            return Ok(Some(Format::Zstd));
+        }
+    }
+    let head = source.peek(at + Format::MAGIC_LEN)?;
+    Ok(match head.get(at..).map(Format::detect) {
+        Some(Some(Format::Lz4)) => Some(Format::Lz4),
+        // Only skippable frames (or zstd after them): what zstd -d reads.
+        _ => Some(Format::Zstd),
+    })
 }
 
 /// A single-stream decoder over the shared input.
 enum Stream<R: Read> {
     Zstd(zstd::stream::read::Decoder<'static, Source<R>>),
-    Xz(liblzma::bufread::XzDecoder<Source<R>>),
-    Gzip(flate2::bufread::GzDecoder<Source<R>>),
+    /// xz, or .lzma when the flag is set.
+    Xz(liblzma::bufread::XzDecoder<Source<R>>, bool),
+    /// The member's decoder and the bytes it decoded so far.
+    Gzip(flate2::bufread::GzDecoder<Source<R>>, u64),
     Bzip2(bzip2::bufread::BzDecoder<Source<R>>),
     Lz4(lz4::FrameDecoder<Source<R>>),
 }
 
 impl<R: Read> Stream<R> {
-    fn new(format: Format, source: Source<R>, threads: usize) -> io::Result<Stream<R>> {
+    fn new(format: Format, source: Source<R>, threads: usize, ignore_check: bool) -> io::Result<Stream<R>> {
         Ok(match format {
             Format::Zstd => {
                 let mut decoder = zstd::stream::read::Decoder::with_buffer(source)?.single_frame();
                 decoder.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
                 Stream::Zstd(decoder)
             }
-            Format::Xz => Stream::Xz(liblzma::bufread::XzDecoder::new_stream(source, xz_stream(threads)?)),
+            Format::Xz => {
+                let stream = xz_stream(threads, ignore_check)?;
+                Stream::Xz(liblzma::bufread::XzDecoder::new_stream(source, stream), false)
+            }
             Format::Lzma => {
                 let stream = LzmaStream::new_lzma_decoder(u64::MAX).map_err(io::Error::other)?;
-                Stream::Xz(liblzma::bufread::XzDecoder::new_stream(source, stream))
+                Stream::Xz(liblzma::bufread::XzDecoder::new_stream(source, stream), true)
             }
-            Format::Gzip => Stream::Gzip(flate2::bufread::GzDecoder::new(source)),
+            Format::Gzip => Stream::Gzip(flate2::bufread::GzDecoder::new(source), 0),
             Format::Bzip2 => Stream::Bzip2(bzip2::bufread::BzDecoder::new(source)),
             Format::Lz4 => Stream::Lz4(lz4::FrameDecoder::new(source)),
             Format::None => unreachable!("pass-through data is not decoded"),
         })
     }
 
+    fn format(&self) -> Format {
+        match self {
+            Stream::Zstd(_) => Format::Zstd,
+            Stream::Xz(_, false) => Format::Xz,
+            Stream::Xz(_, true) => Format::Lzma,
+            Stream::Gzip(..) => Format::Gzip,
+            Stream::Bzip2(_) => Format::Bzip2,
+            Stream::Lz4(_) => Format::Lz4,
+        }
+    }
+
     fn source(&self) -> &Source<R> {
         match self {
             Stream::Zstd(d) => d.get_ref(),
-            Stream::Xz(d) => d.get_ref(),
-            Stream::Gzip(d) => d.get_ref(),
+            Stream::Xz(d, _) => d.get_ref(),
+            Stream::Gzip(d, _) => d.get_ref(),
             Stream::Bzip2(d) => d.get_ref(),
             Stream::Lz4(d) => d.get_ref(),
         }
@@ -332,8 +572,8 @@ impl<R: Read> Stream<R> {
     fn into_source(self) -> Source<R> {
         match self {
             Stream::Zstd(d) => d.finish(),
-            Stream::Xz(d) => d.into_inner(),
-            Stream::Gzip(d) => d.into_inner(),
+            Stream::Xz(d, _) => d.into_inner(),
+            Stream::Gzip(d, _) => d.into_inner(),
             Stream::Bzip2(d) => d.into_inner(),
             Stream::Lz4(d) => d.into_inner(),
         }
@@ -344,8 +584,12 @@ impl<R: Read> Read for Stream<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Stream::Zstd(d) => d.read(buf),
-            Stream::Xz(d) => d.read(buf),
-            Stream::Gzip(d) => d.read(buf),
+            Stream::Xz(d, _) => d.read(buf),
+            Stream::Gzip(d, decoded) => {
+                let n = d.read(buf)?;
+                *decoded += n as u64;
+                Ok(n)
+            }
             Stream::Bzip2(d) => d.read(buf),
             Stream::Lz4(d) => d.read(buf),
         }
@@ -355,15 +599,18 @@ impl<R: Read> Read for Stream<R> {
 /// One xz stream; multi-threaded when asked. liblzma's threaded decoder only runs in
 /// parallel when `memlimit_threading` allows it (0 means "no threads"): xz itself uses a
 /// quarter of the RAM.
-fn xz_stream(threads: usize) -> io::Result<LzmaStream> {
-    let stream = if threads > 1 {
+fn xz_stream(threads: usize, ignore_check: bool) -> io::Result<LzmaStream> {
+    // The crate's threaded builder takes no decoder flags: --ignore-check decodes on one
+    // thread.
+    let stream = if threads > 1 && !ignore_check {
         MtStreamBuilder::new()
             .threads(threads as u32)
             .memlimit_threading(physical_memory() / 4)
             .memlimit_stop(u64::MAX)
             .decoder()
     } else {
-        LzmaStream::new_stream_decoder(u64::MAX, 0)
+        let flags = if ignore_check { liblzma::stream::IGNORE_CHECK } else { 0 };
+        LzmaStream::new_stream_decoder(u64::MAX, flags)
     };
     stream.map_err(io::Error::other)
 }
@@ -387,6 +634,8 @@ struct Source<R: Read> {
     /// Bytes consumed so far.
     offset: u64,
     input_failed: bool,
+    /// The last 8 bytes consumed (a gzip trailer, when flate2 rejects one).
+    last_consumed: [u8; 8],
 }
 
 impl<R: Read> Source<R> {
@@ -398,6 +647,7 @@ impl<R: Read> Source<R> {
             end: 0,
             offset: 0,
             input_failed: false,
+            last_consumed: [0; 8],
         }
     }
 
@@ -460,6 +710,12 @@ impl<R: Read> Source<R> {
     }
 }
 
+impl<R: Read> lz4::Peek for Source<R> {
+    fn peek(&mut self, n: usize) -> io::Result<&[u8]> {
+        Source::peek(self, n)
+    }
+}
+
 impl<R: Read> BufRead for Source<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.pos == self.end {
@@ -472,6 +728,13 @@ impl<R: Read> BufRead for Source<R> {
 
     fn consume(&mut self, amt: usize) {
         let amt = amt.min(self.end - self.pos);
+        let taken = &self.buf[self.pos..self.pos + amt];
+        if amt >= 8 {
+            self.last_consumed.copy_from_slice(&taken[amt - 8..]);
+        } else {
+            self.last_consumed.copy_within(amt.., 0);
+            self.last_consumed[8 - amt..].copy_from_slice(taken);
+        }
         self.pos += amt;
         self.offset += amt as u64;
     }
@@ -515,16 +778,40 @@ mod tests {
 
     #[test]
     fn garbage_after_a_stream() {
+        let mut zst = zstd::encode_all(&b"abc"[..], 3).unwrap();
+        let len = zst.len() as u64;
+        zst.extend_from_slice(b"junk");
+        let err = problem(&zst);
+        assert_eq!(
+            (err.format, err.problem, err.offset),
+            (Some(Format::Zstd), Problem::TrailingGarbage, len)
+        );
+    }
+
+    /// gzip lets garbage after the last member through with a warning and exit 2, and
+    /// zero padding silently: so does the decoder, with a warning that says it fails.
+    #[test]
+    fn garbage_after_gzip_is_a_failing_warning() {
         let mut gz = Vec::new();
         let mut e = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::default());
         std::io::Write::write_all(&mut e, b"abc").unwrap();
         e.finish().unwrap();
         let len = gz.len() as u64;
-        gz.extend_from_slice(b"junk");
-        let err = problem(&gz);
+        let padded = [&gz[..], &[0; 600]].concat();
+        let mut decoder = Decoder::new(&padded[..]).unwrap();
+        let mut out = Vec::new();
+        decoder.read_to_end(&mut out).unwrap();
+        assert_eq!((out.as_slice(), decoder.warnings()), (&b"abc"[..], &[][..]));
+        let junk = [&gz[..], b"junk"].concat();
+        let mut decoder = Decoder::new(&junk[..]).unwrap();
+        out.clear();
+        decoder.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"abc");
+        let warning = &decoder.warnings()[0];
+        assert!(warning.fails);
         assert_eq!(
-            (err.format, err.problem, err.offset),
-            (Some(Format::Gzip), Problem::TrailingGarbage, len)
+            (warning.problem.problem.clone(), warning.problem.offset),
+            (Problem::TrailingGarbage, len)
         );
     }
 

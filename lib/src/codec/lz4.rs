@@ -9,8 +9,12 @@
 //! - Reading: one frame, or one skippable frame, per [`FrameDecoder`]; linked and
 //!   independent blocks, block and content checksums, the content size. The caller goes on
 //!   to the next frame (concatenated frames) itself. The legacy format (`lz4 -l`, Linux
-//!   initramfs) is read too; it has no end mark and no checksum, so it runs to the end of
-//!   the input and a cut at a block boundary cannot be noticed.
+//!   initramfs) is read too; it has no end mark and no checksum: as in lz4's CLI, a frame
+//!   ends at the end of the input or where a block size word is larger than any legacy
+//!   block can be (the magic number of the next frame, `cat a.lz4 b.lz4`), so a cut at a
+//!   block boundary cannot be noticed.
+//! - A dictionary ID in the frame header is read and the frame decoded without a
+//!   dictionary, as `lz4 -d` does without `-D`: a frame that needs one fails its checks.
 
 use std::hash::Hasher as _;
 use std::io::{self, BufRead, Read, Write};
@@ -108,10 +112,22 @@ struct FrameInfo {
     max_block: usize,
 }
 
+/// A `BufRead` that can look a few bytes ahead without consuming them.
+pub(crate) trait Peek: BufRead {
+    /// The next `n` bytes, or fewer at the end of the input.
+    fn peek(&mut self, n: usize) -> io::Result<&[u8]>;
+}
+
+impl Peek for &[u8] {
+    fn peek(&mut self, n: usize) -> io::Result<&[u8]> {
+        Ok(&self[..n.min(self.len())])
+    }
+}
+
 /// Reads one LZ4 frame (or skips one skippable frame) from a `BufRead`, consuming exactly
 /// its bytes. `read` returns `Ok(0)` at the end of the frame, once the content checksum
 /// and size are verified; an input that ends early is an `UnexpectedEof` error.
-pub(crate) struct FrameDecoder<R: BufRead> {
+pub(crate) struct FrameDecoder<R: Peek> {
     reader: R,
     info: Option<FrameInfo>,
     started: bool,
@@ -125,7 +141,7 @@ pub(crate) struct FrameDecoder<R: BufRead> {
     content_len: u64,
 }
 
-impl<R: BufRead> FrameDecoder<R> {
+impl<R: Peek> FrameDecoder<R> {
     pub fn new(reader: R) -> Self {
         FrameDecoder {
             reader,
@@ -193,7 +209,9 @@ impl<R: BufRead> FrameDecoder<R> {
             content_size = Some(u64::from_le_bytes(size));
         }
         if flags & FLAG_DICTIONARY != 0 {
-            return Err(corrupt("frames that need a dictionary are not supported"));
+            let mut id = [0u8; 4];
+            self.reader.read_exact(&mut id)?;
+            descriptor.extend_from_slice(&id);
         }
         let mut check = [0u8; 1];
         self.reader.read_exact(&mut check)?;
@@ -277,8 +295,17 @@ impl<R: BufRead> FrameDecoder<R> {
             self.finished = true;
             return Ok(());
         }
+        let bound = lz4_flex::block::get_maximum_output_size(LEGACY_BLOCK);
+        let head = self.reader.peek(4)?;
+        if head.len() == 4 && u32::from_le_bytes(head.try_into().expect("4 bytes")) as usize > bound {
+            // No block is that large: the next frame's magic number (lz4io.c does so).
+            self.output.clear();
+            self.output_pos = 0;
+            self.finished = true;
+            return Ok(());
+        }
         let len = read_u32(&mut self.reader)? as usize;
-        if len > lz4_flex::block::get_maximum_output_size(LEGACY_BLOCK) {
+        if len > bound {
             return Err(corrupt("legacy block larger than 8 MiB can compress to"));
         }
         self.compressed.resize(len, 0);
@@ -309,7 +336,7 @@ impl<R: BufRead> FrameDecoder<R> {
     }
 }
 
-impl<R: BufRead> Read for FrameDecoder<R> {
+impl<R: Peek> Read for FrameDecoder<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);

@@ -24,6 +24,8 @@ pub(super) struct Batch {
     pub consumed: usize,
     /// Their decompressed bytes, in order.
     pub output: Vec<u8>,
+    /// How many streams they held.
+    pub streams: u64,
     /// The piece after `consumed` could not be decoded here: decode it one stream at a
     /// time (it may be damaged, a false cut, or too large for the window).
     pub fallback: bool,
@@ -35,17 +37,18 @@ pub(super) struct Batch {
 pub(super) fn decode_batch(window: &[u8], at_end: bool, threads: usize) -> Batch {
     let pieces = cut(window, at_end, 2 * threads);
     if pieces.is_empty() {
-        return Batch { consumed: 0, output: Vec::new(), fallback: true };
+        return Batch { consumed: 0, output: Vec::new(), streams: 0, fallback: true };
     }
     let outputs = decode_pieces(window, &pieces, threads);
-    let mut batch = Batch { consumed: 0, output: Vec::new(), fallback: false };
+    let mut batch = Batch { consumed: 0, output: Vec::new(), streams: 0, fallback: false };
     for (&(start, end), out) in pieces.iter().zip(outputs) {
-        let Some(out) = out else {
+        let Some((out, streams)) = out else {
             batch.fallback = true;
             break;
         };
         debug_assert_eq!(start, batch.consumed);
         batch.output.extend_from_slice(&out);
+        batch.streams += streams;
         batch.consumed = end;
     }
     batch
@@ -90,11 +93,13 @@ fn looks_like_start(head: &[u8]) -> bool {
     (b'1'..=b'9').contains(&head[3]) && (head[4..10] == BLOCK_MAGIC || head[4..10] == END_MAGIC)
 }
 
-/// Each piece's output, or None where it is not whole valid streams.
-fn decode_pieces(window: &[u8], pieces: &[(usize, usize)], threads: usize) -> Vec<Option<Vec<u8>>> {
+/// Each piece's output and stream count, or None where it is not whole valid streams.
+type Piece = Option<(Vec<u8>, u64)>;
+
+fn decode_pieces(window: &[u8], pieces: &[(usize, usize)], threads: usize) -> Vec<Piece> {
     let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Vec<u8>>> = vec![None; pieces.len()];
-    let done: Vec<Vec<(usize, Option<Vec<u8>>)>> = std::thread::scope(|scope| {
+    let mut results: Vec<Piece> = vec![None; pieces.len()];
+    let done: Vec<Vec<(usize, Piece)>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.min(pieces.len()))
             .map(|_| {
                 scope.spawn(|| {
@@ -117,9 +122,11 @@ fn decode_pieces(window: &[u8], pieces: &[(usize, usize)], threads: usize) -> Ve
 }
 
 /// The piece's streams decoded, if it is nothing but whole valid streams.
-fn decode_piece(mut piece: &[u8]) -> Option<Vec<u8>> {
+fn decode_piece(mut piece: &[u8]) -> Piece {
     let mut out = Vec::new();
+    let mut streams = 0;
     while !piece.is_empty() {
+        streams += 1;
         if piece.len() < 10 || !looks_like_start(&piece[..10]) {
             return None;
         }
@@ -137,7 +144,7 @@ fn decode_piece(mut piece: &[u8]) -> Option<Vec<u8>> {
         }
         piece = decoder.into_inner();
     }
-    Some(out)
+    Some((out, streams))
 }
 
 #[cfg(test)]

@@ -1,13 +1,11 @@
-//! The jpack command line: the clap definition, and the step that turns flags into one
-//! [`Mode`] before any work starts.
+//! The jpack command line: the clap definition only. It imports nothing else of the tool;
+//! [`crate::plan`] derives what to do from it, and the man page is generated from
+//! [`Cli::command`](clap::CommandFactory::command).
 
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Parser};
-use jcore::Status;
 use jcore::codec::Format;
-
-use crate::{list, stream};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -35,9 +33,21 @@ Examples:
 /// Decompression of xz streams with several blocks is multi-threaded too.
 ///
 /// Bad input (a truncated stream, a flipped byte, garbage, an empty input, trailing
-/// garbage after a stream) is a one-line error naming the format and the byte offset,
-/// exit status 2; with -o nothing is left behind. With -t the same findings give exit
-/// status 1.
+/// garbage after a stream) is a one-line error saying what is wrong (CRC or length
+/// mismatch, corrupt block, truncation), the format, the stream it is in and the byte
+/// offset, exit status 2; with -o nothing is left behind. With -t the same findings give
+/// exit status 1.
+///
+/// What the reference CLIs let through, jpack lets through with the same warning and
+/// exit status: zero bytes after the last gzip or bzip2 stream are ignored silently (tar
+/// tapes pad with them); other data after the last gzip member is a warning, the output
+/// is kept and the exit status is 2 (gzip: "decompression OK, trailing garbage ignored");
+/// after the last bzip2 stream it is a warning with exit status 0 (bzip2: "trailing
+/// garbage after EOF ignored"); an xz stream whose check type cannot be verified decodes
+/// with a warning and exit status 2, as xz does, unless --ignore-check. Trailing data after
+/// zstd, xz (other than stream padding), lz4 and .lzma streams is an error, as it is for
+/// their CLIs. Skippable frames may come anywhere in zstd and lz4 input; the frame after
+/// them decides which format it is.
 #[derive(Parser, Debug)]
 #[command(
     name = "jpack",
@@ -79,6 +89,12 @@ pub struct Cli {
     #[arg(long, requires = "decompress")]
     pub pass_through: bool,
 
+    /// With -d or -t: do not verify xz integrity checks, as xz --ignore-check does (an xz
+    /// check type that cannot be verified is then no warning); other formats' checksums
+    /// are still verified
+    #[arg(long)]
+    pub ignore_check: bool,
+
     /// Test integrity: decompress, verify every checksum, write nothing; exit status 1 if
     /// the data is damaged
     #[arg(short = 't', long)]
@@ -97,63 +113,6 @@ pub struct Cli {
     pub file: Option<PathBuf>,
 }
 
-/// What jpack was asked to do, decided once from the flags.
-#[derive(Debug)]
-pub enum Mode {
-    Compress { format: Format, level: Option<u32>, settings: Settings },
-    Decompress { pass_through: bool, settings: Settings },
-    Test { settings: Settings },
-    Detect { file: Option<PathBuf> },
-    List,
-}
-
-/// Input, output and threads, shared by the modes that stream data.
-#[derive(Debug)]
-pub struct Settings {
-    pub file: Option<PathBuf>,
-    pub output: Option<PathBuf>,
-    pub force: bool,
-    pub threads: usize,
-}
-
-impl Mode {
-    pub fn from_cli(cli: Cli) -> anyhow::Result<Mode> {
-        if (cli.list || cli.detect || cli.test) && cli.output.is_some() {
-            anyhow::bail!("-o: only with compression or -d");
-        }
-        let settings = Settings {
-            file: cli.file,
-            output: cli.output,
-            force: cli.force,
-            threads: jcore::threads::resolve(cli.threads),
-        };
-        Ok(if cli.list {
-            Mode::List
-        } else if cli.detect {
-            Mode::Detect { file: settings.file }
-        } else if cli.test {
-            Mode::Test { settings }
-        } else if cli.decompress {
-            Mode::Decompress { pass_through: cli.pass_through, settings }
-        } else {
-            let format = cli.codec.unwrap_or(Format::Zstd);
-            // Checked here so that a bad level is a usage error before any output exists.
-            format.level(cli.level)?;
-            Mode::Compress { format, level: cli.level, settings }
-        })
-    }
-}
-
-pub fn run(cli: Cli) -> anyhow::Result<Status> {
-    match Mode::from_cli(cli)? {
-        Mode::Compress { format, level, settings } => stream::compress(format, level, &settings),
-        Mode::Decompress { pass_through, settings } => stream::decompress(pass_through, &settings),
-        Mode::Test { settings } => stream::test(&settings),
-        Mode::Detect { file } => list::detect(file.as_deref()),
-        Mode::List => list::list(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,19 +121,5 @@ mod tests {
     #[test]
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn modes_exclude_each_other() {
-        assert!(Cli::try_parse_from(["jpack", "-d", "-c", "xz"]).is_err());
-        assert!(Cli::try_parse_from(["jpack", "-d", "-t"]).is_err());
-        assert!(Cli::try_parse_from(["jpack", "--pass-through"]).is_err());
-        let cli = Cli::try_parse_from(["jpack", "-c", "bzip", "-l", "3"]).unwrap();
-        assert!(matches!(
-            Mode::from_cli(cli).unwrap(),
-            Mode::Compress { format: Format::Bzip2, level: Some(3), .. }
-        ));
-        let cli = Cli::try_parse_from(["jpack", "-c", "gz", "-l", "12"]).unwrap();
-        assert!(Mode::from_cli(cli).is_err());
     }
 }
