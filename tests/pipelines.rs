@@ -973,3 +973,61 @@ fn make_rebuilds_only_a_changed_jail() {
     make().args(["image", "publish", "import"]).run().success().stdout_contains("appjail.sh export");
     assert_eq!(fs::read(w.join("imported/hello/jail/etc/motd")).unwrap(), b"changed\n");
 }
+
+/// The Make macros pass SIGN_KEY and VERIFY_KEY on and publish the signature with the image
+/// (appjail: the workflow's publish; bastille: the macros' own copy).
+#[test]
+fn make_signs_and_verifies_with_keys() {
+    let test = "make_signs_and_verifies_with_keys";
+    if !common::have("make", test) {
+        return;
+    }
+    let work = common::tempdir();
+    let w = work.path();
+    let k = keys(w);
+    sh(&format!("cp -r {} {}/jail", common::repo_root().join("examples/jail").display(), w.display()))
+        .run()
+        .success();
+    fs::create_dir_all(w.join("jails/web/root")).unwrap();
+    fs::write(w.join("jails/web/root/motd"), "made\n").unwrap();
+    let make = |system: &str, vars: &[String]| {
+        Cmd::new("make")
+            .arg("-f")
+            .arg(common::repo_root().join(format!("examples/make/{system}.mk")))
+            .arg(format!("JTOOLS_BIN={}", bin_dir().display()))
+            .args(vars)
+            .dir(w)
+    };
+    let sign = format!("SIGN_KEY={}", k.sec.display());
+    let verify = format!("VERIFY_KEY={}", k.public.display());
+    let wrong = format!("VERIFY_KEY={}", k.other_public.display());
+
+    let jail = "JAIL=jail".to_string();
+    make("appjail", &[jail.clone(), sign.clone(), verify.clone()])
+        .args(["image", "publish", "import"])
+        .run()
+        .success();
+    minisign_accepts(&k.public, &w.join("mirror/hello/.ajspec"), test);
+    assert!(w.join("imported/hello/jail/etc/motd").is_file());
+    let run = make("appjail", &[jail, wrong.clone(), "DEST=imported/other".into()]).arg("import").run();
+    assert_ne!(run.code, Some(0));
+    assert!(run.stderr.contains("wrong key id"), "{}", run.stderr);
+    assert!(!w.join("imported/other").exists());
+
+    let bastille =
+        ["JAIL=jails/web".to_string(), "OUT=bout".into(), "MIRROR=bmirror".into(), "DEST=bimported".into()];
+    make("bastille", &[&bastille[..], &[sign, verify]].concat())
+        .args(["image", "publish", "import"])
+        .run()
+        .success();
+    let sums: Vec<String> =
+        entries(&w.join("bmirror")).into_iter().filter(|n| n.contains(".sha256")).collect();
+    assert_eq!(sums.len(), 2, "{sums:?}");
+    assert!(sums[1].ends_with(".sha256.minisig"), "{sums:?}");
+    minisign_accepts(&k.public, &w.join("bmirror").join(&sums[0]), test);
+    assert_eq!(fs::read(w.join("bimported/web/root/motd")).unwrap(), b"made\n");
+    let run = make("bastille", &[&bastille[..], &[wrong, "DEST=bother".into()]].concat()).arg("import").run();
+    assert_ne!(run.code, Some(0));
+    assert!(run.stderr.contains("wrong key id"), "{}", run.stderr);
+    assert!(!w.join("bother/web").exists());
+}
