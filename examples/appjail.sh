@@ -59,6 +59,7 @@ export_image() {
 	[ "$sum" = "$(cat "$image.sha256")" ] || die "$image: digest changed after export"
 	sign_file "$spec"
 	printf '%s\n%s\n' "$image" "$spec"
+	[ -z "${SIGN_KEY:-}" ] || printf '%s\n' "$spec.minisig"
 }
 
 publish() {

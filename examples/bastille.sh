@@ -81,6 +81,7 @@ export_image() {
 	mv "$file.part" "$file"
 	sign_file "$base.sha256"
 	printf '%s\n' "$file" "$base.sha256"
+	[ -z "${SIGN_KEY:-}" ] || printf '%s\n' "$base.sha256.minisig"
 }
 
 import_image() {

@@ -41,6 +41,7 @@ export_image() {
 	sign_file "$file.skein"
 	set_pot_tag "$ds" "${snap#*@}"
 	printf '%s\n' "$file" "$file.meta" "$file.skein"
+	[ -z "${SIGN_KEY:-}" ] || printf '%s\n' "$file.skein.minisig"
 }
 
 import_image() {

@@ -40,6 +40,7 @@ export_image() {
 		--type "${TYPE:-zone-dataset}" "${origin[@]}" -o "$out/$NAME-$VERSION.json" "$file"
 	sign_file "$out/$NAME-$VERSION.json"
 	printf '%s\n' "$file" "$out/$NAME-$VERSION.json"
+	[ -z "${SIGN_KEY:-}" ] || printf '%s\n' "$out/$NAME-$VERSION.json.minisig"
 }
 
 publish() {

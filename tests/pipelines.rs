@@ -747,15 +747,16 @@ fn appjail_signed_ajspec_round_trip_and_refusals() {
     let k = keys(w);
     let mirrors = format!("file://{}/mirror", w.display());
     let appjail = || example("appjail.sh", w).env("TAG", "1.0").env("ARCH", "amd64");
-    appjail()
+    let export = appjail()
         .env("NAME", "web")
         .env("MIRRORS", &mirrors)
         .env("SIGN_KEY", &k.sec)
         .arg("export")
         .arg(&jail)
         .arg("out")
-        .run()
-        .success();
+        .run();
+    export.success();
+    assert!(out(&export).ends_with("out/.ajspec.minisig"), "{}", out(&export));
     appjail().args(["publish", "out", "mirror"]).run().success();
     let mirror = w.join("mirror/web");
     assert_eq!(entries(&mirror), [".ajspec", ".ajspec.minisig", "1.0-amd64-image.appjail"]);
@@ -852,12 +853,13 @@ fn bastille_signed_sha256_round_trip_and_refusals() {
     fs::write(jail.join("root/etc/motd"), "signed bastille\n").unwrap();
     fs::write(jail.join("jail.conf"), "web {\n}\n").unwrap();
     let date = "2025-06-16-204338";
-    example("bastille.sh", w)
+    let export = example("bastille.sh", w)
         .env("DATE", date)
         .env("SIGN_KEY", &k.sec)
         .args(["export", "jails/web", "backups"])
-        .run()
-        .success();
+        .run();
+    export.success();
+    assert!(out(&export).ends_with(&format!("backups/web_{date}.sha256.minisig")), "{}", out(&export));
     let backups = w.join("backups");
     let txz = format!("web_{date}.txz");
     let sum = format!("web_{date}.sha256");
@@ -894,6 +896,42 @@ fn bastille_signed_sha256_round_trip_and_refusals() {
     // What the key protects from: without it the tampered archive's own digest matches.
     import(&tampered, None, "unchecked").success();
     assert_eq!(fs::read(w.join("unchecked/web/root/motd")).unwrap(), b"evil\n");
+
+    // An encrypted secret key: its password from SIGN_PASSWORD_FILE, never the command line.
+    let pw = w.join("password");
+    fs::write(&pw, "correct horse\n").unwrap();
+    let (enc, enc_pub) = (w.join("enc.key"), w.join("enc.pub"));
+    common::jsum()
+        .arg("--keygen")
+        .arg("-s")
+        .arg(&enc)
+        .arg("-p")
+        .arg(&enc_pub)
+        .arg("--password-file")
+        .arg(&pw)
+        .run()
+        .success();
+    example("bastille.sh", w)
+        .env("DATE", "2025-06-16-204339")
+        .env("SIGN_KEY", &enc)
+        .env("SIGN_PASSWORD_FILE", &pw)
+        .args(["export", "jails/web", "encrypted"])
+        .run()
+        .success();
+    minisign_accepts(
+        &enc_pub,
+        &w.join("encrypted/web_2025-06-16-204339.sha256"),
+        "bastille_signed_sha256_round_trip_and_refusals",
+    );
+    example("bastille.sh", w)
+        .env("VERIFY_KEY", &enc_pub)
+        .arg("import")
+        .arg(w.join("encrypted/web_2025-06-16-204339.txz"))
+        .arg("from-encrypted")
+        .run()
+        .success()
+        .stdout_is(format!("{}\n", "from-encrypted/web"));
+    assert_eq!(fs::read(w.join("from-encrypted/web/root/etc/motd")).unwrap(), b"signed bastille\n");
 }
 
 #[test]
