@@ -68,8 +68,7 @@ publish() {
 	mkdir -p "$mirror/$name"
 	cp "$out/$(image_name)" "$mirror/$name/.$(image_name).tmp"
 	mv "$mirror/$name/.$(image_name).tmp" "$mirror/$name/$(image_name)"
-	# The signature first: a mirror never holds a new .ajspec beside an old signature that
-	# a reader could take for its own (it fails to verify then, never the other way round).
+	# The signature goes with the .ajspec; an unsigned export takes a stale one away.
 	if [ -e "$out/.ajspec.minisig" ]; then
 		cp "$out/.ajspec.minisig" "$mirror/$name/.ajspec.minisig"
 	else

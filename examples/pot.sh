@@ -55,7 +55,9 @@ import_image() {
 	say "jfetch -o $stage/$name.skein $base/$name.skein"
 	jfetch -q ${JFETCH_OPTS:-} -o "$stage/$name.skein" "$base/$name.skein"
 	if [ -n "${VERIFY_KEY:-}" ]; then
-		# The .skein covers the .xz and the .meta: once it verifies, so do they.
+		# Only the .skein is signed: it covers the .xz and the .meta, which are checked
+		# against it below before anything is received. A missing signature (fetch failed)
+		# is refused by jsum as such.
 		say "jfetch -o $stage/$name.skein.minisig $base/$name.skein.minisig"
 		jfetch -q ${JFETCH_OPTS:-} -o "$stage/$name.skein.minisig" "$base/$name.skein.minisig" 2>/dev/null || :
 		verify_file "$stage/$name.skein" "$stage/$name.skein.minisig" "$base/$name.skein"
