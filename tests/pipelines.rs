@@ -820,25 +820,36 @@ fn pot_signed_skein_round_trip_and_refusals() {
     import(&out_dir, &k.public, &good).success();
     assert_eq!(fs::read(pool.root().join("good/blob")).unwrap(), common::noise(50_000, 7));
 
-    let fetch = "$ jfetch -o ";
-    let image_fetch =
-        |run: &Run| run.stderr.lines().any(|l| l.starts_with(fetch) && l.ends_with("/web_1.0.xz"));
+    // The end of the VERBOSE line of the image's download ("$ jfetch -o … BASE/web_1.0.xz").
+    let fetch = "/web_1.0.xz\n";
     let run = import(&out_dir, &k.other_public, &pool.ds("bad"));
-    refused(&run, "wrong key id", "$ jfetch -o /nowhere");
-    assert!(!image_fetch(&run), "fetched the image:\n{}", run.stderr);
+    refused(&run, "wrong key id", fetch);
     // Unsigned: the server has no .skein.minisig.
     let unsigned = w.join("unsigned");
     copy_into(&out_dir, &unsigned, &["web_1.0.xz", "web_1.0.xz.meta", "web_1.0.xz.skein"]);
     let run = import(&unsigned, &k.public, &pool.ds("bad"));
-    refused(&run, "missing signature", "$ jfetch -o /nowhere");
-    assert!(!image_fetch(&run), "fetched the image:\n{}", run.stderr);
+    refused(&run, "missing signature", fetch);
     // Tampered: another image whose .skein matches it, beside the publisher's signature.
     let tampered = w.join("tampered");
     copy_into(&out_dir, &tampered, &["web_1.0.xz.meta", "web_1.0.xz.skein.minisig"]);
     sh(&format!("printf evil | xz > {0}/web_1.0.xz && cat {0}/web_1.0.xz {0}/web_1.0.xz.meta | {1} -q -a skein1024 > {0}/web_1.0.xz.skein", tampered.display(), bin_dir().join("jsum").display())).run().success();
     let run = import(&tampered, &k.public, &pool.ds("bad"));
-    refused(&run, "bad signature", "$ jfetch -o /nowhere");
-    assert!(!image_fetch(&run), "fetched the image:\n{}", run.stderr);
+    refused(&run, "bad signature", fetch);
+    // Over HTTP (nginx): the signature is fetched beside the .skein; a 404 for it is refused.
+    if let Some(nginx) = common::nginx::start_nginx(test) {
+        copy_into(
+            &out_dir,
+            &nginx.www().join("pot"),
+            &["web_1.0.xz", "web_1.0.xz.meta", "web_1.0.xz.skein", "web_1.0.xz.skein.minisig"],
+        );
+        let http = |key: &Path, ds: &str| {
+            pot().env("VERIFY_KEY", key).env("VERBOSE", "1").args(["import", &nginx.url("pot"), ds]).run()
+        };
+        http(&k.public, &pool.ds("http")).success();
+        assert_eq!(fs::read(pool.root().join("http/blob")).unwrap(), common::noise(50_000, 7));
+        fs::remove_file(nginx.www().join("pot/web_1.0.xz.skein.minisig")).unwrap();
+        refused(&http(&k.public, &pool.ds("bad")), "missing signature", fetch);
+    }
     let all = pool.all();
     assert!(!all.iter().any(|n| n.contains("/bad") || n.contains("jsnap-recv")), "left behind: {all:?}");
 }
