@@ -3,7 +3,8 @@
 # publish it to a mirror directory, import it from the .ajspec's mirrors, run a command in it.
 #
 #   appjail.sh export  JAILDIR OUTDIR    JAILDIR holds jail/, init, conf/volumes/, conf/config.conf
-#   appjail.sh publish OUTDIR MIRRORDIR  copies image and .ajspec to MIRRORDIR/NAME/
+#   appjail.sh publish OUTDIR MIRRORDIR  copies image and .ajspec (and .ajspec.minisig) to
+#                                        MIRRORDIR/NAME/
 #   appjail.sh import  AJSPEC DEST       fetches (mirror fallback, SHA-256 and size checked),
 #                                        unpacks into DEST (created only when all went well)
 #   appjail.sh run     DEST CMD...       runs CMD in a throw-away jail on DEST/jail (root)
@@ -11,7 +12,10 @@
 # Environment: NAME (image name, default: the jail directory's name), TAG (default latest),
 # ARCH (default: the host's, as `uname -m`), CODEC (xz), MIRRORS (space-separated base URLs:
 # each source is MIRROR/NAME/TAG-ARCH-image.appjail), JTOOLS_BIN (directory of the tools),
-# VERBOSE=1 (print each command).
+# VERBOSE=1 (print each command). SIGN_KEY (a secret key from `jsum --keygen`): export signs
+# the .ajspec (.ajspec.minisig beside it, published with it); SIGN_PASSWORD_FILE for an
+# encrypted key. VERIFY_KEY (the public key): import refuses (exit 1, nothing fetched) an
+# .ajspec without a good AJSPEC.minisig by that key.
 set -euo pipefail
 # image, stage, spec and dest are global: the EXIT traps use them after the functions return.
 . "$(dirname "$0")/lib.sh"
@@ -53,7 +57,9 @@ export_image() {
 	# The digest taken while the image streamed is the one the .ajspec records.
 	sum=$(jspec get -t "$TAG" "$spec" "sum:$ARCH")
 	[ "$sum" = "$(cat "$image.sha256")" ] || die "$image: digest changed after export"
+	sign_file "$spec"
 	printf '%s\n%s\n' "$image" "$spec"
+	[ -z "${SIGN_KEY:-}" ] || printf '%s\n' "$spec.minisig"
 }
 
 publish() {
@@ -62,6 +68,12 @@ publish() {
 	mkdir -p "$mirror/$name"
 	cp "$out/$(image_name)" "$mirror/$name/.$(image_name).tmp"
 	mv "$mirror/$name/.$(image_name).tmp" "$mirror/$name/$(image_name)"
+	# The signature goes with the .ajspec; an unsigned export takes a stale one away.
+	if [ -e "$out/.ajspec.minisig" ]; then
+		cp "$out/.ajspec.minisig" "$mirror/$name/.ajspec.minisig"
+	else
+		rm -f "$mirror/$name/.ajspec.minisig"
+	fi
 	cp "$out/.ajspec" "$mirror/$name/.ajspec"
 	printf '%s\n' "$mirror/$name/$(image_name)"
 }
@@ -72,8 +84,16 @@ import_image() {
 	stage=$(staging_dir "$dest")
 	# Whatever happens, the staging directory goes; DEST exists only after the rename.
 	trap 'rc=$?; rm -rf "$stage"; [ $rc = 0 ] || printf "%s: import of %s failed; %s not created\n" "$prog" "$spec" "$dest" >&2' EXIT
+	local use=$spec
+	if [ -n "${VERIFY_KEY:-}" ]; then
+		# The copy that verified is the one jfetch reads: no window to swap the .ajspec.
+		cp "$spec" "$stage/ajspec"
+		cp "$spec.minisig" "$stage/ajspec.minisig" 2>/dev/null || :
+		verify_file "$stage/ajspec" "$stage/ajspec.minisig" "$spec"
+		use=$stage/ajspec
+	fi
 	say "jfetch --spec $spec -t $TAG -a $ARCH | jpack -d | jsnap recv --dir $dest"
-	jfetch ${JFETCH_OPTS:-} --spec "$spec" -t "$TAG" -a "$ARCH" |
+	jfetch ${JFETCH_OPTS:-} --spec "$use" -t "$TAG" -a "$ARCH" |
 		jpack -d |
 		jsnap recv --dir "$stage/root"
 	mv -T "$stage/root" "$dest"

@@ -16,7 +16,10 @@
 #
 # Environment: FORMAT (txz, tgz, tzst, xz, gz, zst, raw; default txz), NAME (default: the jail
 # directory's or dataset's name), DATE (default: now, date +%F-%H%M%S), RECV_OPTS (extra jsnap
-# recv flags), JTOOLS_BIN, VERBOSE=1.
+# recv flags), JTOOLS_BIN, VERBOSE=1. SIGN_KEY (a secret key from `jsum --keygen`): export
+# signs the .sha256 (<jail>_<DATE>.sha256.minisig; SIGN_PASSWORD_FILE for an encrypted key).
+# VERIFY_KEY (the public key): import refuses (exit 1) a .sha256 without a good signature by
+# that key before its digest is trusted.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 FORMAT=${FORMAT:-txz}
@@ -76,7 +79,9 @@ export_image() {
 		;;
 	esac
 	mv "$file.part" "$file"
+	sign_file "$base.sha256"
 	printf '%s\n' "$file" "$base.sha256"
+	[ -z "${SIGN_KEY:-}" ] || printf '%s\n' "$base.sha256.minisig"
 }
 
 import_image() {
@@ -91,14 +96,22 @@ import_image() {
 	base="$(dirname "$file")/${name}_${BASH_REMATCH[2]}"
 	codec "$ext" >/dev/null
 	[ -f "$base.sha256" ] || die "$base.sha256: missing"
+	# The digest is read once, from the copy whose signature was checked.
+	sums=$(mktemp -d "${TMPDIR:-/tmp}/bastille-import.XXXXXX")
+	trap 'rm -rf "$sums"' EXIT
+	cp "$base.sha256" "$sums/sha256"
+	if [ -n "${VERIFY_KEY:-}" ]; then
+		cp "$base.sha256.minisig" "$sums/sha256.minisig" 2>/dev/null || :
+		verify_file "$sums/sha256" "$sums/sha256.minisig" "$base.sha256"
+	fi
 	say "jsum --expect \$(cat $base.sha256) $file"
-	jsum -q --expect "$(cat "$base.sha256")" "$file" || die "$file: checksum does not match $base.sha256"
+	jsum -q --expect "$(cat "$sums/sha256")" "$file" || die "$file: checksum does not match $base.sha256"
 	case $ext in
 	txz | tgz | tzst)
 		dest="$target/$name"
 		[ ! -e "$dest" ] || die "$dest: already exists"
 		stage=$(staging_dir "$dest")
-		trap 'rc=$?; rm -rf "$stage"; [ $rc = 0 ] || printf "%s: import of %s failed; %s not created\n" "$prog" "$file" "$dest" >&2' EXIT
+		trap 'rc=$?; rm -rf "$stage" "$sums"; [ $rc = 0 ] || printf "%s: import of %s failed; %s not created\n" "$prog" "$file" "$dest" >&2' EXIT
 		say "jpack -d < $file | jsnap recv --dir $dest"
 		jpack -d <"$file" | jsnap recv --dir "$stage"
 		[ -d "$stage/$name" ] || die "$file: no $name/ directory inside"

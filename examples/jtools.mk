@@ -18,6 +18,9 @@
 #            dataset (pot, smartos, bastille zfs)
 #   FORMAT   bastille only: txz, tzst, xz or zst (txz)
 #   JTOOLS_BIN  directory of the jtools binaries (default: PATH)
+#   SIGN_KEY    secret key (jsum --keygen): `image` signs what imports trust (.ajspec, pot
+#               .xz.skein, Bastille .sha256, imgadm manifest) and `publish` copies the .minisig
+#   VERIFY_KEY  public key: `import` refuses an image without a good signature by it
 #
 # Targets: image (re-exported only when a file or directory of $(JAIL) is newer than the
 # last export), publish (copies the image to $(MIRROR) when it changed), import (from the
@@ -39,7 +42,11 @@ DATASET ?=
 
 WORKFLOW = $(JTOOLS_EXAMPLES)/$(SYSTEM).sh
 RUN = JTOOLS_BIN="$(JTOOLS_BIN)" NAME="$(NAME)" TAG="$(TAG)" VERSION="$(TAG)" ARCH="$(ARCH)" \
-	CODEC="$(CODEC)" MIRRORS="$(MIRRORS)" FORMAT="$(FORMAT)" bash $(WORKFLOW)
+	CODEC="$(CODEC)" MIRRORS="$(MIRRORS)" FORMAT="$(FORMAT)" SIGN_KEY="$(SIGN_KEY)" \
+	VERIFY_KEY="$(VERIFY_KEY)" bash $(WORKFLOW)
+# Copies FILE's signature into $(MIRROR) beside it, or removes a stale one there.
+COPY_SIG = copy_sig() { if [ -e "$$1.minisig" ]; then cp "$$1.minisig" $(MIRROR)/; \
+	else rm -f "$(MIRROR)/$$(basename "$$1").minisig"; fi; }; copy_sig
 MIRROR_URL = $(firstword $(MIRRORS))
 
 # Every file and directory of the tree: a changed, added or removed file makes a newer
@@ -56,7 +63,8 @@ PUBLISH = $(RUN) publish $(OUT) $(MIRROR)
 IMPORT  = $(RUN) import $(MIRROR)/$(NAME)/.ajspec $(DEST)
 else ifeq ($(SYSTEM),pot)
 EXPORT  = $(RUN) export $(DATASET) $(OUT)
-PUBLISH = mkdir -p $(MIRROR) && cp $(OUT)/$(NAME)_$(TAG).xz $(OUT)/$(NAME)_$(TAG).xz.meta $(OUT)/$(NAME)_$(TAG).xz.skein $(MIRROR)/
+PUBLISH = mkdir -p $(MIRROR) && $(COPY_SIG) $(OUT)/$(NAME)_$(TAG).xz.skein && \
+	cp $(OUT)/$(NAME)_$(TAG).xz $(OUT)/$(NAME)_$(TAG).xz.meta $(OUT)/$(NAME)_$(TAG).xz.skein $(MIRROR)/
 IMPORT  = $(RUN) import $(MIRROR_URL) $(DEST)
 else ifeq ($(SYSTEM),smartos)
 EXPORT  = $(RUN) export $(DATASET) $(OUT)
@@ -66,7 +74,8 @@ else ifeq ($(SYSTEM),bastille)
 # Bastille names exports by date: the newest one is the image.
 EXPORT  = $(RUN) export $(or $(DATASET),$(JAIL)) $(OUT)
 LATEST  = $$(ls -t $(OUT)/$(NAME)_*.$(FORMAT) | head -n 1)
-PUBLISH = mkdir -p $(MIRROR) && f=$(LATEST) && cp "$$f" "$${f%.*}.sha256" $(MIRROR)/
+PUBLISH = mkdir -p $(MIRROR) && f=$(LATEST) && $(COPY_SIG) "$${f%.*}.sha256" && \
+	cp "$$f" "$${f%.*}.sha256" $(MIRROR)/
 IMPORT  = f=$$(ls -t $(MIRROR)/$(NAME)_*.$(FORMAT) | head -n 1) && $(RUN) import "$$f" $(DEST)
 else ifeq ($(SYSTEM),aci)
 EXPORT  = $(RUN) build $(JAIL) $(OUT)/$(NAME)-$(TAG).aci > $(OUT)/$(NAME)-$(TAG).aci.id

@@ -14,7 +14,10 @@
 # Environment: NAME (default: the dataset's last component), TAG (default 1.0), SNAP (default:
 # date +%s), ORIGIN (POT:TAG@SNAPSHOT of a layered image's base, for .meta), RECV_OPTS (extra
 # jsnap recv flags: "-x encryption" where the pool supports encryption, as pot adds),
-# JTOOLS_BIN, VERBOSE=1.
+# JTOOLS_BIN, VERBOSE=1. SIGN_KEY (a secret key from `jsum --keygen`): export signs the
+# .skein (.xz.skein.minisig beside it; SIGN_PASSWORD_FILE for an encrypted key). VERIFY_KEY
+# (the public key): import fetches BASEURL/NAME_TAG.xz.skein.minisig and refuses (exit 1)
+# a .skein without a good signature by that key before the .meta or the image is fetched.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 TAG=${TAG:-1.0}
@@ -35,8 +38,10 @@ export_image() {
 	jspec new --format pot-meta "${meta_args[@]}" -o "$file.meta"
 	say "cat $file $file.meta | jsum -q -a skein1024 -o $file.skein"
 	cat "$file" "$file.meta" | jsum -q -a skein1024 -o "$file.skein"
+	sign_file "$file.skein"
 	set_pot_tag "$ds" "${snap#*@}"
 	printf '%s\n' "$file" "$file.meta" "$file.skein"
+	[ -z "${SIGN_KEY:-}" ] || printf '%s\n' "$file.skein.minisig"
 }
 
 import_image() {
@@ -49,6 +54,14 @@ import_image() {
 	trap 'rc=$?; rm -rf "$stage"; [ $rc = 0 ] || printf "%s: import of %s failed; %s\n" "$prog" "$name" "$outcome" >&2' EXIT
 	say "jfetch -o $stage/$name.skein $base/$name.skein"
 	jfetch -q ${JFETCH_OPTS:-} -o "$stage/$name.skein" "$base/$name.skein"
+	if [ -n "${VERIFY_KEY:-}" ]; then
+		# Only the .skein is signed: it covers the .xz and the .meta, which are checked
+		# against it below before anything is received. A missing signature (fetch failed)
+		# is refused by jsum as such.
+		say "jfetch -o $stage/$name.skein.minisig $base/$name.skein.minisig"
+		jfetch -q ${JFETCH_OPTS:-} -o "$stage/$name.skein.minisig" "$base/$name.skein.minisig" 2>/dev/null || :
+		verify_file "$stage/$name.skein" "$stage/$name.skein.minisig" "$base/$name.skein"
+	fi
 	# Servers from before 2021 have no .meta: pot hashes the .xz alone then (an empty .meta).
 	jfetch -q ${JFETCH_OPTS:-} -o "$stage/$name.meta" "$base/$name.meta" 2>/dev/null || : >"$stage/$name.meta"
 	say "jfetch -o $stage/$name $base/$name"

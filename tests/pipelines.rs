@@ -694,6 +694,301 @@ fn aci_image_and_its_id() {
 }
 
 // ---------------------------------------------------------------------------------------
+// 6. Signed workflows: SIGN_KEY signs what an import trusts, VERIFY_KEY refuses the rest
+
+/// Two key pairs made by `jsum --keygen` (unencrypted): the publisher's and a stranger's.
+struct Keys {
+    sec: PathBuf,
+    public: PathBuf,
+    other_public: PathBuf,
+}
+
+fn keys(dir: &Path) -> Keys {
+    let keygen = |name: &str| {
+        let (sec, public) = (dir.join(format!("{name}.key")), dir.join(format!("{name}.pub")));
+        common::jsum().arg("--keygen").arg("-s").arg(&sec).arg("-p").arg(&public).run().success();
+        (sec, public)
+    };
+    let (sec, public) = keygen("publisher");
+    let (_, other_public) = keygen("stranger");
+    Keys { sec, public, other_public }
+}
+
+/// The reference verifier accepts what a workflow published (skipped without minisign).
+fn minisign_accepts(public: &Path, file: &Path, test: &str) {
+    if common::have("minisign", test) {
+        Cmd::new("minisign").arg("-V").arg("-p").arg(public).arg("-m").arg(file).run().success();
+    }
+}
+
+/// The import was refused on its signature (exit 1, jsum's reason and the workflow's line),
+/// and it never got as far as `fetched` (a VERBOSE=1 command line of the step after it).
+fn refused(run: &Run, reason: &str, fetched: &str) {
+    assert_eq!(run.code, Some(1), "should be refused:\n{}", run.stderr);
+    assert!(run.stderr.contains(reason), "stderr lacks {reason:?}:\n{}", run.stderr);
+    assert!(run.stderr.contains("no good signature by"), "{}", run.stderr);
+    assert!(!run.stderr.contains(fetched), "went on to {fetched:?}:\n{}", run.stderr);
+}
+
+/// Copies the named files from `from` into a new directory `to`.
+fn copy_into(from: &Path, to: &Path, names: &[&str]) {
+    fs::create_dir_all(to).unwrap();
+    for n in names {
+        fs::copy(from.join(n), to.join(n)).unwrap();
+    }
+}
+
+#[test]
+fn appjail_signed_ajspec_round_trip_and_refusals() {
+    let test = "appjail_signed_ajspec_round_trip_and_refusals";
+    let work = common::tempdir();
+    let w = work.path();
+    let Some(jail) = appjail_dir(w, test) else { return };
+    let k = keys(w);
+    let mirrors = format!("file://{}/mirror", w.display());
+    let appjail = || example("appjail.sh", w).env("TAG", "1.0").env("ARCH", "amd64");
+    let export = appjail()
+        .env("NAME", "web")
+        .env("MIRRORS", &mirrors)
+        .env("SIGN_KEY", &k.sec)
+        .arg("export")
+        .arg(&jail)
+        .arg("out")
+        .run();
+    export.success();
+    assert!(out(&export).ends_with("out/.ajspec.minisig"), "{}", out(&export));
+    appjail().args(["publish", "out", "mirror"]).run().success();
+    let mirror = w.join("mirror/web");
+    assert_eq!(entries(&mirror), [".ajspec", ".ajspec.minisig", "1.0-amd64-image.appjail"]);
+    minisign_accepts(&k.public, &mirror.join(".ajspec"), test);
+    let import = |spec: &Path, key: &Path, dest: &str| {
+        appjail().env("VERIFY_KEY", key).env("VERBOSE", "1").arg("import").arg(spec).arg(dest).run()
+    };
+    import(&mirror.join(".ajspec"), &k.public, "jails/web").success();
+    sh(&format!("diff -r {} {}", jail.display(), w.join("jails/web").display())).run().success();
+
+    let fetch = "$ jfetch --spec";
+    let run = import(&mirror.join(".ajspec"), &k.other_public, "jails/x");
+    refused(&run, "wrong key id", fetch);
+    // Unsigned: the .ajspec alone.
+    copy_into(&mirror, &w.join("unsigned"), &[".ajspec"]);
+    let run = import(&w.join("unsigned/.ajspec"), &k.public, "jails/x");
+    refused(&run, "missing signature", fetch);
+    // Tampered: one more source, the attacker's, beside the publisher's signature.
+    copy_into(&mirror, &w.join("tampered"), &[".ajspec", ".ajspec.minisig"]);
+    let evil = format!("source:amd64+=file://{}/evil/1.0-amd64-image.appjail", w.display());
+    common::jspec().args(["set", "-t", "1.0"]).arg(w.join("tampered/.ajspec")).arg(evil).run().success();
+    let run = import(&w.join("tampered/.ajspec"), &k.public, "jails/x");
+    refused(&run, "bad signature", fetch);
+    assert_eq!(entries(&w.join("jails")), ["web"], "nothing but the signed import");
+
+    // Exported again without a key: the old signature no longer matches and goes, here and
+    // on the mirror.
+    appjail().env("NAME", "web").env("MIRRORS", &mirrors).arg("export").arg(&jail).arg("out").run().success();
+    appjail().args(["publish", "out", "mirror"]).run().success();
+    assert!(!w.join("out/.ajspec.minisig").exists());
+    assert_eq!(entries(&mirror), [".ajspec", "1.0-amd64-image.appjail"]);
+}
+
+#[test]
+fn pot_signed_skein_round_trip_and_refusals() {
+    let test = &test_name();
+    let Some(pool) = Pool::mounting(test) else { return };
+    let work = common::tempdir();
+    let w = work.path();
+    let k = keys(w);
+    // Created where it inherits its mountpoint, as pot's datasets: the received one does too.
+    let src = pool.ds("web");
+    zfs_ok("zfs", &["create", &src]);
+    fs::write(pool.root().join("web/blob"), common::noise(50_000, 7)).unwrap();
+    let pot = || example("pot.sh", w).env("NAME", "web").env("TAG", "1.0");
+    pot().env("SNAP", "1700000000").env("SIGN_KEY", &k.sec).args(["export", &src, "out"]).run().success();
+    let out_dir = w.join("out");
+    assert_eq!(
+        entries(&out_dir),
+        ["web_1.0.xz", "web_1.0.xz.meta", "web_1.0.xz.skein", "web_1.0.xz.skein.minisig"]
+    );
+    minisign_accepts(&k.public, &out_dir.join("web_1.0.xz.skein"), test);
+    let import = |dir: &Path, key: &Path, ds: &str| {
+        pot()
+            .env("VERIFY_KEY", key)
+            .env("VERBOSE", "1")
+            .args(["import", &format!("file://{}", dir.display()), ds])
+            .run()
+    };
+    let good = pool.ds("good");
+    import(&out_dir, &k.public, &good).success();
+    assert_eq!(fs::read(pool.root().join("good/blob")).unwrap(), common::noise(50_000, 7));
+
+    // The end of the VERBOSE line of the image's download ("$ jfetch -o … BASE/web_1.0.xz").
+    let fetch = "/web_1.0.xz\n";
+    let run = import(&out_dir, &k.other_public, &pool.ds("bad"));
+    refused(&run, "wrong key id", fetch);
+    // Unsigned: the server has no .skein.minisig.
+    let unsigned = w.join("unsigned");
+    copy_into(&out_dir, &unsigned, &["web_1.0.xz", "web_1.0.xz.meta", "web_1.0.xz.skein"]);
+    let run = import(&unsigned, &k.public, &pool.ds("bad"));
+    refused(&run, "missing signature", fetch);
+    // Tampered: another image whose .skein matches it, beside the publisher's signature.
+    let tampered = w.join("tampered");
+    copy_into(&out_dir, &tampered, &["web_1.0.xz.meta", "web_1.0.xz.skein.minisig"]);
+    sh(&format!("printf evil | xz > {0}/web_1.0.xz && cat {0}/web_1.0.xz {0}/web_1.0.xz.meta | {1} -q -a skein1024 > {0}/web_1.0.xz.skein", tampered.display(), bin_dir().join("jsum").display())).run().success();
+    let run = import(&tampered, &k.public, &pool.ds("bad"));
+    refused(&run, "bad signature", fetch);
+    // Over HTTP (nginx): the signature is fetched beside the .skein; a 404 for it is refused.
+    if let Some(nginx) = common::nginx::start_nginx(test) {
+        copy_into(
+            &out_dir,
+            &nginx.www().join("pot"),
+            &["web_1.0.xz", "web_1.0.xz.meta", "web_1.0.xz.skein", "web_1.0.xz.skein.minisig"],
+        );
+        let http = |key: &Path, ds: &str| {
+            pot().env("VERIFY_KEY", key).env("VERBOSE", "1").args(["import", &nginx.url("pot"), ds]).run()
+        };
+        http(&k.public, &pool.ds("http")).success();
+        assert_eq!(fs::read(pool.root().join("http/blob")).unwrap(), common::noise(50_000, 7));
+        fs::remove_file(nginx.www().join("pot/web_1.0.xz.skein.minisig")).unwrap();
+        refused(&http(&k.public, &pool.ds("bad")), "missing signature", fetch);
+    }
+    let all = pool.all();
+    assert!(!all.iter().any(|n| n.contains("/bad") || n.contains("jsnap-recv")), "left behind: {all:?}");
+}
+
+#[test]
+fn bastille_signed_sha256_round_trip_and_refusals() {
+    let work = common::tempdir();
+    let w = work.path();
+    let k = keys(w);
+    let jail = w.join("jails/web");
+    fs::create_dir_all(jail.join("root/etc")).unwrap();
+    fs::write(jail.join("root/etc/motd"), "signed bastille\n").unwrap();
+    fs::write(jail.join("jail.conf"), "web {\n}\n").unwrap();
+    let date = "2025-06-16-204338";
+    let export = example("bastille.sh", w)
+        .env("DATE", date)
+        .env("SIGN_KEY", &k.sec)
+        .args(["export", "jails/web", "backups"])
+        .run();
+    export.success();
+    assert!(out(&export).ends_with(&format!("backups/web_{date}.sha256.minisig")), "{}", out(&export));
+    let backups = w.join("backups");
+    let txz = format!("web_{date}.txz");
+    let sum = format!("web_{date}.sha256");
+    let sig = format!("web_{date}.sha256.minisig");
+    assert_eq!(entries(&backups), [sum.clone(), sig.clone(), txz.clone()]);
+    minisign_accepts(&k.public, &backups.join(&sum), "bastille_signed_sha256_round_trip_and_refusals");
+    let import = |dir: &Path, key: Option<&Path>, into: &str| {
+        let mut cmd = example("bastille.sh", w).env("VERBOSE", "1");
+        if let Some(key) = key {
+            cmd = cmd.env("VERIFY_KEY", key);
+        }
+        cmd.arg("import").arg(dir.join(&txz)).arg(into).run()
+    };
+    import(&backups, Some(&k.public), "good").success();
+    sh(&format!("diff -r {} {}/web", jail.display(), w.join("good").display())).run().success();
+
+    let next = "$ jsum --expect";
+    let run = import(&backups, Some(&k.other_public), "bad");
+    refused(&run, "wrong key id", next);
+    let unsigned = w.join("unsigned");
+    copy_into(&backups, &unsigned, &[&txz, &sum]);
+    refused(&import(&unsigned, Some(&k.public), "bad"), "missing signature", next);
+    // Tampered: another jail's archive and its own .sha256, beside the publisher's signature.
+    let tampered = w.join("tampered");
+    copy_into(&backups, &tampered, &[&sig]);
+    fs::create_dir_all(w.join("evil/web/root")).unwrap();
+    fs::write(w.join("evil/web/root/motd"), "evil\n").unwrap();
+    sh(&format!("tar -C {}/evil -cf - web | xz > {}", w.display(), tampered.join(&txz).display()))
+        .run()
+        .success();
+    fs::write(tampered.join(&sum), bare_sha256(&tampered.join(&txz))).unwrap();
+    refused(&import(&tampered, Some(&k.public), "bad"), "bad signature", next);
+    assert!(!w.join("bad").exists() || entries(&w.join("bad")).is_empty());
+    // What the key protects from: without it the tampered archive's own digest matches.
+    import(&tampered, None, "unchecked").success();
+    assert_eq!(fs::read(w.join("unchecked/web/root/motd")).unwrap(), b"evil\n");
+
+    // An encrypted secret key: its password from SIGN_PASSWORD_FILE, never the command line.
+    let pw = w.join("password");
+    fs::write(&pw, "correct horse\n").unwrap();
+    let (enc, enc_pub) = (w.join("enc.key"), w.join("enc.pub"));
+    common::jsum()
+        .arg("--keygen")
+        .arg("-s")
+        .arg(&enc)
+        .arg("-p")
+        .arg(&enc_pub)
+        .arg("--password-file")
+        .arg(&pw)
+        .run()
+        .success();
+    example("bastille.sh", w)
+        .env("DATE", "2025-06-16-204339")
+        .env("SIGN_KEY", &enc)
+        .env("SIGN_PASSWORD_FILE", &pw)
+        .args(["export", "jails/web", "encrypted"])
+        .run()
+        .success();
+    minisign_accepts(
+        &enc_pub,
+        &w.join("encrypted/web_2025-06-16-204339.sha256"),
+        "bastille_signed_sha256_round_trip_and_refusals",
+    );
+    example("bastille.sh", w)
+        .env("VERIFY_KEY", &enc_pub)
+        .arg("import")
+        .arg(w.join("encrypted/web_2025-06-16-204339.txz"))
+        .arg("from-encrypted")
+        .run()
+        .success()
+        .stdout_is(format!("{}\n", "from-encrypted/web"));
+    assert_eq!(fs::read(w.join("from-encrypted/web/root/etc/motd")).unwrap(), b"signed bastille\n");
+}
+
+#[test]
+fn smartos_signed_manifest_round_trip_and_refusals() {
+    let test = "smartos_signed_manifest_round_trip_and_refusals";
+    let Some(pool) = Pool::new(test) else { return };
+    let work = common::tempdir();
+    let w = work.path();
+    let k = keys(w);
+    let (src, mnt) = pool.mounted("base");
+    fs::write(mnt.join("one"), common::noise(30_000, 2)).unwrap();
+    let smartos = |args: &[&str]| example("smartos.sh", w).args(args);
+    smartos(&["export", &src, "out"]).env("SIGN_KEY", &k.sec).run().success();
+    let manifest = w.join("out/base-1.0.0.json");
+    assert!(w.join("out/base-1.0.0.json.minisig").is_file());
+    smartos(&["publish", manifest.to_str().unwrap(), "server"]).run().success();
+    let uuid = out(&common::jspec().arg("get").arg(&manifest).arg("uuid").run());
+    let served = w.join("server").join(&uuid);
+    assert_eq!(entries(&served), ["file", "manifest", "manifest.minisig"]);
+    minisign_accepts(&k.public, &served.join("manifest"), test);
+    let base_url = format!("file://{}/server", w.display());
+    let import = |m: &Path, key: &Path, ds: &str| {
+        smartos(&["import", m.to_str().unwrap(), &base_url, ds])
+            .env("VERIFY_KEY", key)
+            .env("VERBOSE", "1")
+            .run()
+    };
+    let img = pool.ds("img");
+    import(&served.join("manifest"), &k.public, &img).success();
+    assert_eq!(fs::read(pool.mount(&img).join("one")).unwrap(), common::noise(30_000, 2));
+
+    let fetch = "$ jfetch --spec";
+    refused(&import(&served.join("manifest"), &k.other_public, &pool.ds("bad")), "wrong key id", fetch);
+    copy_into(&served, &w.join("unsigned"), &["manifest"]);
+    refused(&import(&w.join("unsigned/manifest"), &k.public, &pool.ds("bad")), "missing signature", fetch);
+    // Tampered: the manifest's SHA-1 replaced, beside the publisher's signature.
+    copy_into(&served, &w.join("tampered"), &["manifest", "manifest.minisig"]);
+    let sha1 = out(&common::jspec().arg("get").arg(&manifest).arg("files.0.sha1").run());
+    let text = fs::read_to_string(w.join("tampered/manifest")).unwrap().replace(&sha1, &"1".repeat(40));
+    fs::write(w.join("tampered/manifest"), text).unwrap();
+    refused(&import(&w.join("tampered/manifest"), &k.public, &pool.ds("bad")), "bad signature", fetch);
+    let all = pool.all();
+    assert!(!all.iter().any(|n| n.contains("/bad") || n.contains("jsnap-recv")), "left behind: {all:?}");
+}
+
+// ---------------------------------------------------------------------------------------
 // Make integration
 
 #[test]
@@ -726,4 +1021,62 @@ fn make_rebuilds_only_a_changed_jail() {
     fs::write(w.join("jail/jail/etc/motd"), "changed\n").unwrap();
     make().args(["image", "publish", "import"]).run().success().stdout_contains("appjail.sh export");
     assert_eq!(fs::read(w.join("imported/hello/jail/etc/motd")).unwrap(), b"changed\n");
+}
+
+/// The Make macros pass SIGN_KEY and VERIFY_KEY on and publish the signature with the image
+/// (appjail: the workflow's publish; bastille: the macros' own copy).
+#[test]
+fn make_signs_and_verifies_with_keys() {
+    let test = "make_signs_and_verifies_with_keys";
+    if !common::have("make", test) {
+        return;
+    }
+    let work = common::tempdir();
+    let w = work.path();
+    let k = keys(w);
+    sh(&format!("cp -r {} {}/jail", common::repo_root().join("examples/jail").display(), w.display()))
+        .run()
+        .success();
+    fs::create_dir_all(w.join("jails/web/root")).unwrap();
+    fs::write(w.join("jails/web/root/motd"), "made\n").unwrap();
+    let make = |system: &str, vars: &[String]| {
+        Cmd::new("make")
+            .arg("-f")
+            .arg(common::repo_root().join(format!("examples/make/{system}.mk")))
+            .arg(format!("JTOOLS_BIN={}", bin_dir().display()))
+            .args(vars)
+            .dir(w)
+    };
+    let sign = format!("SIGN_KEY={}", k.sec.display());
+    let verify = format!("VERIFY_KEY={}", k.public.display());
+    let wrong = format!("VERIFY_KEY={}", k.other_public.display());
+
+    let jail = "JAIL=jail".to_string();
+    make("appjail", &[jail.clone(), sign.clone(), verify.clone()])
+        .args(["image", "publish", "import"])
+        .run()
+        .success();
+    minisign_accepts(&k.public, &w.join("mirror/hello/.ajspec"), test);
+    assert!(w.join("imported/hello/jail/etc/motd").is_file());
+    let run = make("appjail", &[jail, wrong.clone(), "DEST=imported/other".into()]).arg("import").run();
+    assert_ne!(run.code, Some(0));
+    assert!(run.stderr.contains("wrong key id"), "{}", run.stderr);
+    assert!(!w.join("imported/other").exists());
+
+    let bastille =
+        ["JAIL=jails/web".to_string(), "OUT=bout".into(), "MIRROR=bmirror".into(), "DEST=bimported".into()];
+    make("bastille", &[&bastille[..], &[sign, verify]].concat())
+        .args(["image", "publish", "import"])
+        .run()
+        .success();
+    let sums: Vec<String> =
+        entries(&w.join("bmirror")).into_iter().filter(|n| n.contains(".sha256")).collect();
+    assert_eq!(sums.len(), 2, "{sums:?}");
+    assert!(sums[1].ends_with(".sha256.minisig"), "{sums:?}");
+    minisign_accepts(&k.public, &w.join("bmirror").join(&sums[0]), test);
+    assert_eq!(fs::read(w.join("bimported/web/root/motd")).unwrap(), b"made\n");
+    let run = make("bastille", &[&bastille[..], &[wrong, "DEST=bother".into()]].concat()).arg("import").run();
+    assert_ne!(run.code, Some(0));
+    assert!(run.stderr.contains("wrong key id"), "{}", run.stderr);
+    assert!(!w.join("bother/web").exists());
 }
