@@ -27,9 +27,9 @@ use jcore::Status;
 use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
 use nix::unistd::{Gid, Pid, Uid, chdir, setgid, setgroups, setuid};
 
-use crate::cli::{MountSpec, Net, Plan, RootSetup};
 use crate::job::Job;
 use crate::paths::{mount_point, resolve_in_root};
+use crate::plan::{MountSpec, Net, Plan, RootSetup};
 use crate::signals;
 
 /// The devfs ruleset jail(8) uses for jails (devfsrules_jail in /etc/defaults/devfs.rules).
@@ -128,7 +128,7 @@ fn run_attached(path: &Path, jid: libc::c_int, job: &Job, old_mask: &SigSet) -> 
     }
     let child = match command.spawn() {
         Ok(child) => child,
-        Err(e) => return Err(crate::job::exec_error(&job.command[0], &e).into()),
+        Err(e) => return Err(crate::job::exec_error(&job.command[0], &e, &job.env).into()),
     };
     let pid = Pid::from_raw(child.id() as i32);
     signals::forward_to(pid, old_mask).context("install signal handlers")?;

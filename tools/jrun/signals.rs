@@ -70,7 +70,9 @@ pub fn forward_to(pid: Pid, old: &SigSet) -> nix::Result<()> {
 
 extern "C" fn forward(signal: libc::c_int, info: *mut libc::siginfo_t, _context: *mut libc::c_void) {
     // SAFETY: with SA_SIGINFO the kernel passes a valid siginfo (checked for null anyway).
-    if !info.is_null() && from_terminal(unsafe { &*info }) {
+    // On Linux the command has a session of its own (see linux.rs): a terminal's ^C reaches
+    // only jrun, which must pass it on.
+    if cfg!(not(target_os = "linux")) && !info.is_null() && from_terminal(unsafe { &*info }) {
         return;
     }
     let pid = TARGET.load(Ordering::SeqCst);
