@@ -45,7 +45,6 @@ impl Cgroup {
             match group.limit(&mountinfo, &membership, &name, controller, value) {
                 Ok(()) => {}
                 Err(e) if explicit => {
-                    group.remove();
                     return Err(e.context(format!(
                         "--{controller}-max: cgroups with the {controller} controller are not available or not delegated to jrun"
                     )));
@@ -100,10 +99,12 @@ impl Cgroup {
         }
         Ok(())
     }
+}
 
+impl Drop for Cgroup {
     /// Removes the group(s) once the jail's processes are gone (the kernel may take a few
-    /// moments after init's death to empty them).
-    pub fn remove(self) {
+    /// moments after init's death to empty them), on errors too.
+    fn drop(&mut self) {
         for dir in self.dirs.iter().rev() {
             let deadline = Instant::now() + Duration::from_secs(2);
             while std::fs::remove_dir(dir).is_err() && Instant::now() < deadline {

@@ -89,9 +89,7 @@ pub fn run(setup: &RootSetup, job: Job) -> anyhow::Result<Status> {
             let read = File::from(report_read).read_to_end(&mut report);
             let code = signals::wait_for(child).context("wait for the jail")?;
             copying.finish();
-            if let Some(limits) = limits {
-                limits.remove();
-            }
+            drop(limits);
             read.context("read the jail's report")?;
             if let Some((&status, message)) = report.split_first() {
                 let message = String::from_utf8_lossy(message).into_owned();
