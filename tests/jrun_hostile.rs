@@ -444,7 +444,7 @@ fn a_dynamic_program_without_its_loader_says_so() {
 #[test]
 fn pids_are_limited() {
     let Some(jail) = jail(false) else { return };
-    let script = "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 2 & done 2>/dev/null; echo started; wait";
+    let script = "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 2 & done; wait";
     let run = jail.run(&["--pids-max", "6", "--", "sh", "-c", script]).run();
     if run.stderr.contains("not available or not delegated") {
         common::skip(&test_name(), "no pids cgroup controller here");
@@ -464,4 +464,32 @@ fn dev_shm_is_sized() {
         .run()
         .success()
         .stdout_contains("size=8192k");
+}
+
+#[test]
+fn a_terminal_gets_a_pseudo_terminal_of_the_jails_own() {
+    let Some(jail) = jail(false) else { return };
+    if !common::have("script", &test_name()) {
+        return;
+    }
+    // Under script, stdin and stdout are a terminal: the jail's must be another one, and
+    // its controlling terminal (`tty` in a session of its own would fail otherwise).
+    let inside = format!(
+        "stat -L -c 'outer %t:%T' /proc/self/fd/0; {} --root {} -- sh -c \"stat -L -c 'inner %t:%T' /proc/self/fd/0; test -t 0 && test -t 1 && echo terminals; cat /proc/self/stat\"",
+        env!("CARGO_BIN_EXE_jrun"),
+        jail.root.display()
+    );
+    let out =
+        Command::new("script").args(["-qec", &inside, "/dev/null"]).stdin(Stdio::null()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    let field = |name: &str| {
+        text.lines().find_map(|l| l.split_once(name).map(|(_, v)| v.trim().to_string())).unwrap_or_default()
+    };
+    let (outer, inner) = (field("outer "), field("inner "));
+    assert!(!outer.is_empty() && !inner.is_empty() && outer != inner, "same terminal: {text}");
+    assert!(text.contains("terminals"), "{text}");
+    // /proc/self/stat: pid (comm) state ppid pgrp session tty_nr ...: a controlling terminal.
+    let stat = text.lines().find(|l| l.contains("(cat)")).unwrap_or_else(|| panic!("{text}"));
+    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+    assert_ne!(fields[4], "0", "no controlling terminal: {stat}");
 }

@@ -64,16 +64,20 @@ pub fn run(setup: &RootSetup, job: Job) -> anyhow::Result<Status> {
     let stdio = crate::stdio::Relay::prepare(setup.direct_stdio).context("standard input and output")?;
     let limits = crate::limits::Cgroup::create(&setup.limits)?;
     let (report_read, report_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC).context("pipe")?;
+    // Init waits on this one until jrun has put it into its cgroup.
+    let (go_read, go_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC).context("pipe")?;
     let old_mask = signals::block().context("block signals")?;
     // SAFETY: jrun has not started a thread yet, so the child is a complete copy of a
     // single-threaded process and may go on running ordinary Rust code.
     match unsafe { fork_into_new_pid_namespace() }.context("fork into a new PID namespace")? {
         ForkResult::Child => {
             drop(report_read);
-            init(setup, &job, &filters, stdio, report_write)
+            drop(go_write);
+            init(setup, &job, &filters, stdio, report_write, go_read)
         }
         ForkResult::Parent { child } => {
             drop(report_write);
+            drop(go_read);
             if let Some(limits) = &limits {
                 // Before the command exists: init joins here, its children follow. A
                 // failure kills init (the report then reads end-of-file).
@@ -83,6 +87,7 @@ pub fn run(setup: &RootSetup, job: Job) -> anyhow::Result<Status> {
                     return Err(e);
                 }
             }
+            let _ = File::from(go_write).write_all(b"g");
             signals::forward_to(child, &old_mask).context("install signal handlers")?;
             let copying = stdio.start_copying();
             let mut report = Vec::new();
@@ -127,6 +132,7 @@ fn init(
     filters: &[seccompiler::BpfProgram],
     stdio: crate::stdio::Relay,
     report: OwnedFd,
+    go: OwnedFd,
 ) -> ! {
     // If jrun is killed outright (SIGKILL), the jail must not outlive it; and if jrun died
     // before this line, the death signal will never come: then the only reader of the
@@ -137,8 +143,15 @@ fn init(
         // SAFETY: as below.
         unsafe { libc::_exit(1) }
     }
-    stdio.into_jail();
-    let code = match start(setup, job, filters) {
+    // Nothing starts before jrun has put init into the jail's cgroup (the limits hold for
+    // every process after it); end-of-file means jrun is gone.
+    let mut byte = [0u8; 1];
+    if !matches!(File::from(go).read(&mut byte), Ok(1)) {
+        // SAFETY: as below.
+        unsafe { libc::_exit(1) }
+    }
+    let terminal = stdio.into_jail();
+    let code = match start(setup, job, filters, terminal) {
         Ok(command) => {
             drop(report);
             supervise(command)
@@ -158,7 +171,12 @@ fn init(
 }
 
 /// Makes the namespaces and the root, then starts the command.
-fn start(setup: &RootSetup, job: &Job, filters: &[seccompiler::BpfProgram]) -> anyhow::Result<Pid> {
+fn start(
+    setup: &RootSetup,
+    job: &Job,
+    filters: &[seccompiler::BpfProgram],
+    terminal: bool,
+) -> anyhow::Result<Pid> {
     // A session keyring of its own: the one inherited is the caller's (keys of the host
     // user's login). The filter then refuses every keyring call in the command.
     // SAFETY: keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL) makes and joins an anonymous keyring.
@@ -175,7 +193,7 @@ fn start(setup: &RootSetup, job: &Job, filters: &[seccompiler::BpfProgram]) -> a
     if setup.net == Net::None {
         loopback_up().context("bring up the loopback interface")?;
     }
-    spawn(job, filters)
+    spawn(job, filters, terminal)
 }
 
 /// Builds the jail's root (mounts.rs) and makes it the root of this process.
@@ -219,7 +237,8 @@ fn loopback_up() -> std::io::Result<()> {
 }
 
 /// Starts the command inside the finished jail (paths are the jail's now).
-fn spawn(job: &Job, filters: &[seccompiler::BpfProgram]) -> anyhow::Result<Pid> {
+/// With `terminal`, stdin is the jail's own terminal: it becomes the controlling one.
+fn spawn(job: &Job, filters: &[seccompiler::BpfProgram], terminal: bool) -> anyhow::Result<Pid> {
     match std::fs::metadata(&job.workdir) {
         Ok(meta) if meta.is_dir() => {}
         Ok(_) => bail!("-w {}: not a directory", job.workdir.display()),
@@ -254,6 +273,9 @@ fn spawn(job: &Job, filters: &[seccompiler::BpfProgram]) -> anyhow::Result<Pid> 
             setuid(uid)?;
             // Its own session, away from the caller's terminal (TIOCSTI, job control).
             libc::setsid();
+            if terminal && libc::ioctl(0, libc::TIOCSCTTY, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
             crate::seccomp::install(&filters)?;
             Ok(())
         });
