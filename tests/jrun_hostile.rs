@@ -493,3 +493,21 @@ fn a_terminal_gets_a_pseudo_terminal_of_the_jails_own() {
     let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
     assert_ne!(fields[4], "0", "no controlling terminal: {stat}");
 }
+
+#[test]
+fn memory_is_limited() {
+    let Some(jail) = jail(false) else { return };
+    // 100 MB in a shell variable under a 16 MiB limit: the kernel's OOM killer ends it.
+    let script = "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo ${#x}";
+    symlink("busybox", jail.root.join("bin/head")).unwrap();
+    symlink("busybox", jail.root.join("bin/tr")).unwrap();
+    let run = jail.run(&["--memory-max", "16M", "--", "sh", "-c", script]).run();
+    if run.stderr.contains("not available or not delegated") {
+        common::skip(&test_name(), "no memory cgroup controller here");
+        return;
+    }
+    // Killed: the shell itself (status 137) or the pipe feeding it (a short count).
+    assert_ne!(run.stdout_str(), "100000000\n", "100 MB under --memory-max 16M");
+    // The control: without the limit the same script gets through.
+    jail.run(&["--", "sh", "-c", script]).run().success().stdout_is("100000000\n");
+}

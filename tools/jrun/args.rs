@@ -32,7 +32,16 @@ Examples:
 /// urandom, tty, pts, shm), adds the --mount bind mounts, and runs a minimal init of its own as
 /// PID 1 that forwards signals to the command and reaps orphans. All mounts live in the new
 /// mount namespace: nothing remains mounted on the host afterwards, and every process of the
-/// jail ends with the command. Missing mount points are created in DIR.
+/// jail ends with the command, and with jrun if jrun is killed. Missing mount points are
+/// created in DIR. Every path inside DIR is opened confined to DIR (symlinks resolved as the
+/// jail would, never leading out) and mounted on by descriptor with the new mount API
+/// (Linux 5.12 or later); a step that cannot be done fails the run.
+///
+/// DIR and the --mount binds are nodev and nosuid (unless --suid), with every mount below
+/// them; --ro and :ro are read-only all the way down. Standard input, output and error that
+/// are files reach the command as pipes (unless --direct-stdio). With terminals on stdin and
+/// stdout, the command gets a pseudo-terminal of its own, relayed by jrun (as ssh -t), in a
+/// session of its own; it never shares the caller's terminal.
 ///
 /// The command runs as USER (root by default) with the groups the jail's own /etc/passwd
 /// and /etc/group give it, in the working directory -w (default /), with a clean
@@ -41,9 +50,19 @@ Examples:
 /// descriptor other than 0, 1 and 2 reaches it. SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to jrun are passed
 /// on to the command.
 ///
-/// On Linux, root in the jail keeps only Docker's default capabilities minus CAP_MKNOD and
-/// CAP_AUDIT_WRITE (so no mounting, no device nodes, no hostname change), and /proc/sys and
-/// /proc/sysrq-trigger are read-only.
+/// The jail's /etc/passwd and /etc/group are read as input: confined to DIR, regular files
+/// of at most 4 MiB only; -u NAME refuses a name that maps to UID 0 unless it is root or 0.
+///
+/// On Linux, root in the jail keeps only Docker's default capabilities minus CAP_MKNOD,
+/// CAP_AUDIT_WRITE and CAP_SETFCAP (so no mounting, no device nodes, no hostname change, no
+/// file capabilities), and /proc/sys, /proc/sysrq-trigger, /proc/irq, /proc/bus and /proc/fs
+/// are read-only. The command runs with no_new_privs and a seccomp filter, as under
+/// systemd-nspawn, that refuses (EPERM) the kernel keyrings (the jail also gets a session
+/// keyring of its own), kexec, modules, bpf, perf_event_open, userfaultfd, io_uring, swap,
+/// reboot, clock changes, open_by_handle_at, mounting, new user namespaces and setns, TIOCSTI,
+/// and making setuid or setgid files (unless --suid). A cgroup (v2, else v1) limits the
+/// jail to --pids-max processes (4096 by default where the pids controller is available) and
+/// to --memory-max bytes; /dev/shm holds --shm-size bytes.
 ///
 /// jrun needs root. The jail isolates a build; for untrusted code, use -u as well.
 #[derive(Parser, Debug)]
