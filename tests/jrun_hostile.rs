@@ -70,17 +70,20 @@ int main(int argc, char **argv) {
 fn probe(test: &str) -> Option<PathBuf> {
     static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
     let built = BUILT.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("jrun-probe-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).ok()?;
-        std::fs::write(dir.join("probe.c"), PROBE_C).ok()?;
-        let out = dir.join("probe");
-        let ok = Command::new("gcc")
-            .args(["-static", "-O1", "-o"])
-            .arg(&out)
-            .arg(dir.join("probe.c"))
-            .status()
-            .is_ok_and(|s| s.success());
-        ok.then_some(out)
+        // In cargo's scratch directory for tests, built anew by each run (under a name of
+        // its own, then renamed: another run may be using the previous one).
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let source = dir.join(format!("jrun-probe-{}.c", std::process::id()));
+        std::fs::write(&source, PROBE_C).ok()?;
+        let built = source.with_extension("");
+        let ok = Command::new("gcc").args(["-static", "-O1", "-o"]).arg(&built).arg(&source).status();
+        let _ = std::fs::remove_file(&source);
+        if !ok.is_ok_and(|s| s.success()) {
+            return None;
+        }
+        let out = dir.join("jrun-probe");
+        std::fs::rename(&built, &out).ok()?;
+        Some(out)
     });
     match built {
         Some(path) => Some(path.clone()),

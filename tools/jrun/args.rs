@@ -89,8 +89,9 @@ pub struct Cli {
           help_heading = "Throw-away jail")]
     pub mounts: Vec<MountSpec>,
 
-    /// Let setuid and setgid files in DIR and the --mount binds take effect, and let the
-    /// jail make such files [default: nosuid, and making them is refused]
+    /// Let the jail make setuid and setgid files (packages that install them), and mount DIR
+    /// and the binds without nosuid. The command still runs with no_new_privs: such files
+    /// never raise its own privileges [default: nosuid, and making them is refused]
     #[arg(long, requires = "root", help_heading = "Throw-away jail")]
     pub suid: bool,
 

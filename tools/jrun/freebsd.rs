@@ -87,6 +87,11 @@ pub fn run_root(setup: &RootSetup, job: Job) -> anyhow::Result<Status> {
     params.string("host.hostname", OsStr::new(&setup.hostname));
     params.int("ip4", network);
     params.int("ip6", network);
+    // SysV IPC of its own (jail(8)'s `sysvshm=new` etc.): off by default, and PostgreSQL's
+    // initdb, among others, fails without it; "new" keeps it apart from the host's.
+    for ipc in ["sysvshm", "sysvsem", "sysvmsg"] {
+        params.int(ipc, libc::JAIL_SYS_NEW);
+    }
     params.flag("persist");
     let jid = params.set(libc::JAIL_CREATE).context("jail_set")?;
     let jail = Removed(jid);
