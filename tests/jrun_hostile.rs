@@ -460,6 +460,13 @@ fn a_dynamic_program_without_its_loader_says_so() {
         .code(127)
         .stderr_contains("its dynamic loader /lib")
         .stderr_contains("missing inside the jail");
+    // A script whose interpreter is that program (Debian's dynamic busybox as /bin/sh).
+    std::fs::write(jail.root.join("bin/script"), "#!/bin/dynls\n").unwrap();
+    std::fs::set_permissions(jail.root.join("bin/script"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    jail.run(&["--", "script"])
+        .run()
+        .code(127)
+        .stderr_contains("its interpreter /bin/dynls exists, but its dynamic loader /lib");
 }
 
 #[test]

@@ -135,8 +135,16 @@ fn find_program(program: &std::ffi::OsStr, path: Option<&std::ffi::OsStr>) -> Op
 }
 
 /// The interpreter or ELF program interpreter (dynamic loader) `file` names, when it is
-/// missing; described for the message.
+/// missing; described for the message. An interpreter that exists is looked into in turn
+/// (a `#!/bin/sh` script whose /bin/sh is a dynamic busybox without its loader).
 fn missing_loader(file: &Path) -> Option<String> {
+    missing_loader_within(file, 4)
+}
+
+fn missing_loader_within(file: &Path, depth: usize) -> Option<String> {
+    if depth == 0 {
+        return None;
+    }
     use std::io::Read;
     let mut head = Vec::new();
     std::fs::File::open(file).ok()?.take(64 * 1024).read_to_end(&mut head).ok()?;
@@ -156,7 +164,9 @@ fn missing_loader(file: &Path) -> Option<String> {
             };
             Some(format!("{what} {loader}{hint}"))
         }
-        _ => None,
+        Ok(_) => missing_loader_within(Path::new(&loader), depth - 1)
+            .map(|inner| format!("{what} {loader} exists, but {inner}")),
+        Err(_) => None,
     }
 }
 
