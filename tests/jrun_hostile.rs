@@ -53,6 +53,9 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "plant") && argc > 2) {
         say("chmod", chmod(argv[2], 04755));
         say("creat", open("/tmp/suid-new", O_CREAT | O_WRONLY, 04755));
+        say("tmpfile", open("/tmp", O_TMPFILE | O_WRONLY, 04755));
+        unsigned long long how[3] = {O_CREAT | O_WRONLY, 04755, 0};
+        say("openat2", syscall(SYS_openat2, AT_FDCWD, "/tmp/suid-new2", how, sizeof how));
         /* VFS_CAP_REVISION_2 with CAP_SYS_ADMIN (21) permitted and effective. */
         unsigned int cap[5] = {0x02000001, 1u << 21, 0, 0, 0};
         return say("setcap", setxattr(argv[2], "security.capability", cap, sizeof cap, 0));
@@ -302,11 +305,12 @@ fn setuid_files_and_file_capabilities_cannot_be_planted() {
     jail.run(&["--", "sh", "-c", "cp /bin/busybox /tmp/planted && probe plant /tmp/planted"])
         .run()
         .success()
-        .stdout_is("chmod EPERM\ncreat EPERM\nsetcap EPERM\n");
+        .stdout_is("chmod EPERM\ncreat EPERM\ntmpfile EPERM\nopenat2 ENOSYS\nsetcap EPERM\n");
     let mode = std::fs::metadata(jail.root.join("tmp/planted")).unwrap().permissions().mode();
     assert_eq!(mode & 0o6000, 0, "setuid bit planted: {mode:o}");
     assert!(xattr_missing(&jail.root.join("tmp/planted")), "file capability planted");
     assert!(!jail.root.join("tmp/suid-new").exists());
+    assert!(!jail.root.join("tmp/suid-new2").exists());
 }
 
 fn xattr_missing(path: &Path) -> bool {

@@ -87,7 +87,8 @@ const ARCH: TargetArch = TargetArch::aarch64;
 #[cfg(target_arch = "riscv64")]
 const ARCH: TargetArch = TargetArch::riscv64;
 
-/// The filters, in the order they are installed: the deny list (EPERM), then clone3 (ENOSYS).
+/// The filters, in the order they are installed: the deny list (EPERM), then the calls whose
+/// arguments a filter cannot read (ENOSYS): clone3, and openat2 unless `allow_suid`.
 /// With `allow_suid` (--suid), setuid and setgid files may be made.
 pub fn filters(allow_suid: bool) -> anyhow::Result<Vec<BpfProgram>> {
     let mut rules: BTreeMap<i64, Vec<SeccompRule>> = DENIED.iter().map(|&call| (call, Vec::new())).collect();
@@ -109,21 +110,25 @@ pub fn filters(allow_suid: bool) -> anyhow::Result<Vec<BpfProgram>> {
         ],
     );
     if allow_suid {
-        return finish(rules);
+        return finish(rules, false);
     }
     // Setuid and setgid bits, by the argument that carries the mode.
     let suid = libc::S_ISUID as u64;
     let sgid = libc::S_ISGID as u64;
-    let creat = libc::O_CREAT as u64;
+    // The mode counts only when a file is made: O_CREAT, or O_TMPFILE (linked in later).
+    let making = [libc::O_CREAT as u64, libc::O_TMPFILE as u64];
     let mut mode_rules =
         |call: libc::c_long, mode_index: u8, flags_index: Option<u8>| -> anyhow::Result<()> {
             let mut list = Vec::new();
             for bit in [suid, sgid] {
-                let mut conditions = vec![flag(mode_index, bit)?];
-                if let Some(index) = flags_index {
-                    conditions.push(flag(index, creat)?);
+                match flags_index {
+                    None => list.push(SeccompRule::new(vec![flag(mode_index, bit)?])?),
+                    Some(index) => {
+                        for make in making {
+                            list.push(SeccompRule::new(vec![flag(mode_index, bit)?, flag(index, make)?])?);
+                        }
+                    }
                 }
-                list.push(SeccompRule::new(conditions)?);
             }
             rules.insert(call, list);
             Ok(())
@@ -140,18 +145,20 @@ pub fn filters(allow_suid: bool) -> anyhow::Result<Vec<BpfProgram>> {
         mode_rules(libc::SYS_creat, 1, None)?;
         mode_rules(libc::SYS_mknod, 1, None)?;
     }
-    finish(rules)
+    finish(rules, true)
 }
 
-fn finish(rules: BTreeMap<i64, Vec<SeccompRule>>) -> anyhow::Result<Vec<BpfProgram>> {
+/// The two filters; with `no_openat2`, openat2 answers ENOSYS too (its mode is in memory,
+/// out of a filter's sight; the C libraries and programs fall back to openat).
+fn finish(rules: BTreeMap<i64, Vec<SeccompRule>>, no_openat2: bool) -> anyhow::Result<Vec<BpfProgram>> {
     let deny =
         SeccompFilter::new(rules, SeccompAction::Allow, SeccompAction::Errno(libc::EPERM as u32), ARCH)?;
-    let clone3 = SeccompFilter::new(
-        [(libc::SYS_clone3, Vec::new())].into_iter().collect(),
-        SeccompAction::Allow,
-        SeccompAction::Errno(libc::ENOSYS as u32),
-        ARCH,
-    )?;
+    let mut unseen: BTreeMap<i64, Vec<SeccompRule>> = [(libc::SYS_clone3, Vec::new())].into_iter().collect();
+    if no_openat2 {
+        unseen.insert(libc::SYS_openat2, Vec::new());
+    }
+    let clone3 =
+        SeccompFilter::new(unseen, SeccompAction::Allow, SeccompAction::Errno(libc::ENOSYS as u32), ARCH)?;
     Ok(vec![deny.try_into()?, clone3.try_into()?])
 }
 
