@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+pub mod confine;
 pub mod digest;
 pub mod exit;
 pub mod format;

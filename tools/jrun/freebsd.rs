@@ -27,9 +27,9 @@ use jcore::Status;
 use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
 use nix::unistd::{Gid, Pid, Uid, chdir, setgid, setgroups, setuid};
 
-use crate::cli::{MountSpec, Net, Plan, RootSetup};
 use crate::job::Job;
 use crate::paths::{mount_point, resolve_in_root};
+use crate::plan::{MountSpec, Net, Plan, RootSetup};
 use crate::signals;
 
 /// The devfs ruleset jail(8) uses for jails (devfsrules_jail in /etc/defaults/devfs.rules).
@@ -87,6 +87,11 @@ pub fn run_root(setup: &RootSetup, job: Job) -> anyhow::Result<Status> {
     params.string("host.hostname", OsStr::new(&setup.hostname));
     params.int("ip4", network);
     params.int("ip6", network);
+    // SysV IPC of its own (jail(8)'s `sysvshm=new` etc.): off by default, and PostgreSQL's
+    // initdb, among others, fails without it; "new" keeps it apart from the host's.
+    for ipc in ["sysvshm", "sysvsem", "sysvmsg"] {
+        params.int(ipc, libc::JAIL_SYS_NEW);
+    }
     params.flag("persist");
     let jid = params.set(libc::JAIL_CREATE).context("jail_set")?;
     let jail = Removed(jid);
@@ -128,7 +133,7 @@ fn run_attached(path: &Path, jid: libc::c_int, job: &Job, old_mask: &SigSet) -> 
     }
     let child = match command.spawn() {
         Ok(child) => child,
-        Err(e) => return Err(crate::job::exec_error(&job.command[0], &e).into()),
+        Err(e) => return Err(crate::job::exec_error(&job.command[0], &e, &job.env).into()),
     };
     let pid = Pid::from_raw(child.id() as i32);
     signals::forward_to(pid, old_mask).context("install signal handlers")?;

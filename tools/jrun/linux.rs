@@ -21,7 +21,6 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, bail};
@@ -29,32 +28,22 @@ use jcore::Status;
 use jcore::exit::StatusError;
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::mount::{MntFlags, umount2};
 use nix::sched::{CloneFlags, unshare};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
-use nix::sys::statvfs::{FsFlags, statvfs};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
-use nix::unistd::{
-    ForkResult, Gid, Pid, Uid, chdir, fork, pivot_root, setgid, setgroups, sethostname, setuid,
-};
+use nix::unistd::{ForkResult, Gid, Pid, Uid, chdir, pivot_root, setgid, setgroups, sethostname, setuid};
 
-use crate::cli::{MountSpec, Net, RootSetup};
 use crate::job::Job;
-use crate::paths::mount_point;
+use crate::plan::{Net, RootSetup};
 use crate::signals;
 
-/// Host device nodes bound into the jail's /dev.
-const DEVICES: [&str; 6] = ["null", "zero", "full", "random", "urandom", "tty"];
-
-/// Parts of /proc that act on the whole machine (kernel settings, the magic SysRq key):
-/// read-only in the jail, as Docker does.
-const PROC_READ_ONLY: [&str; 5] = ["sys", "sysrq-trigger", "irq", "bus", "fs"];
-
 /// The capabilities a root command keeps: Docker's default set minus CAP_MKNOD (Docker
-/// relies on a device cgroup to make new device nodes useless; jrun has none) and
-/// CAP_AUDIT_WRITE. Without CAP_SYS_ADMIN, CAP_MKNOD and CAP_DAC_READ_SEARCH, root in the
+/// relies on a device cgroup to make new device nodes useless; jrun has none),
+/// CAP_AUDIT_WRITE and CAP_SETFCAP (file capabilities written into DIR or a bind would
+/// give host users who run those files capabilities on the host). Without CAP_SYS_ADMIN, CAP_MKNOD and CAP_DAC_READ_SEARCH, root in the
 /// jail cannot mount a devtmpfs or a disk, make device nodes, or open host files by handle.
-const KEPT_CAPABILITIES: [libc::c_int; 12] = [
+const KEPT_CAPABILITIES: [libc::c_int; 11] = [
     0,  // CAP_CHOWN
     1,  // CAP_DAC_OVERRIDE
     3,  // CAP_FOWNER
@@ -66,28 +55,46 @@ const KEPT_CAPABILITIES: [libc::c_int; 12] = [
     10, // CAP_NET_BIND_SERVICE
     13, // CAP_NET_RAW
     18, // CAP_SYS_CHROOT
-    31, // CAP_SETFCAP
 ];
 
 /// Runs `job` in a throw-away jail on `setup.root` and returns the command's status.
 pub fn run(setup: &RootSetup, job: Job) -> anyhow::Result<Status> {
     crate::job::close_on_exec_beyond_stdio().context("mark inherited descriptors close-on-exec")?;
+    let filters = crate::seccomp::filters(setup.suid).context("seccomp filter")?;
+    let stdio = crate::stdio::Relay::prepare(setup.direct_stdio).context("standard input and output")?;
+    let limits = crate::limits::Cgroup::create(&setup.limits)?;
     let (report_read, report_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC).context("pipe")?;
+    // Init waits on this one until jrun has put it into its cgroup.
+    let (go_read, go_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC).context("pipe")?;
     let old_mask = signals::block().context("block signals")?;
-    unshare(CloneFlags::CLONE_NEWPID).context("unshare the PID namespace")?;
-    // SAFETY: jrun never starts a thread, so the child is a complete copy of a
+    // SAFETY: jrun has not started a thread yet, so the child is a complete copy of a
     // single-threaded process and may go on running ordinary Rust code.
-    match unsafe { fork() }.context("fork")? {
+    match unsafe { fork_into_new_pid_namespace() }.context("fork into a new PID namespace")? {
         ForkResult::Child => {
             drop(report_read);
-            init(setup, &job, report_write)
+            drop(go_write);
+            init(setup, &job, &filters, stdio, report_write, go_read)
         }
         ForkResult::Parent { child } => {
             drop(report_write);
+            drop(go_read);
+            if let Some(limits) = &limits {
+                // Before the command exists: init joins here, its children follow. A
+                // failure kills init (the report then reads end-of-file).
+                if let Err(e) = limits.add(child) {
+                    let _ = nix::sys::signal::kill(child, Signal::SIGKILL);
+                    let _ = signals::wait_for(child);
+                    return Err(e);
+                }
+            }
+            let _ = File::from(go_write).write_all(b"g");
             signals::forward_to(child, &old_mask).context("install signal handlers")?;
+            let copying = stdio.start_copying();
             let mut report = Vec::new();
             let read = File::from(report_read).read_to_end(&mut report);
             let code = signals::wait_for(child).context("wait for the jail")?;
+            copying.finish();
+            drop(limits);
             read.context("read the jail's report")?;
             if let Some((&status, message)) = report.split_first() {
                 let message = String::from_utf8_lossy(message).into_owned();
@@ -98,9 +105,53 @@ pub fn run(setup: &RootSetup, job: Job) -> anyhow::Result<Status> {
     }
 }
 
+/// fork(2) with the child in a new PID namespace, as its PID 1. clone(2) rather than
+/// unshare(CLONE_NEWPID) then fork: after that unshare, jrun itself could no longer start
+/// threads (the kernel refuses CLONE_THREAD across PID namespaces), and it needs them to
+/// relay standard input and output.
+///
+/// # Safety
+/// As fork: the caller must be single-threaded.
+unsafe fn fork_into_new_pid_namespace() -> nix::Result<ForkResult> {
+    // SAFETY: clone with no new stack and SIGCHLD as the exit signal is fork(2) with a flag;
+    // the caller guarantees a single thread.
+    let pid = unsafe {
+        libc::syscall(libc::SYS_clone, libc::CLONE_NEWPID | libc::SIGCHLD, 0usize, 0usize, 0usize, 0usize)
+    };
+    match pid {
+        -1 => Err(Errno::last()),
+        0 => Ok(ForkResult::Child),
+        pid => Ok(ForkResult::Parent { child: Pid::from_raw(pid as i32) }),
+    }
+}
+
 /// The jail's PID 1: sets up, supervises the command, exits with its status.
-fn init(setup: &RootSetup, job: &Job, report: OwnedFd) -> ! {
-    let code = match start(setup, job) {
+fn init(
+    setup: &RootSetup,
+    job: &Job,
+    filters: &[seccompiler::BpfProgram],
+    stdio: crate::stdio::Relay,
+    report: OwnedFd,
+    go: OwnedFd,
+) -> ! {
+    // If jrun is killed outright (SIGKILL), the jail must not outlive it; and if jrun died
+    // before this line, the death signal will never come: then the only reader of the
+    // report pipe, jrun, is gone, which the pipe tells (POLLERR on a write end without a
+    // reader). jrun's descriptors are closed before its children are reparented, so one of
+    // the two always holds.
+    if nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).is_err() || !reader_alive(&report) {
+        // SAFETY: as below.
+        unsafe { libc::_exit(1) }
+    }
+    // Nothing starts before jrun has put init into the jail's cgroup (the limits hold for
+    // every process after it); end-of-file means jrun is gone.
+    let mut byte = [0u8; 1];
+    if !matches!(File::from(go).read(&mut byte), Ok(1)) {
+        // SAFETY: as below.
+        unsafe { libc::_exit(1) }
+    }
+    let terminal = stdio.into_jail();
+    let code = match start(setup, job, filters, terminal) {
         Ok(command) => {
             drop(report);
             supervise(command)
@@ -120,136 +171,41 @@ fn init(setup: &RootSetup, job: &Job, report: OwnedFd) -> ! {
 }
 
 /// Makes the namespaces and the root, then starts the command.
-fn start(setup: &RootSetup, job: &Job) -> anyhow::Result<Pid> {
-    // If jrun is killed outright (SIGKILL), the jail must not outlive it.
-    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).context("prctl")?;
+fn start(
+    setup: &RootSetup,
+    job: &Job,
+    filters: &[seccompiler::BpfProgram],
+    terminal: bool,
+) -> anyhow::Result<Pid> {
+    // A session keyring of its own: the one inherited is the caller's (keys of the host
+    // user's login). The filter then refuses every keyring call in the command.
+    // SAFETY: keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL) makes and joins an anonymous keyring.
+    if unsafe { libc::syscall(libc::SYS_keyctl, libc::KEYCTL_JOIN_SESSION_KEYRING, 0usize) } < 0 {
+        return Err(std::io::Error::last_os_error()).context("a new session keyring");
+    }
     let mut namespaces = CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC;
     if setup.net == Net::None {
         namespaces |= CloneFlags::CLONE_NEWNET;
     }
     unshare(namespaces).context("unshare namespaces")?;
-    build_root(setup)?;
+    enter_root(setup)?;
     sethostname(&setup.hostname).with_context(|| format!("sethostname {}", setup.hostname))?;
     if setup.net == Net::None {
         loopback_up().context("bring up the loopback interface")?;
     }
-    spawn(job)
+    spawn(job, filters, terminal)
 }
 
-/// Mounts everything the jail sees and makes it the root.
-fn build_root(setup: &RootSetup) -> anyhow::Result<()> {
-    let root = &setup.root;
-    // From here on, nothing mounted propagates back to the host.
-    mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
-        .context("make / private")?;
-    // pivot_root needs the new root to be a mount point.
-    bind(root, root).with_context(|| format!("bind {}", root.display()))?;
-    let proc = mount_point(root, Path::new("/proc"), true).context("/proc")?;
-    mount_fs("proc", &proc, MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC, None)
-        .context("mount /proc")?;
-    for entry in PROC_READ_ONLY {
-        let path = proc.join(entry);
-        if path.exists() {
-            bind(&path, &path)
-                .and_then(|()| remount_read_only(&path))
-                .with_context(|| format!("/proc/{entry}"))?;
-        }
-    }
-    build_dev(root).context("/dev")?;
-    for spec in &setup.mounts {
-        bind_spec(root, spec)
-            .with_context(|| format!("--mount {}:{}", spec.source.display(), spec.target.display()))?;
-    }
-    if setup.read_only {
-        remount_read_only(root).context("--ro")?;
-    }
-    chdir(root).with_context(|| root.display().to_string())?;
+/// Builds the jail's root (mounts.rs) and makes it the root of this process.
+fn enter_root(setup: &RootSetup) -> anyhow::Result<()> {
+    let root = crate::mounts::build_root(setup)?;
+    rustix::process::fchdir(&root.tree).context("chdir into the jail's root")?;
     // Stack the new root on the old one, then detach the old: no directory is needed in
     // the image for it, and no path of the host stays reachable.
     pivot_root(".", ".").context("pivot_root")?;
     umount2(".", MntFlags::MNT_DETACH).context("detach the host's root")?;
     chdir("/").context("chdir /")?;
     Ok(())
-}
-
-/// A tmpfs /dev with the host's harmless device nodes bound in, a private devpts and a
-/// /dev/shm.
-fn build_dev(root: &Path) -> anyhow::Result<()> {
-    let dev = mount_point(root, Path::new("/dev"), true)?;
-    mount_fs("tmpfs", &dev, MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC, Some("mode=755,size=64k"))
-        .context("mount tmpfs")?;
-    for name in DEVICES {
-        let host = Path::new("/dev").join(name);
-        if !host.exists() {
-            continue;
-        }
-        let node = dev.join(name);
-        File::create(&node).with_context(|| node.display().to_string())?;
-        bind(&host, &node).with_context(|| format!("bind {}", host.display()))?;
-    }
-    let pts = dev.join("pts");
-    std::fs::create_dir(&pts).context("pts")?;
-    // newinstance: the jail's terminals are its own, not the host's.
-    mount_fs(
-        "devpts",
-        &pts,
-        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
-        Some("newinstance,ptmxmode=0666,mode=0620"),
-    )
-    .context("mount devpts")?;
-    let shm = dev.join("shm");
-    std::fs::create_dir(&shm).context("shm")?;
-    mount_fs("tmpfs", &shm, MsFlags::MS_NOSUID | MsFlags::MS_NODEV, Some("mode=1777"))
-        .context("mount shm")?;
-    for (link, target) in [
-        ("ptmx", "pts/ptmx"),
-        ("fd", "/proc/self/fd"),
-        ("stdin", "/proc/self/fd/0"),
-        ("stdout", "/proc/self/fd/1"),
-        ("stderr", "/proc/self/fd/2"),
-    ] {
-        std::os::unix::fs::symlink(target, dev.join(link)).with_context(|| format!("symlink {link}"))?;
-    }
-    Ok(())
-}
-
-/// One --mount.
-fn bind_spec(root: &Path, spec: &MountSpec) -> anyhow::Result<()> {
-    let target = mount_point(root, &spec.target, spec.source.is_dir()).context("mount point")?;
-    bind(&spec.source, &target).context("bind")?;
-    if spec.read_only {
-        remount_read_only(&target).context("remount read-only")?;
-    }
-    Ok(())
-}
-
-/// A recursive bind mount.
-fn bind(source: &Path, target: &Path) -> nix::Result<()> {
-    mount(Some(source), target, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
-}
-
-fn mount_fs(fstype: &str, target: &Path, flags: MsFlags, data: Option<&str>) -> nix::Result<()> {
-    mount(Some(fstype), target, Some(fstype), flags, data)
-}
-
-/// Makes the bind mount at `path` read-only, keeping its nosuid/nodev/noexec/atime flags
-/// (a remount without them would clear them).
-fn remount_read_only(path: &Path) -> nix::Result<()> {
-    let current = statvfs(path)?.flags();
-    let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
-    for (has, keep) in [
-        (FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
-        (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
-        (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
-        (FsFlags::ST_NOATIME, MsFlags::MS_NOATIME),
-        (FsFlags::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
-        (FsFlags::ST_RELATIME, MsFlags::MS_RELATIME),
-    ] {
-        if current.contains(has) {
-            flags |= keep;
-        }
-    }
-    mount(None::<&str>, path, None::<&str>, flags, None::<&str>)
 }
 
 /// A new network namespace has a loopback interface, down; bring it up so that services on
@@ -281,7 +237,8 @@ fn loopback_up() -> std::io::Result<()> {
 }
 
 /// Starts the command inside the finished jail (paths are the jail's now).
-fn spawn(job: &Job) -> anyhow::Result<Pid> {
+/// With `terminal`, stdin is the jail's own terminal: it becomes the controlling one.
+fn spawn(job: &Job, filters: &[seccompiler::BpfProgram], terminal: bool) -> anyhow::Result<Pid> {
     match std::fs::metadata(&job.workdir) {
         Ok(meta) if meta.is_dir() => {}
         Ok(_) => bail!("-w {}: not a directory", job.workdir.display()),
@@ -296,6 +253,7 @@ fn spawn(job: &Job) -> anyhow::Result<Pid> {
     let gid = Gid::from_raw(job.user.gid);
     let groups: Vec<Gid> = job.user.groups.iter().map(|&g| Gid::from_raw(g)).collect();
     let last_capability = last_capability();
+    let filters = filters.to_vec();
     // SAFETY: the closure runs between fork and exec in a copy of this single-threaded
     // process; it only makes system calls on data prepared beforehand.
     unsafe {
@@ -313,13 +271,27 @@ fn spawn(job: &Job) -> anyhow::Result<Pid> {
             setgroups(&groups)?;
             setgid(gid)?;
             setuid(uid)?;
+            // Its own session, away from the caller's terminal (TIOCSTI, job control).
+            libc::setsid();
+            if terminal && libc::ioctl(0, libc::TIOCSCTTY, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            crate::seccomp::install(&filters)?;
             Ok(())
         });
     }
     match command.spawn() {
         Ok(child) => Ok(Pid::from_raw(child.id() as i32)),
-        Err(e) => Err(crate::job::exec_error(&job.command[0], &e).into()),
+        Err(e) => Err(crate::job::exec_error(&job.command[0], &e, &job.env).into()),
     }
+}
+
+/// Whether the read end of `pipe` (held by jrun alone) is still open.
+fn reader_alive(pipe: &OwnedFd) -> bool {
+    let mut fds = [libc::pollfd { fd: pipe.as_raw_fd(), events: libc::POLLOUT, revents: 0 }];
+    // SAFETY: poll reads and writes the array we own.
+    let ready = unsafe { libc::poll(fds.as_mut_ptr(), 1, 0) };
+    ready >= 0 && fds[0].revents & libc::POLLERR == 0
 }
 
 /// The highest capability number this kernel knows.

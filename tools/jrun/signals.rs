@@ -68,9 +68,42 @@ pub fn forward_to(pid: Pid, old: &SigSet) -> nix::Result<()> {
     sigprocmask(SigmaskHow::SIG_SETMASK, Some(old), None)
 }
 
+/// The jail's terminal (its master side) that follows the caller's window size; -1 for none.
+#[cfg(target_os = "linux")]
+static WINDOW: AtomicI32 = AtomicI32::new(-1);
+
+/// From now on, SIGWINCH copies the window size of jrun's stdin onto `master` (-1 stops).
+#[cfg(target_os = "linux")]
+pub fn pass_window_size(master: i32) {
+    WINDOW.store(master, Ordering::SeqCst);
+    if master >= 0 {
+        let action =
+            SigAction::new(SigHandler::Handler(window_changed), SaFlags::SA_RESTART, SigSet::empty());
+        // SAFETY: `window_changed` only makes two ioctl calls, async-signal-safe.
+        let _ = unsafe { sigaction(Signal::SIGWINCH, &action) };
+    }
+}
+
+#[cfg(target_os = "linux")]
+extern "C" fn window_changed(_signal: libc::c_int) {
+    let master = WINDOW.load(Ordering::SeqCst);
+    if master < 0 {
+        return;
+    }
+    // SAFETY: winsize is plain old data; both ioctls are async-signal-safe system calls.
+    unsafe {
+        let mut size: libc::winsize = std::mem::zeroed();
+        if libc::ioctl(0, libc::TIOCGWINSZ, &mut size) == 0 {
+            libc::ioctl(master, libc::TIOCSWINSZ, &size);
+        }
+    }
+}
+
 extern "C" fn forward(signal: libc::c_int, info: *mut libc::siginfo_t, _context: *mut libc::c_void) {
     // SAFETY: with SA_SIGINFO the kernel passes a valid siginfo (checked for null anyway).
-    if !info.is_null() && from_terminal(unsafe { &*info }) {
+    // On Linux the command has a session of its own (see linux.rs): a terminal's ^C reaches
+    // only jrun, which must pass it on.
+    if cfg!(not(target_os = "linux")) && !info.is_null() && from_terminal(unsafe { &*info }) {
         return;
     }
     let pid = TARGET.load(Ordering::SeqCst);

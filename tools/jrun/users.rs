@@ -2,9 +2,11 @@
 //! the host's: the same name can have another UID in the image, and the host's NSS modules
 //! have no business here). Both files have the same format on FreeBSD and Linux.
 
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use rustix::fs::{Mode, OFlags};
 
 /// Whom the command runs as.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,18 +39,10 @@ struct GroupEntry {
 /// groups in `root`/etc/group. A numeric UID missing from the file is still accepted (as
 /// `docker run -u 1234` does), with GID = UID; root is accepted without any passwd file.
 pub fn lookup(root: &Path, spec: Option<&str>) -> anyhow::Result<User> {
-    let passwd_path = crate::paths::resolve_in_root(root, Path::new("/etc/passwd"))?;
-    let passwd = match std::fs::read(&passwd_path) {
-        Ok(bytes) => parse_passwd(&String::from_utf8_lossy(&bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e).with_context(|| passwd_path.display().to_string()),
-    };
-    let group_path = crate::paths::resolve_in_root(root, Path::new("/etc/group"))?;
-    let groups = match std::fs::read(&group_path) {
-        Ok(bytes) => parse_group(&String::from_utf8_lossy(&bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e).with_context(|| group_path.display().to_string()),
-    };
+    let root_fd = rustix::fs::open(root, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+        .with_context(|| root.display().to_string())?;
+    let passwd = parse_passwd(&read_image_file(root_fd.as_fd(), "/etc/passwd")?);
+    let groups = parse_group(&read_image_file(root_fd.as_fd(), "/etc/group")?);
     let spec = spec.unwrap_or("root");
     let numeric = spec.parse::<u32>().ok();
     let entry = passwd.iter().find(|e| e.name == spec || Some(e.uid) == numeric);
@@ -58,8 +52,13 @@ pub fn lookup(root: &Path, spec: Option<&str>) -> anyhow::Result<User> {
         (None, None) if spec == "root" => {
             PasswdEntry { name: "root".into(), uid: 0, gid: 0, home: "/root".into() }
         }
-        (None, None) => bail!("-u {spec}: no such user in {}", passwd_path.display()),
+        (None, None) => bail!("-u {spec}: no such user in the jail's /etc/passwd"),
     };
+    // The image's passwd is input, not authority: a `nobody:x:0:0` line must not turn
+    // `-u nobody` into root.
+    if entry.uid == 0 && spec != "root" && spec != "0" {
+        bail!("-u {spec}: maps to UID 0 in the jail's /etc/passwd; use -u root (or 0) to run as root");
+    }
     let mut gids = vec![entry.gid];
     for group in &groups {
         if group.members.contains(&entry.name) && !gids.contains(&group.gid) {
@@ -68,6 +67,21 @@ pub fn lookup(root: &Path, spec: Option<&str>) -> anyhow::Result<User> {
     }
     let home = if entry.home.is_empty() { "/".to_string() } else { entry.home };
     Ok(User { name: entry.name, uid: entry.uid, gid: entry.gid, groups: gids, home: PathBuf::from(home) })
+}
+
+/// The most jrun reads of the image's passwd or group: far beyond any real one (a few
+/// hundred bytes to a few hundred kilobytes), small enough that a hostile one costs nothing.
+const MAX_FILE_LEN: u64 = 4 << 20;
+
+/// The text of `path` in the image (empty when missing), read confined to the image's root,
+/// from a regular file only and at most [`MAX_FILE_LEN`] bytes: a symlink to /dev/zero or to
+/// a host file, a FIFO or a 3 GiB sparse file is refused before the jail exists.
+fn read_image_file(root: BorrowedFd<'_>, path: &str) -> anyhow::Result<String> {
+    match jcore::confine::read_regular_file(root, Path::new(path), MAX_FILE_LEN) {
+        Ok(Some(bytes)) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Ok(None) => Ok(String::new()),
+        Err(e) => Err(anyhow::anyhow!("{path} in the jail: {}", jcore::exit::message(&e))),
+    }
 }
 
 /// Parses name:password:uid:gid:gecos:home:shell lines, skipping comments, NIS `+`/`-`
@@ -142,6 +156,34 @@ mod tests {
         assert!(lookup(dir.path(), Some("nobody")).unwrap_err().to_string().contains("no such user"));
         let anon = lookup(dir.path(), Some("1234")).unwrap();
         assert_eq!((anon.uid, anon.gid, anon.groups), (1234, 1234, vec![1234]));
+    }
+
+    #[test]
+    fn a_name_mapping_to_uid_0_is_refused() {
+        let dir = root_with("root:x:0:0::/root:/bin/sh\nnobody:x:0:0::/:/bin/sh\n", "");
+        let err = lookup(dir.path(), Some("nobody")).unwrap_err().to_string();
+        assert!(err.contains("UID 0"), "{err}");
+        assert_eq!(lookup(dir.path(), Some("root")).unwrap().uid, 0);
+        assert_eq!(lookup(dir.path(), Some("0")).unwrap().uid, 0);
+    }
+
+    #[test]
+    fn hostile_passwd_files_are_refused() {
+        let dir = root_with("", "");
+        let passwd = dir.path().join("etc/passwd");
+        std::fs::remove_file(&passwd).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &passwd).unwrap();
+        // Inside the root, /dev/zero does not exist: as if there were no passwd.
+        assert_eq!(lookup(dir.path(), None).unwrap().uid, 0);
+        std::fs::remove_file(&passwd).unwrap();
+        let big = std::fs::File::create(&passwd).unwrap();
+        big.set_len(3 << 30).unwrap();
+        let err = lookup(dir.path(), None).unwrap_err().to_string();
+        assert!(err.contains("larger than"), "{err}");
+        std::fs::remove_file(&passwd).unwrap();
+        nix::unistd::mkfifo(&passwd, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+        let err = lookup(dir.path(), None).unwrap_err().to_string();
+        assert!(err.contains("not a regular file"), "{err}");
     }
 
     #[test]

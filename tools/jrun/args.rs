@@ -1,14 +1,10 @@
-//! The jrun command line: the clap definition, and the step that turns it into a [`Plan`]
-//! (which jail, which command, as whom) before anything is forked or mounted.
+//! The jrun command line: the clap definition only. It imports nothing else from jrun; the
+//! plan (plan.rs) is derived from it before anything is forked or mounted.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
 use clap::{Parser, ValueEnum};
-use jcore::Status;
-
-use crate::job::EnvSetting;
 
 const USAGE: &str = "\
 jrun [OPTIONS] JAIL [--] COMMAND [ARG]...
@@ -36,7 +32,16 @@ Examples:
 /// urandom, tty, pts, shm), adds the --mount bind mounts, and runs a minimal init of its own as
 /// PID 1 that forwards signals to the command and reaps orphans. All mounts live in the new
 /// mount namespace: nothing remains mounted on the host afterwards, and every process of the
-/// jail ends with the command. Missing mount points are created in DIR.
+/// jail ends with the command, and with jrun if jrun is killed. Missing mount points are
+/// created in DIR. Every path inside DIR is opened confined to DIR (symlinks resolved as the
+/// jail would, never leading out) and mounted on by descriptor with the new mount API
+/// (Linux 5.12 or later); a step that cannot be done fails the run.
+///
+/// DIR and the --mount binds are nodev and nosuid (unless --suid), with every mount below
+/// them; --ro and :ro are read-only all the way down. Standard input, output and error that
+/// are files reach the command as pipes (unless --direct-stdio). With terminals on stdin and
+/// stdout, the command gets a pseudo-terminal of its own, relayed by jrun (as ssh -t), in a
+/// session of its own; it never shares the caller's terminal.
 ///
 /// The command runs as USER (root by default) with the groups the jail's own /etc/passwd
 /// and /etc/group give it, in the working directory -w (default /), with a clean
@@ -45,9 +50,19 @@ Examples:
 /// descriptor other than 0, 1 and 2 reaches it. SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to jrun are passed
 /// on to the command.
 ///
-/// On Linux, root in the jail keeps only Docker's default capabilities minus CAP_MKNOD and
-/// CAP_AUDIT_WRITE (so no mounting, no device nodes, no hostname change), and /proc/sys and
-/// /proc/sysrq-trigger are read-only.
+/// The jail's /etc/passwd and /etc/group are read as input: confined to DIR, regular files
+/// of at most 4 MiB only; -u NAME refuses a name that maps to UID 0 unless it is root or 0.
+///
+/// On Linux, root in the jail keeps only Docker's default capabilities minus CAP_MKNOD,
+/// CAP_AUDIT_WRITE and CAP_SETFCAP (so no mounting, no device nodes, no hostname change, no
+/// file capabilities), and /proc/sys, /proc/sysrq-trigger, /proc/irq, /proc/bus and /proc/fs
+/// are read-only. The command runs with no_new_privs and a seccomp filter, as under
+/// systemd-nspawn, that refuses (EPERM) the kernel keyrings (the jail also gets a session
+/// keyring of its own), kexec, modules, bpf, perf_event_open, userfaultfd, io_uring, swap,
+/// reboot, clock changes, open_by_handle_at, mounting, new user namespaces and setns, TIOCSTI,
+/// and making setuid or setgid files (unless --suid). A cgroup (v2, else v1) limits the
+/// jail to --pids-max processes (4096 by default where the pids controller is available) and
+/// to --memory-max bytes; /dev/shm holds --shm-size bytes.
 ///
 /// jrun needs root. The jail isolates a build; for untrusted code, use -u as well.
 #[derive(Parser, Debug)]
@@ -73,6 +88,31 @@ pub struct Cli {
     #[arg(long = "mount", value_name = "SRC:DST[:ro]", value_parser = parse_mount, requires = "root",
           help_heading = "Throw-away jail")]
     pub mounts: Vec<MountSpec>,
+
+    /// Let the jail make setuid and setgid files (packages that install them), and mount DIR
+    /// and the binds without nosuid. The command still runs with no_new_privs: such files
+    /// never raise its own privileges [default: nosuid, and making them is refused]
+    #[arg(long, requires = "root", help_heading = "Throw-away jail")]
+    pub suid: bool,
+
+    /// Size of the jail's /dev/shm (K, M, G suffixes)
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size, requires = "root",
+          help_heading = "Throw-away jail")]
+    pub shm_size: u64,
+
+    /// Most processes and threads the jail may have at once (a cgroup pids limit; 0 for none)
+    /// [default: 4096 where the pids controller is available]
+    #[arg(long, value_name = "N", requires = "root", help_heading = "Limits")]
+    pub pids_max: Option<u64>,
+
+    /// Most memory the jail may use (a cgroup memory limit, K, M, G suffixes) [default: none]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, requires = "root", help_heading = "Limits")]
+    pub memory_max: Option<u64>,
+
+    /// Pass standard input, output and error to the jail as they are even when they are
+    /// files (the jail could then reopen them through /proc/self/fd) [default: pipes]
+    #[arg(long, requires = "root", help_heading = "Throw-away jail")]
+    pub direct_stdio: bool,
 
     /// Run as USER, a name or a numeric UID from the jail's /etc/passwd [default: root]
     #[arg(short = 'u', long = "user", value_name = "USER")]
@@ -113,36 +153,11 @@ pub struct MountSpec {
     pub read_only: bool,
 }
 
-/// Where the command runs.
-#[derive(Debug)]
-pub enum Target {
-    /// An existing jail, by name or JID.
-    Existing(String),
-    /// A throw-away jail on a directory.
-    Root(RootSetup),
-}
-
-/// What a throw-away jail is made of.
-#[derive(Debug)]
-pub struct RootSetup {
-    /// The root directory, canonical.
-    pub root: PathBuf,
-    pub hostname: String,
-    pub net: Net,
-    pub read_only: bool,
-    pub mounts: Vec<MountSpec>,
-}
-
-/// Everything jrun was asked to do, decided once from the flags.
-#[derive(Debug)]
-pub struct Plan {
-    pub target: Target,
-    pub command: Vec<OsString>,
-    pub user: Option<String>,
-    pub workdir: PathBuf,
-    pub env: Vec<EnvSetting>,
-    /// Start from an empty environment (always with --root).
-    pub clean_env: bool,
+/// One -e: NAME=VALUE, or NAME alone to copy jrun's own value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvSetting {
+    pub name: OsString,
+    pub value: Option<OsString>,
 }
 
 fn parse_mount(text: &str) -> Result<MountSpec, String> {
@@ -159,6 +174,26 @@ fn parse_mount(text: &str) -> Result<MountSpec, String> {
     Ok(MountSpec { source: PathBuf::from(source), target: PathBuf::from(target), read_only })
 }
 
+/// Parses a size: bytes, or with a K, M, G or T suffix (powers of 1024), as systemd and
+/// Docker take them.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, ""),
+    };
+    let shift = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("{text}: expected a size such as 512M or 2G")),
+    };
+    let value: u64 = number.parse().map_err(|_| format!("{text}: expected a size such as 512M or 2G"))?;
+    value.checked_mul(1 << shift).ok_or_else(|| format!("{text}: too large"))
+}
+
 fn parse_env(text: &str) -> Result<EnvSetting, String> {
     let (name, value) = match text.split_once('=') {
         Some((name, value)) => (name, Some(OsString::from(value))),
@@ -171,105 +206,6 @@ fn parse_env(text: &str) -> Result<EnvSetting, String> {
         return Err("expected NAME=VALUE or NAME".into());
     }
     Ok(EnvSetting { name: OsString::from(name), value })
-}
-
-impl Cli {
-    /// Derives the plan, rejecting what makes no sense.
-    pub fn plan(self) -> anyhow::Result<Plan> {
-        let mut args = self.args;
-        // clap consumes a `--` before the first positional argument but keeps one after it:
-        // in `jrun JAIL -- COMMAND`, it separates the jail from its command.
-        if self.root.is_none() && args.get(1).is_some_and(|a| a == "--") {
-            args.remove(1);
-        }
-        let target = match self.root {
-            Some(root) => Target::Root(root_setup(&root, self.hostname, self.net, self.ro, self.mounts)?),
-            None => {
-                if args.len() < 2 {
-                    bail!(
-                        "missing COMMAND: usage: jrun JAIL -- COMMAND [ARG]... or jrun --root DIR -- COMMAND [ARG]..."
-                    );
-                }
-                Target::Existing(args.remove(0).to_string_lossy().into_owned())
-            }
-        };
-        if args.is_empty() {
-            bail!("missing COMMAND after --root DIR");
-        }
-        let workdir = self.workdir.unwrap_or_else(|| PathBuf::from("/"));
-        if !workdir.is_absolute() {
-            bail!("-w {}: must be an absolute path inside the jail", workdir.display());
-        }
-        let clean_env = self.login || matches!(target, Target::Root(_));
-        Ok(Plan { target, command: args, user: self.user, workdir, env: self.env, clean_env })
-    }
-}
-
-fn root_setup(
-    root: &std::path::Path,
-    hostname: Option<String>,
-    net: Option<Net>,
-    read_only: bool,
-    mounts: Vec<MountSpec>,
-) -> anyhow::Result<RootSetup> {
-    let canonical = root.canonicalize().with_context(|| root.display().to_string())?;
-    if !canonical.is_dir() {
-        bail!("{}: not a directory", root.display());
-    }
-    let hostname = match hostname {
-        Some(name) => name,
-        None => {
-            canonical.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "jail".into())
-        }
-    };
-    // sethostname(2) takes at most 64 bytes (HOST_NAME_MAX on Linux; FreeBSD allows more).
-    if hostname.is_empty() || hostname.len() > 64 || hostname.contains('\0') {
-        bail!("--hostname {hostname:?}: must be 1 to 64 bytes");
-    }
-    let mut resolved = Vec::with_capacity(mounts.len());
-    for m in mounts {
-        let source = m.source.canonicalize().with_context(|| format!("--mount {}", m.source.display()))?;
-        resolved.push(MountSpec { source, ..m });
-    }
-    Ok(RootSetup { root: canonical, hostname, net: net.unwrap_or(Net::None), read_only, mounts: resolved })
-}
-
-/// Runs jrun.
-pub fn run(cli: Cli) -> anyhow::Result<Status> {
-    // Before looking at DIR, which may well be unreadable to the user.
-    if !nix::unistd::geteuid().is_root() {
-        bail!("must run as root (rootless user namespaces are not supported yet)");
-    }
-    run_plan(cli.plan()?)
-}
-
-#[cfg(target_os = "linux")]
-fn run_plan(plan: Plan) -> anyhow::Result<Status> {
-    match plan.target {
-        Target::Existing(ref name) => {
-            bail!("{name}: existing jails are not supported on Linux, use --root DIR")
-        }
-        Target::Root(ref setup) => {
-            let job = crate::job::Job::prepare(&setup.root, &plan)?;
-            crate::linux::run(setup, job)
-        }
-    }
-}
-
-#[cfg(target_os = "freebsd")]
-fn run_plan(plan: Plan) -> anyhow::Result<Status> {
-    match plan.target {
-        Target::Existing(ref jail) => crate::freebsd::run_existing(jail, &plan),
-        Target::Root(ref setup) => {
-            let job = crate::job::Job::prepare(&setup.root, &plan)?;
-            crate::freebsd::run_root(setup, job)
-        }
-    }
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
-fn run_plan(_plan: Plan) -> anyhow::Result<Status> {
-    bail!("jails are supported on FreeBSD and Linux only")
 }
 
 #[cfg(test)]
@@ -293,18 +229,10 @@ mod tests {
     }
 
     #[test]
-    fn jail_and_command_split_on_double_dash() {
-        let plan = Cli::try_parse_from(["jrun", "-u", "www", "web", "--", "sh", "-c", "echo --"])
-            .unwrap()
-            .plan()
-            .unwrap();
-        assert!(matches!(plan.target, Target::Existing(ref j) if j == "web"));
-        assert_eq!(plan.command, ["sh", "-c", "echo --"]);
-        let plan = Cli::try_parse_from(["jrun", "web", "ls", "-l"]).unwrap().plan().unwrap();
-        assert_eq!(plan.command, ["ls", "-l"]);
-        let plan =
-            Cli::try_parse_from(["jrun", "--root", "/", "--", "env", "--", "x"]).unwrap().plan().unwrap();
-        assert_eq!(plan.command, ["env", "--", "x"]);
-        assert!(plan.clean_env);
+    fn sizes() {
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("12Q").is_err());
     }
 }
