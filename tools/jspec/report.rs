@@ -9,9 +9,9 @@ use jcore::exit::StatusError;
 use jcore::format::{ajspec, imgadm, json, pot};
 use serde_json::{Map, Value, json};
 
-use crate::cli::Format;
 use crate::doc::{self, Doc, problem_line};
 use crate::edit::human_time;
+use crate::plan::Format;
 
 /// A number when the text is one (sizes, timestamps), the text otherwise.
 fn number_or_text(text: &str) -> Value {

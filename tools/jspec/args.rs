@@ -1,11 +1,9 @@
-//! The jspec command line: the clap definition and the dispatch to the subcommands.
+//! The jspec command line: the clap definition only. Nothing here imports the rest of the
+//! tool; `plan.rs` derives what the work modules take, `main.rs` dispatches.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use jcore::Status;
-
-use crate::{convert, create, edit, report};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -203,7 +201,9 @@ pub enum Command {
     Convert(Box<ConvertArgs>),
     /// Print the ACI image ID: sha512-<hex of the uncompressed tar>
     ///
-    /// IMAGE may be a plain tar or gzip-compressed; decompress other formats first.
+    /// IMAGE may be a plain tar or compressed in any format jpack reads (gzip, bzip2, xz,
+    /// zstd, lz4, lzma), detected from its magic bytes: the ID is the same whatever the
+    /// compression.
     #[command(
         name = "aci-id",
         after_long_help = "Examples:
@@ -330,22 +330,6 @@ pub struct ConvertArgs {
     /// The metadata file to convert ('-' for standard input)
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-}
-
-pub fn run(cli: Cli) -> anyhow::Result<Status> {
-    match cli.command {
-        Command::Get { source, tag, file, key } => edit::get(&file, source.format, tag.as_deref(), &key),
-        Command::Set { source, tag, file, assignments } => {
-            edit::set(&file, source.format, tag.as_deref(), &assignments)
-        }
-        Command::Del { source, tag, file, keys } => edit::del(&file, source.format, tag.as_deref(), &keys),
-        Command::Show { source, json, file } => report::show(&file, source.format, json),
-        Command::Info { source, file } => report::info(&file, source.format),
-        Command::Validate { source, file } => report::validate(&file, source.format),
-        Command::New(args) => create::new(&args),
-        Command::Convert(args) => convert::convert(&args),
-        Command::AciId { image } => create::aci_id(&image),
-    }
 }
 
 #[cfg(test)]
