@@ -1,6 +1,10 @@
-//! jspec's imgadm validator against the real one: node-imgmanifest 3.2.1 (what imgadm
-//! runs: `upgradeManifest` then `validateMinimalManifest`), installed from the npm registry
-//! into the target directory once. Every manifest must get the same verdict from both.
+//! jspec's imgadm validator against the real one: node-imgmanifest 3.1.0, the copy imgadm
+//! bundles (SmartOS `src/img/node_modules/imgmanifest`), run as `IMGADM.installImage` runs
+//! it (`upgradeManifest`, then `validateMinimalManifest`; a throw is a refusal), installed
+//! from the npm registry into the target directory once. Every case of node-imgmanifest's
+//! own test suite (its `*_VALIDATIONS` tables, shipped in the npm package) and every
+//! variant below must get the same verdict from both; what passes the validator but fails
+//! later in imgadm's install is a warning, checked by the tests named after each case.
 mod common;
 
 use std::fs;
@@ -33,7 +37,9 @@ fn write(dir: &Path, name: &str, value: &serde_json::Value) -> PathBuf {
 
 #[test]
 fn imgadm_verdicts_match_node_imgmanifest() {
-    let Some(module) = common::imgmanifest("imgadm_verdicts_match_node_imgmanifest") else { return };
+    let Some(module) = common::imgadm::imgmanifest_of_imgadm("imgadm_verdicts_match_node_imgmanifest") else {
+        return;
+    };
     let dir = tempdir();
     let mut files: Vec<PathBuf> = fs::read_dir(shared_dir().join("corpus/smartos"))
         .unwrap()
@@ -154,6 +160,27 @@ fn imgadm_verdicts_match_node_imgmanifest() {
         ("files", json!([{"sha1": "zz", "size": "65", "compression": "gzip"}])),
         ("generate_passwords", json!("yes")),
         ("icon", json!("true")),
+        // Issue 17: what the real validator does with these.
+        ("type", json!("lxd")),
+        ("name", json!(5)),
+        ("name", json!(true)),
+        ("name", json!(["a"])),
+        ("name", json!(["a", "b"])),
+        ("name", json!({"a": 1})),
+        ("version", json!(1.5)),
+        ("version", json!(["1", "2"])),
+        ("description", json!(42)),
+        ("description", json!(["x", "y", "z"])),
+        ("v", json!(1)),
+        ("v", json!("1")),
+        ("v", json!("abc")),
+        ("v", json!(0)),
+        ("files", json!([])),
+        (
+            "files",
+            json!([{"sha1": "F6217F583A64E1B39CEA7A8700B96CBB2375BB23", "size": 65, "compression": "gzip"}]),
+        ),
+        ("files", json!(null)),
     ];
     for (i, (field, value)) in variants.into_iter().enumerate() {
         let mut m = base.clone();
@@ -163,6 +190,28 @@ fn imgadm_verdicts_match_node_imgmanifest() {
             m[field] = value;
         }
         files.push(write(dir.path(), &format!("variant-{i}-{field}.json"), &m));
+    }
+    // v1 manifests: the upgrade's own assertions and what it overwrites.
+    let v1: serde_json::Value = serde_json::from_slice(
+        &fs::read(shared_dir().join("corpus/smartos/fauxubuntu.v1-dsmanifest.json")).unwrap(),
+    )
+    .unwrap();
+    let v1_variants: Vec<(&str, serde_json::Value)> = vec![
+        ("owner", json!("930896af-bf8c-48d4-885c-6573a94b1853")),
+        ("public", json!("yes")),
+        ("state", json!("gone")),
+        ("creator_uuid", json!("")),
+        ("uuid", json!("not-a-uuid")),
+        ("v", json!(1)),
+        ("files", json!("x")),
+        ("image_size", json!("big")),
+        ("restricted_to_uuid", json!("930896af-bf8c-48d4-885c-6573a94b1853")),
+        ("disabled", json!("yes")),
+    ];
+    for (i, (field, value)) in v1_variants.into_iter().enumerate() {
+        let mut m = v1.clone();
+        m[field] = value;
+        files.push(write(dir.path(), &format!("v1-variant-{i}-{field}.json"), &m));
     }
     let script = dir.path().join("check.js");
     fs::write(&script, CHECK_JS).unwrap();
@@ -183,4 +232,163 @@ fn imgadm_verdicts_match_node_imgmanifest() {
     let valid = run.stdout_str().lines().filter(|l| l.ends_with("\tVALID")).count();
     assert!(valid >= 8 && files.len() - valid >= 15, "{valid} valid of {}", files.len());
     assert!(disagreements.is_empty(), "verdicts differ:\n{}", disagreements.join("\n"));
+}
+
+/// Loads node-imgmanifest's own test suite from its npm package (`test/basics.test.js`,
+/// with `tape` replaced by a no-op) and prints every case of every `*_VALIDATIONS` table with
+/// the verdict imgadm's install gives it.
+const SUITE_JS: &str = r#"
+const fs = require('fs');
+const dir = process.argv[2] + '/node_modules/imgmanifest';
+const m = require(dir + '/lib/imgmanifest');
+const src = fs.readFileSync(dir + '/test/basics.test.js', 'utf8');
+const groups = [...src.matchAll(/^var ([A-Z_]+_VALIDATIONS) = \[/gm)].map(x => x[1]);
+const fakeRequire = (name) => name === 'tape' ? function () {} :
+    name === '../lib/imgmanifest' ? m : require(name);
+const load = new Function('require', src + '\nreturn {' + groups.map(g => g + ': ' + g).join(', ') + '};');
+const suites = load(fakeRequire);
+const out = [];
+for (const group of groups) {
+  for (const c of suites[group]) {
+    let verdict;
+    try {
+      const up = m.upgradeManifest(JSON.parse(JSON.stringify(c.manifest)));
+      const errors = m.validateMinimalManifest(up);
+      verdict = errors ? 'INVALID ' + JSON.stringify(errors) : 'VALID';
+    } catch (e) {
+      verdict = 'INVALID ' + e.message;
+    }
+    out.push({group: group, name: c.name, upstream_valid: !c.errs, manifest: c.manifest, verdict: verdict});
+  }
+}
+console.log(JSON.stringify(out));
+"#;
+
+#[test]
+fn imgadm_verdicts_match_imgadm_on_node_imgmanifest_test_suite() {
+    let test = "imgadm_verdicts_match_imgadm_on_node_imgmanifest_test_suite";
+    let Some(module) = common::imgadm::imgmanifest_of_imgadm(test) else { return };
+    let dir = tempdir();
+    let script = dir.path().join("suite.js");
+    fs::write(&script, SUITE_JS).unwrap();
+    let run = Cmd::new("node").arg(&script).arg(&module).run();
+    run.success();
+    let cases: Vec<serde_json::Value> = serde_json::from_slice(&run.stdout).unwrap();
+    assert!(cases.len() >= 25, "only {} cases loaded from the upstream suite", cases.len());
+    let mut disagreements = Vec::new();
+    let mut groups = std::collections::BTreeSet::new();
+    for (i, case) in cases.iter().enumerate() {
+        let group = case["group"].as_str().unwrap();
+        let name = case["name"].as_str().unwrap();
+        let verdict = case["verdict"].as_str().unwrap();
+        let reference_valid = verdict == "VALID";
+        groups.insert(group.to_string());
+        // The harness reproduces upstream's own expectations where upstream tests the
+        // mode imgadm uses.
+        if group == "MINIMAL_VALIDATIONS" {
+            assert_eq!(
+                reference_valid,
+                case["upstream_valid"].as_bool().unwrap(),
+                "{group}: {name}: {verdict}"
+            );
+        }
+        let file = write(dir.path(), &format!("case-{i}.json"), &case["manifest"]);
+        let ours = jspec().args(["validate", "--format", "imgadm"]).arg(&file).run();
+        if (ours.code == Some(0)) != reference_valid || !matches!(ours.code, Some(0 | 1)) {
+            disagreements.push(format!(
+                "{group}: {name}: imgadm {verdict}; jspec {}{}",
+                ours.stdout_str(),
+                ours.stderr
+            ));
+        }
+    }
+    assert!(groups.len() >= 5, "upstream tables: {groups:?}");
+    assert!(disagreements.is_empty(), "verdicts differ:\n{}", disagreements.join("\n"));
+}
+
+fn validate_manifest(m: &serde_json::Value) -> common::Run {
+    let dir = tempdir();
+    let file = write(dir.path(), "m.json", m);
+    jspec().args(["validate", "--format", "imgadm"]).arg(&file).run()
+}
+
+fn base_manifest() -> serde_json::Value {
+    serde_json::from_slice(
+        &fs::read(shared_dir().join("corpus/smartos/c58161c0-2547-11e2-a75e-9fdca1940570.imgmanifest.json"))
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// Issue 17: `type: zvol` needed nic_driver/disk_driver/cpu_type/image_size, which only
+/// IMGAPI's dc mode requires; imgadm installs such an image.
+#[test]
+fn imgadm_zvol_without_drivers_is_valid_with_a_warning() {
+    let mut m = base_manifest();
+    m["type"] = json!("zvol");
+    let run = validate_manifest(&m);
+    run.success().stdout_contains("warning: missing for type 'zvol'");
+}
+
+/// Issue 17: `v: 1` without `creator_uuid` was accepted; imgadm's upgrade throws.
+#[test]
+fn imgadm_v1_without_creator_uuid_is_invalid() {
+    let mut m = base_manifest();
+    m["v"] = json!(1);
+    let run = validate_manifest(&m);
+    run.code(1);
+    assert!(run.stdout_str().contains("creator_uuid"), "{}", run.stdout_str());
+}
+
+/// Issue 17: numeric name, version and description were rejected; imgadm accepts them.
+#[test]
+fn imgadm_numeric_name_version_description_are_valid() {
+    let mut m = base_manifest();
+    m["name"] = json!(5);
+    m["version"] = json!(2);
+    m["description"] = json!(42);
+    validate_manifest(&m).success().stdout_contains("not a string");
+    m["name"] = json!(null);
+    validate_manifest(&m).code(1);
+}
+
+/// Issue 17: `type: lxd` was accepted; imgadm's bundled validator (3.1.0) rejects it.
+#[test]
+fn imgadm_type_lxd_is_invalid() {
+    let mut m = base_manifest();
+    m["type"] = json!("lxd");
+    validate_manifest(&m).code(1).stdout_contains("type");
+}
+
+/// Issue 17: a manifest without `files` was valid with no warning; imgadm's install reads
+/// `files[0].compression` and crashes.
+#[test]
+fn imgadm_manifest_without_files_warns() {
+    let mut m = base_manifest();
+    m.as_object_mut().unwrap().shift_remove("files");
+    validate_manifest(&m).success().stdout_contains("files: warning: missing");
+    m["files"] = json!([]);
+    validate_manifest(&m).success().stdout_contains("files: warning: empty");
+}
+
+/// Issue 17: an upper-case sha1 was not flagged; imgadm compares it with `!=` to the
+/// lowercase digest, so it never matches.
+#[test]
+fn imgadm_upper_case_sha1_warns() {
+    let mut m = base_manifest();
+    let sha1 = m["files"][0]["sha1"].as_str().unwrap().to_ascii_uppercase();
+    m["files"][0]["sha1"] = json!(sha1);
+    validate_manifest(&m).success().stdout_contains("files.0.sha1: warning: upper-case hex");
+}
+
+/// Issue 17: `jspec info` on a v1 manifest showed `file: none`.
+#[test]
+fn info_on_v1_manifest_shows_its_file() {
+    let v1 = shared_dir().join("corpus/smartos/fauxubuntu.v1-dsmanifest.json");
+    jspec()
+        .arg("info")
+        .arg(&v1)
+        .run()
+        .success()
+        .stdout_contains("121349552 bytes, bzip2, sha1 4b2498d73ccd74dd3974b48fb328e4a6acff84cf");
 }

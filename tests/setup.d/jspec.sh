@@ -1,5 +1,6 @@
 # jspec: tests/jspec_imgmanifest.rs checks jspec's imgadm validator against the real
-# node-imgmanifest 3.2.1, which it installs from the npm registry; it needs node and npm.
+# node-imgmanifest (3.1.0, the copy imgadm bundles, and its own test suite; pipelines use
+# 3.2.1), which it installs from the npm registry; it needs node and npm.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing nodejs npm (jspec)"

@@ -246,7 +246,7 @@ pub struct NewArgs {
     /// Operating system: smartos, linux, windows, bsd, illumos, other (imgadm)
     #[arg(long)]
     pub os: Option<String>,
-    /// Image type: zone-dataset, lx-dataset, zvol, docker, lxd, other (imgadm)
+    /// Image type: zone-dataset, lx-dataset, zvol, docker, other (imgadm)
     #[arg(long = "type", value_name = "TYPE")]
     pub kind: Option<String>,
     /// Compression of IMAGE: gzip, bzip2, xz, none [default: detected] (imgadm)

@@ -198,6 +198,11 @@ pub fn choose_compression(given: Option<&str>, facts: &ImageFacts) -> anyhow::Re
 fn new_imgadm(args: &NewPlan) -> anyhow::Result<Status> {
     let image = image_path(args, "imgadm")?;
     let zvol = args.zvol.clone();
+    // imgadm would install a zvol image without them, but IMGAPI (dc mode) refuses it and
+    // a VM cannot be made from it: jspec writes only complete zvol manifests.
+    if args.kind.as_deref() == Some("zvol") && zvol.is_none() {
+        bail!("zvol images need all of --nic-driver, --disk-driver, --cpu-type and --image-size");
+    }
     let mut manifest = imgadm::NewManifest {
         uuid: match &args.uuid {
             Some(u) => u.to_ascii_lowercase(),
