@@ -65,8 +65,12 @@ fn corpus_files_parse_and_show() {
 
 #[test]
 fn corpus_ajspec_validates_and_shows_what_appjail_reads() {
+    // Every published file is valid but nginx's, which was published in maintenance mode
+    // (AppJail refuses to import it: checked below).
     for file in corpus("ajspec") {
-        jspec().arg("validate").arg(&file).run().success();
+        if !file.ends_with("AppJail-makejails_nginx.ajspec") {
+            jspec().arg("validate").arg(&file).run().success();
+        }
     }
     let hello = shared_dir().join("corpus/ajspec/AppJail-makejails_hello.ajspec");
     jspec().args(["get", "-t", "latest"]).arg(&hello).arg("arch").run().success().stdout_is("amd64\ni386\n");
@@ -90,8 +94,8 @@ fn corpus_ajspec_validates_and_shows_what_appjail_reads() {
         .arg("validate")
         .arg(&nginx)
         .run()
-        .success()
-        .stdout_contains("maintenance mode")
+        .code(1)
+        .stdout_contains("maintenance mode, AppJail refuses to import")
         .stdout_contains("'--<name>_ajspec'");
 }
 

@@ -154,11 +154,15 @@ pub enum Command {
     },
     /// Check the metadata: exit 0 valid, 1 invalid with every problem listed
     ///
-    /// .ajspec: every tag has arch, name and per arch a sum (64 lowercase hex) and at
-    /// least one source; size and timestamp numeric; maintenance reported. imgadm: the
-    /// rules of imgadm's validator (required fields, UUIDs, enums, zvol-only fields,
-    /// files, unknown keys rejected; v1 manifests as imgadm upgrades them). ACI: acKind,
-    /// acVersion, name, labels, app. Problems are printed as FILE:LINE: or FILE:FIELD:.
+    /// Invalid means the reference tool refuses it. .ajspec: every tag has arch, name and
+    /// per arch a sum (64 lowercase hex) and at least one source; size and timestamp
+    /// numeric; and nothing AppJail's import refuses: CRLF line ends, maintenance set,
+    /// rows for a tag or arch that is not listed. imgadm: what imgadm's install accepts
+    /// (its bundled validator: required fields, UUIDs, enums, files, unknown keys; v1
+    /// manifests as imgadm upgrades them), with warnings for what fails later (no files,
+    /// upper-case sha1). ACI: what actool validate accepts (acKind, acVersion, AC
+    /// identifier names and labels, os/arch, annotations, app). Problems are printed as
+    /// FILE:LINE: or FILE:FIELD:.
     #[command(after_long_help = "Examples:
   jspec validate .ajspec && git commit -m 'publish 14.2' .ajspec
   jspec validate manifest.json")]

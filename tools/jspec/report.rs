@@ -279,11 +279,6 @@ pub fn validate(path: &Path, format: Option<Format>) -> anyhow::Result<Status> {
             problem_line(name, &jcore::format::Problem::new(&w.location, format!("warning: {}", w.message)))
         );
     }
-    if let Doc::Ajspec(d) = &loaded.doc
-        && let Some(text) = d.maintenance()
-    {
-        let _ = writeln!(out, "{name}: note: maintenance mode, AppJail refuses to import: {text}");
-    }
     let kind = loaded.doc.format_name();
     if report.is_valid() {
         let _ = writeln!(out, "{name}: valid {kind}");
