@@ -28,3 +28,13 @@ if ! command -v actool >/dev/null 2>&1; then
     echo "setup: actool missing (jspec_aci builds it itself if golang-go and golang-github-appc-spec-dev are there)"
   fi
 fi
+
+# jspec: tests/man.rs runs `mandoc -Tlint` on every man page.
+if ! command -v mandoc >/dev/null 2>&1; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing mandoc (jspec)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mandoc >/dev/null
+  else
+    echo "setup: mandoc missing (man_pages_pass_mandoc_lint will be SKIPPED)"
+  fi
+fi
