@@ -2,7 +2,8 @@
 //! bundles (SmartOS `src/img/node_modules/imgmanifest`), run as `IMGADM.installImage` runs
 //! it (`upgradeManifest`, then `validateMinimalManifest`; a throw is a refusal), installed
 //! from the npm registry into the target directory once. Every case of node-imgmanifest's
-//! own test suite (its `*_VALIDATIONS` tables, shipped in the npm package) and every
+//! own test suite (the `*_VALIDATIONS` tables of basics.test.js and the manifest of
+//! docker.test.js, shipped in the npm package) and every
 //! variant below must get the same verdict from both; what passes the validator but fails
 //! later in imgadm's install is a warning, checked by the tests named after each case.
 mod common;
@@ -234,31 +235,39 @@ fn imgadm_verdicts_match_node_imgmanifest() {
     assert!(disagreements.is_empty(), "verdicts differ:\n{}", disagreements.join("\n"));
 }
 
-/// Loads node-imgmanifest's own test suite from its npm package (`test/basics.test.js`,
+/// Loads node-imgmanifest's own test suite from its npm package (`test/*.test.js`,
 /// with `tape` replaced by a no-op) and prints every case of every `*_VALIDATIONS` table with
 /// the verdict imgadm's install gives it.
 const SUITE_JS: &str = r#"
 const fs = require('fs');
 const dir = process.argv[2] + '/node_modules/imgmanifest';
 const m = require(dir + '/lib/imgmanifest');
-const src = fs.readFileSync(dir + '/test/basics.test.js', 'utf8');
-const groups = [...src.matchAll(/^var ([A-Z_]+_VALIDATIONS) = \[/gm)].map(x => x[1]);
 const fakeRequire = (name) => name === 'tape' ? function () {} :
     name === '../lib/imgmanifest' ? m : require(name);
-const load = new Function('require', src + '\nreturn {' + groups.map(g => g + ': ' + g).join(', ') + '};');
-const suites = load(fakeRequire);
 const out = [];
-for (const group of groups) {
-  for (const c of suites[group]) {
-    let verdict;
-    try {
-      const up = m.upgradeManifest(JSON.parse(JSON.stringify(c.manifest)));
-      const errors = m.validateMinimalManifest(up);
-      verdict = errors ? 'INVALID ' + JSON.stringify(errors) : 'VALID';
-    } catch (e) {
-      verdict = 'INVALID ' + e.message;
+// basics.test.js: the *_VALIDATIONS tables; docker.test.js: the EXPECTED manifest it
+// derives from a docker image (valid in every mode).
+for (const file of ['basics.test.js', 'docker.test.js']) {
+  const src = fs.readFileSync(dir + '/test/' + file, 'utf8');
+  const tables = [...src.matchAll(/^var ([A-Z_]+_VALIDATIONS) = \[/gm)].map(x => x[1]);
+  const singles = [...src.matchAll(/^var (EXPECTED) = \{/gm)].map(x => x[1]);
+  const names = tables.concat(singles);
+  const load = new Function('require', src + '\nreturn {' + names.map(g => g + ': ' + g).join(', ') + '};');
+  const suites = load(fakeRequire);
+  for (const group of names) {
+    const cases = tables.includes(group) ? suites[group] : [suites[group]];
+    for (const c of cases) {
+      let verdict;
+      try {
+        const up = m.upgradeManifest(JSON.parse(JSON.stringify(c.manifest)));
+        const errors = m.validateMinimalManifest(up);
+        verdict = errors ? 'INVALID ' + JSON.stringify(errors) : 'VALID';
+      } catch (e) {
+        verdict = 'INVALID ' + e.message;
+      }
+      out.push({group: file + ' ' + group, name: c.name, upstream_valid: !c.errs, manifest: c.manifest,
+                verdict: verdict});
     }
-    out.push({group: group, name: c.name, upstream_valid: !c.errs, manifest: c.manifest, verdict: verdict});
   }
 }
 console.log(JSON.stringify(out));
@@ -285,7 +294,7 @@ fn imgadm_verdicts_match_imgadm_on_node_imgmanifest_test_suite() {
         groups.insert(group.to_string());
         // The harness reproduces upstream's own expectations where upstream tests the
         // mode imgadm uses.
-        if group == "MINIMAL_VALIDATIONS" {
+        if group.ends_with(" MINIMAL_VALIDATIONS") || group.ends_with(" EXPECTED") {
             assert_eq!(
                 reference_valid,
                 case["upstream_valid"].as_bool().unwrap(),
@@ -302,7 +311,7 @@ fn imgadm_verdicts_match_imgadm_on_node_imgmanifest_test_suite() {
             ));
         }
     }
-    assert!(groups.len() >= 5, "upstream tables: {groups:?}");
+    assert!(groups.len() >= 6, "upstream tables: {groups:?}");
     assert!(disagreements.is_empty(), "verdicts differ:\n{}", disagreements.join("\n"));
 }
 
