@@ -12,7 +12,10 @@ const SOURCE: &str = "/usr/share/gocode/src/github.com/appc/spec/actool";
 
 /// The actool binary; `None` (test skipped) when it is not installed and cannot be built.
 pub fn actool(test: &str) -> Option<PathBuf> {
-    if let Some(path) = which("actool") {
+    // appc's actool, not any program of that name.
+    if let Some(path) = which("actool")
+        && Cmd::new(&path).arg("version").run().stdout_str().starts_with("actool version")
+    {
         return Some(path);
     }
     let built = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("actool/actool");

@@ -12,7 +12,8 @@ fi
 
 # jspec: tests/jspec_aci.rs compares `jspec validate` with appc's actool, built offline
 # from Debian's golang-github-appc-spec-dev (Go source in /usr/share/gocode) with golang-go.
-if ! command -v actool >/dev/null 2>&1; then
+# An `actool` that is not appc's (another tool of that name) does not count.
+if ! actool version 2>/dev/null | grep -q '^actool version'; then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
     if ! command -v go >/dev/null 2>&1 || [[ ! -d /usr/share/gocode/src/github.com/appc/spec/actool ]]; then
       echo "setup: installing golang-go golang-github-appc-spec-dev (jspec)"
