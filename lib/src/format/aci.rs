@@ -437,14 +437,171 @@ fn validate_app(report: &mut Report, app: &Value) {
         None => problem(report, "app.ports", "must be a list"),
     }
     match go_list(app.get("isolators")) {
-        Some(isolators) => {
-            for (i, iso) in isolators.iter().enumerate() {
-                if !go_string(iso.get("name")).is_some_and(|n| ISOLATORS.contains(&n)) {
-                    problem(report, format!("app.isolators.{i}.name"), "not an isolator appc knows");
+        Some(isolators) => check_isolators(report, isolators),
+        None => problem(report, "app.isolators", "must be a list"),
+    }
+}
+
+/// `Isolators.assertValid` and each isolator's `UnmarshalJSON`/`AssertValid`
+/// (`isolator_resources.go`, `isolator_linux_specific.go`, `isolator_unix.go`).
+fn check_isolators(report: &mut Report, isolators: &[Value]) {
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, iso) in isolators.iter().enumerate() {
+        let at = format!("app.isolators.{i}");
+        let Some(name) = go_string(iso.get("name")).filter(|n| ISOLATORS.contains(n)) else {
+            problem(report, format!("{at}.name"), "not an isolator appc knows");
+            continue;
+        };
+        // No "value" at all: actool dereferences the missing raw value and panics.
+        let Some(value) = iso.get("value") else {
+            problem(report, format!("{at}.value"), "missing");
+            continue;
+        };
+        if let Err(why) = check_isolator_value(name, value) {
+            problem(report, format!("{at}.value"), format!("{name}: {why}"));
+        }
+        let single = matches!(
+            name,
+            "os/linux/seccomp-remove-set"
+                | "os/linux/seccomp-retain-set"
+                | "os/linux/oom-score-adj"
+                | "os/linux/cpu-shares"
+                | "os/linux/selinux-context"
+                | "os/unix/sysctl"
+        );
+        if single && seen.contains(&name) {
+            problem(report, &at, format!("only one {name} isolator allowed"));
+        }
+        let conflict = match name {
+            "os/linux/capabilities-retain-set" => Some("os/linux/capabilities-remove-set"),
+            "os/linux/capabilities-remove-set" => Some("os/linux/capabilities-retain-set"),
+            "os/linux/seccomp-remove-set" => Some("os/linux/seccomp-retain-set"),
+            "os/linux/seccomp-retain-set" => Some("os/linux/seccomp-remove-set"),
+            _ => None,
+        };
+        if let Some(other) = conflict
+            && seen.contains(&other)
+        {
+            problem(report, &at, format!("{name} conflicts with {other}"));
+        }
+        seen.push(name);
+    }
+}
+
+/// The resource quantity grammar of appc's vendored Kubernetes `resource.ParseQuantity`
+/// (`20m`, `1G`, `512Mi`, `1.5e3`); JSON strings or bare numbers, null for none.
+fn is_quantity(v: &Value) -> bool {
+    let text = match v {
+        Value::Null => return true,
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => n.to_string(),
+        _ => return false,
+    };
+    let s = text.strip_prefix(['+', '-']).unwrap_or(&text);
+    if text.is_empty() {
+        return false;
+    }
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    let mut rest = &s[digits..];
+    if let Some(after) = rest.strip_prefix('.') {
+        rest = &after[after.bytes().take_while(u8::is_ascii_digit).count()..];
+    }
+    const SUFFIXES: [&str; 16] =
+        ["", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
+    if SUFFIXES.contains(&rest) {
+        return true;
+    }
+    match rest.strip_prefix(['e', 'E']) {
+        Some(exp) => {
+            let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+            !exp.is_empty() && exp.bytes().all(|c| c.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+fn check_isolator_value(name: &str, v: &Value) -> Result<(), String> {
+    let object = |v: &Value| -> Result<Map<String, Value>, String> {
+        match v {
+            Value::Null => Ok(Map::new()),
+            Value::Object(o) => Ok(o.clone()),
+            _ => Err("must be an object".into()),
+        }
+    };
+    let strings =
+        |v: Option<&Value>| go_list(v).is_some_and(|l| l.iter().all(|x| x.is_string() || x.is_null()));
+    let int = |v: &Value, lo: i64, hi: i64| match v {
+        Value::Null => (lo..=hi).contains(&0),
+        _ => v.as_i64().is_some_and(|n| (lo..=hi).contains(&n)),
+    };
+    match name {
+        "resource/cpu"
+        | "resource/memory"
+        | "resource/block-bandwidth"
+        | "resource/block-iops"
+        | "resource/network-bandwidth" => {
+            let o = object(v)?;
+            let default = match o.get("default") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => return Err("default must be a boolean".into()),
+            };
+            for key in ["request", "limit"] {
+                if !o.get(key).is_none_or(is_quantity) {
+                    return Err(format!("{key} is not a quantity (e.g. 500m, 1G)"));
                 }
             }
+            let per_app = matches!(name, "resource/cpu" | "resource/memory");
+            if per_app && default {
+                return Err("default must be false".into());
+            }
+            if !per_app && (!default || o.get("request").is_some_and(|r| !r.is_null())) {
+                return Err("default must be true and request empty".into());
+            }
+            Ok(())
         }
-        None => problem(report, "app.isolators", "must be a list"),
+        "os/linux/capabilities-retain-set" | "os/linux/capabilities-remove-set" => {
+            let o = object(v)?;
+            if !strings(o.get("set")) {
+                return Err("set must be a list of strings".into());
+            }
+            if go_list(o.get("set")).is_none_or(<[Value]>::is_empty) {
+                return Err("set must be non-empty".into());
+            }
+            Ok(())
+        }
+        "os/linux/seccomp-remove-set" | "os/linux/seccomp-retain-set" => {
+            let o = object(v)?;
+            if !strings(o.get("set")) || go_list(o.get("set")).is_none_or(<[Value]>::is_empty) {
+                return Err("set must be a non-empty list of strings".into());
+            }
+            match go_string(o.get("errno")) {
+                None => Err("errno must be a string".into()),
+                Some("") => Ok(()),
+                Some(e) if e.starts_with('E') && e.chars().all(|c| c.is_uppercase() || c.is_numeric()) => {
+                    Ok(())
+                }
+                Some(e) => Err(format!("bad errno '{e}'")),
+            }
+        }
+        "os/linux/no-new-privileges" if !(v.is_boolean() || v.is_null()) => Err("must be a boolean".into()),
+        "os/linux/oom-score-adj" if !int(v, -1000, 1000) => Err("must be an integer in -1000..1000".into()),
+        "os/linux/cpu-shares" if !int(v, 2, 262144) => Err("must be an integer in 2..262144".into()),
+        "os/linux/selinux-context" => {
+            let o = object(v)?;
+            for key in ["user", "role", "type", "level"] {
+                match go_string(o.get(key)) {
+                    Some(s) if !s.is_empty() && (key == "level" || !s.contains(':')) => {}
+                    _ => return Err(format!("invalid {key}")),
+                }
+            }
+            Ok(())
+        }
+        "os/unix/sysctl" => {
+            let o = object(v)?;
+            if o.values().all(Value::is_string) { Ok(()) } else { Err("values must be strings".into()) }
+        }
+        _ => Ok(()),
     }
 }
 
