@@ -401,3 +401,161 @@ fn info_on_v1_manifest_shows_its_file() {
         .success()
         .stdout_contains("121349552 bytes, bzip2, sha1 4b2498d73ccd74dd3974b48fb328e4a6acff84cf");
 }
+
+/// Deterministic pseudo-random numbers (xorshift64), so a failure names a reproducible case.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+/// Values of every JSON type and the strings the rules care about.
+fn value_pool() -> Vec<serde_json::Value> {
+    vec![
+        json!(null),
+        json!(true),
+        json!(false),
+        json!(0),
+        json!(1),
+        json!(-1),
+        json!(2),
+        json!(1.5),
+        json!(16384),
+        json!(""),
+        json!("x"),
+        json!("X y"),
+        json!("true"),
+        json!("false"),
+        json!("2"),
+        json!("1.0.0"),
+        json!("a:b"),
+        json!("http://x.example"),
+        json!("zvol"),
+        json!("other"),
+        json!("smartos"),
+        json!("active"),
+        json!("gzip"),
+        json!("2018-01-04T11:35:37Z"),
+        json!("20141030T081701Z"),
+        json!("c58161c0-2547-11e2-a75e-9fdca1940570"),
+        json!("C58161C0-2547-11E2-A75E-9FDCA1940570"),
+        json!([]),
+        json!(["x"]),
+        json!([1]),
+        json!(["c58161c0-2547-11e2-a75e-9fdca1940570"]),
+        json!([{"name": "root"}]),
+        json!([{"sha1": "f6217f583a64e1b39cea7a8700b96cbb2375bb23", "size": 65, "compression": "gzip"}]),
+        json!({}),
+        json!({"a": 1}),
+        json!({"min_ram": 512}),
+        json!({"networks": [{"name": "net0", "description": "public"}]}),
+    ]
+}
+
+/// Random mutations (1 to 3 fields set to values of any type) of a real manifest and of
+/// the upstream suite's minimal one: imgadm's validator and jspec must agree on each.
+#[test]
+fn imgadm_verdicts_match_node_imgmanifest_on_random_mutations() {
+    let test = "imgadm_verdicts_match_node_imgmanifest_on_random_mutations";
+    let Some(module) = common::imgadm::imgmanifest_of_imgadm(test) else { return };
+    let dir = tempdir();
+    let bases = [
+        base_manifest(),
+        json!({"v": 2, "uuid": "1f9b7958-289e-4ea3-8f88-5486a40d6823", "name": "foo", "version": "1.2.3",
+               "type": "zone-dataset", "os": "smartos"}),
+    ];
+    let mut fields: Vec<&str> = jcore_fields();
+    fields.extend(["creator_uuid", "stream_size", "restricted_to_uuid"]);
+    let pool = value_pool();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut files = Vec::new();
+    for i in 0..400 {
+        let mut m = rng.pick(&bases).clone();
+        for _ in 0..=(rng.next() % 3) {
+            let field = *rng.pick(&fields);
+            let value = rng.pick(&pool).clone();
+            if rng.next() % 5 == 0 {
+                m.as_object_mut().unwrap().shift_remove(field);
+            } else {
+                m[field] = value;
+            }
+        }
+        files.push(write(dir.path(), &format!("random-{i}.json"), &m));
+    }
+    let script = dir.path().join("check.js");
+    fs::write(&script, CHECK_JS).unwrap();
+    let run = Cmd::new("node").arg(&script).arg(&module).args(&files).run();
+    run.success();
+    let mut disagreements = Vec::new();
+    let mut valid = 0;
+    for line in run.stdout_str().lines() {
+        let (file, verdict) = line.split_once('\t').unwrap();
+        let reference_valid = verdict == "VALID";
+        valid += usize::from(reference_valid);
+        let ours = jspec().args(["validate", "--format", "imgadm", file]).run();
+        if (ours.code == Some(0)) != reference_valid || !matches!(ours.code, Some(0 | 1)) {
+            let text = fs::read_to_string(file).unwrap();
+            disagreements.push(format!(
+                "{text}\nimgmanifest {verdict}; jspec {}{}",
+                ours.stdout_str(),
+                ours.stderr
+            ));
+        }
+    }
+    assert_eq!(run.stdout_str().lines().count(), files.len());
+    assert!(valid >= 20 && files.len() - valid >= 100, "{valid} valid of {}", files.len());
+    assert!(
+        disagreements.is_empty(),
+        "{} verdicts differ:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+}
+
+/// The top-level fields node-imgmanifest knows (as jcore lists them), to mutate.
+fn jcore_fields() -> Vec<&'static str> {
+    vec![
+        "v",
+        "uuid",
+        "owner",
+        "name",
+        "version",
+        "description",
+        "homepage",
+        "eula",
+        "icon",
+        "state",
+        "error",
+        "disabled",
+        "activated",
+        "public",
+        "published_at",
+        "type",
+        "os",
+        "origin",
+        "files",
+        "acl",
+        "requirements",
+        "users",
+        "billing_tags",
+        "traits",
+        "tags",
+        "generate_passwords",
+        "inherited_directories",
+        "nic_driver",
+        "disk_driver",
+        "cpu_type",
+        "image_size",
+        "channels",
+        "urn",
+    ]
+}

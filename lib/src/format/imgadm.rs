@@ -392,8 +392,11 @@ fn check_enum(report: &mut Report, field: &str, v: &Value, allowed: &[&str]) {
     }
 }
 
+/// `UUID_RE.test(value)`: the pattern on `String(value)` (a one-element array of a UUID
+/// passes, as in JavaScript).
 fn check_uuid(report: &mut Report, field: &str, v: &Value) {
-    if !v.as_str().is_some_and(is_uuid) {
+    let text = if v.is_null() { Some("null".to_string()) } else { js_string(v) };
+    if !text.as_deref().is_some_and(is_uuid) {
         problem(report, field, "must be a lowercase UUID");
     }
 }
@@ -658,11 +661,21 @@ fn is_platform_stamp(v: &Value) -> bool {
 }
 
 fn validate_requirements(report: &mut Report, v: &Value) {
-    let Some(req) = v.as_object() else {
-        if !v.is_array() {
-            problem(report, "requirements", "must be an object");
+    // `objCopy(manifest.requirements)` copies `Object.keys(value)`: a number or boolean
+    // becomes `{}`, an array or string its indexes ("0", "1", …), null throws.
+    let copied: Map<String, Value>;
+    let req = match v {
+        Value::Object(o) => o,
+        Value::Null => return problem(report, "requirements", "null (imgadm's validator throws on it)"),
+        Value::Bool(_) | Value::Number(_) => return,
+        Value::Array(items) => {
+            copied = items.iter().enumerate().map(|(i, x)| (i.to_string(), x.clone())).collect();
+            &copied
         }
-        return;
+        Value::String(s) => {
+            copied = s.encode_utf16().enumerate().map(|(i, _)| (i.to_string(), Value::Null)).collect();
+            &copied
+        }
     };
     let brand = req.get("brand");
     for (key, r) in req {
