@@ -483,7 +483,7 @@ fn imgadm_verdicts_match_node_imgmanifest_on_random_mutations() {
         for _ in 0..=(rng.next() % 3) {
             let field = *rng.pick(&fields);
             let value = rng.pick(&pool).clone();
-            if rng.next() % 5 == 0 {
+            if rng.next().is_multiple_of(5) {
                 m.as_object_mut().unwrap().shift_remove(field);
             } else {
                 m[field] = value;
