@@ -247,3 +247,131 @@ fn aci_os_outside_appc_list_is_invalid() {
 fn aci_name_with_double_slash_is_valid() {
     validate(&with(example(), "/name", json!("a//b"))).success();
 }
+
+/// Deterministic pseudo-random numbers (xorshift64), so a failure names a reproducible case.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+/// Random mutations (1 or 2 places set to values of any type) of appc's example manifest:
+/// actool and jspec must agree on each.
+#[test]
+fn aci_verdicts_match_actool_on_random_mutations() {
+    let Some(actool) = common::actool::actool("aci_verdicts_match_actool_on_random_mutations") else {
+        return;
+    };
+    let places = [
+        "/acKind",
+        "/acVersion",
+        "/name",
+        "/labels",
+        "/labels/0",
+        "/labels/0/name",
+        "/labels/0/value",
+        "/labels/2/value",
+        "/labels/1/value",
+        "/annotations",
+        "/dependencies",
+        "/pathWhitelist",
+        "/app",
+        "/app/exec",
+        "/app/exec/0",
+        "/app/user",
+        "/app/group",
+        "/app/workingDirectory",
+        "/app/eventHandlers",
+        "/app/eventHandlers/0/name",
+        "/app/environment",
+        "/app/environment/0/name",
+        "/app/mountPoints",
+        "/app/mountPoints/0/name",
+        "/app/ports",
+        "/app/isolators",
+        "/app/isolators/0/value",
+        "/app/isolators/3/value",
+        "/app/supplementaryGIDs",
+    ];
+    let pool = [
+        json!(null),
+        json!(true),
+        json!(0),
+        json!(7),
+        json!(-1),
+        json!(1.5),
+        json!(""),
+        json!("x"),
+        json!("X"),
+        json!("a//b"),
+        json!("-a"),
+        json!("/abs"),
+        json!("linux"),
+        json!("freebsd"),
+        json!("amd64"),
+        json!("arm"),
+        json!("name"),
+        json!("0.8.11"),
+        json!("ImageManifest"),
+        json!("pre-start"),
+        json!([]),
+        json!(["x"]),
+        json!([1]),
+        json!([{"name": "os", "value": "linux"}]),
+        json!([{"name": "created", "value": "2016-01-01T00:00:00Z"}]),
+        json!([{"name": "x", "value": "y"}, {"name": "x", "value": "z"}]),
+        json!([{"name": "p", "protocol": "tcp", "port": 8080}]),
+        json!([{"imageName": "example.com/base"}]),
+        json!({}),
+        json!({"limit": "1G"}),
+        json!({"set": ["CAP_X"]}),
+    ];
+    let dir = tempdir();
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut disagreements = Vec::new();
+    let mut refused = 0;
+    let total = 300;
+    for i in 0..total {
+        let mut m = example();
+        for _ in 0..=(rng.next() % 2) {
+            let at = *rng.pick(&places);
+            let value = rng.pick(&pool).clone();
+            // Only where the parent still exists after earlier mutations.
+            let (parent, key) = at.rsplit_once('/').unwrap();
+            let fits = |p: &Value| p.is_object() || (p.is_array() && key.parse::<usize>().is_ok());
+            if parent.is_empty() || m.pointer(parent).is_some_and(fits) {
+                m = with(m, at, value);
+            }
+        }
+        let file = write(dir.path(), &format!("random-{i}.json"), &m);
+        let reference = Cmd::new(&actool).args(["validate", "--type=manifest"]).arg(&file).run();
+        let reference_valid = reference.code == Some(0);
+        refused += usize::from(!reference_valid);
+        let ours = jspec().args(["validate", "--format", "aci"]).arg(&file).run();
+        if (ours.code == Some(0)) != reference_valid || !matches!(ours.code, Some(0 | 1)) {
+            disagreements.push(format!(
+                "{}\nactool {} {}; jspec {}",
+                serde_json::to_string(&m).unwrap(),
+                reference.code.unwrap_or(-1),
+                reference.stderr.lines().next().unwrap_or(""),
+                ours.stdout_str().lines().next().unwrap_or("")
+            ));
+        }
+    }
+    assert!(refused >= 50 && total - refused >= 20, "{refused} refused of {total}");
+    assert!(
+        disagreements.is_empty(),
+        "{} verdicts differ:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+}

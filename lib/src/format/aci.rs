@@ -130,7 +130,9 @@ fn check_name_values(report: &mut Report, field: &str, v: Option<&Value>) -> Vec
             problem(report, format!("{field}.{i}"), "name and value must be strings");
             continue;
         };
-        if !is_ac_identifier(name) {
+        // A missing name stays Go's zero value, unchecked (the type's UnmarshalJSON only runs
+        // for a key that is there, null included).
+        if item.get("name").is_some() && !is_ac_identifier(name) {
             problem(
                 report,
                 format!("{field}.{i}.name"),
@@ -381,6 +383,10 @@ fn validate_app(report: &mut Report, app: &Value) {
             let mut seen: Vec<&str> = Vec::new();
             for (i, var) in vars.iter().enumerate() {
                 let at = format!("app.environment.{i}");
+                if !go_object(var) {
+                    problem(report, at, "must be an object {name, value}");
+                    continue;
+                }
                 let (Some(name), Some(_)) = (go_string(var.get("name")), go_string(var.get("value"))) else {
                     problem(report, at, "name and value must be strings");
                     continue;
@@ -407,10 +413,14 @@ fn validate_app(report: &mut Report, app: &Value) {
         Some(mounts) => {
             for (i, mount) in mounts.iter().enumerate() {
                 let at = format!("app.mountPoints.{i}");
+                if !go_object(mount) {
+                    problem(report, at, "must be an object {name, path}");
+                    continue;
+                }
                 // Only the name's type checks it on decoding (MountPoint.assertValid, which
                 // wants a path, runs for command-line mounts only).
                 match (go_string(mount.get("name")), go_string(mount.get("path"))) {
-                    (Some(n), Some(_)) if is_ac_name(n) => {}
+                    (Some(n), Some(_)) if mount.get("name").is_none() || is_ac_name(n) => {}
                     _ => problem(report, at, "needs an AC name (lower-case alphanumerics and -)"),
                 }
             }
@@ -421,11 +431,16 @@ fn validate_app(report: &mut Report, app: &Value) {
         Some(ports) => {
             for (i, port) in ports.iter().enumerate() {
                 let at = format!("app.ports.{i}");
+                if !go_object(port) {
+                    problem(report, at, "must be an object {name, protocol, port}");
+                    continue;
+                }
                 let number =
                     port.get("port").map_or(Some(0), |p| if p.is_null() { Some(0) } else { p.as_u64() });
                 let count =
                     port.get("count").map_or(Some(0), |p| if p.is_null() { Some(0) } else { p.as_u64() });
-                let ok = go_string(port.get("name")).is_some_and(is_ac_name)
+                let ok = go_string(port.get("name"))
+                    .is_some_and(|n| port.get("name").is_none() || is_ac_name(n))
                     && go_string(port.get("protocol")).is_some()
                     && number.is_some_and(|n| (1..=65535).contains(&n))
                     && count.is_some_and(|c| number.unwrap_or(0) + c <= 65536);
@@ -448,6 +463,10 @@ fn check_isolators(report: &mut Report, isolators: &[Value]) {
     let mut seen: Vec<&str> = Vec::new();
     for (i, iso) in isolators.iter().enumerate() {
         let at = format!("app.isolators.{i}");
+        if !iso.is_object() {
+            problem(report, at, "must be an object {name, value}");
+            continue;
+        }
         let Some(name) = go_string(iso.get("name")).filter(|n| ISOLATORS.contains(n)) else {
             problem(report, format!("{at}.name"), "not an isolator appc knows");
             continue;
