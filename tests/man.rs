@@ -1,4 +1,5 @@
-//! The committed man pages must be exactly what the binaries generate (`make man`).
+//! The committed man pages must be exactly what the binaries generate (`make man`), and
+//! pass `mandoc -Tlint` without a single finding (style level included).
 mod common;
 
 use common::Cmd;
@@ -33,4 +34,23 @@ fn every_tool_prints_the_same_overview() {
         run.success();
         assert_eq!(run.stdout, reference);
     }
+}
+
+/// Issue 18: jspec.1 had 19 mandoc findings (`.br` before and after a blank line, an
+/// unparseable date) and every page long lines, trailing blanks and a lower-case title.
+#[test]
+fn man_pages_pass_mandoc_lint() {
+    if !common::have("mandoc", "man_pages_pass_mandoc_lint") {
+        return;
+    }
+    let mut findings = Vec::new();
+    for page in ["jsnap.1", "jpack.1", "jsum.1", "jfetch.1", "jspec.1", "jrun.1"] {
+        let path = common::repo_root().join("man").join(page);
+        let run = Cmd::new("mandoc").args(["-Tlint", "-Wall"]).arg(&path).run();
+        let text = format!("{}{}", run.stdout_str(), run.stderr);
+        if run.code != Some(0) || !text.trim().is_empty() {
+            findings.push(format!("man/{page} (exit {:?}):\n{text}", run.code));
+        }
+    }
+    assert!(findings.is_empty(), "mandoc -Tlint findings:\n{}", findings.join("\n"));
 }

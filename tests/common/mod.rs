@@ -5,6 +5,8 @@
 // Each test file uses a different subset.
 #![allow(dead_code)]
 
+pub mod actool;
+pub mod imgadm;
 pub mod nginx;
 pub mod tree;
 pub mod zfs;

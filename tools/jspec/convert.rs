@@ -9,9 +9,9 @@ use jcore::exit::StatusError;
 use jcore::format::{aci, ajspec, imgadm, json};
 use serde_json::Value;
 
-use crate::cli::{ConvertArgs, Format};
 use crate::create::{self, Block, ImageFacts};
 use crate::doc::{self, Doc};
+use crate::plan::{ConvertPlan, Format};
 
 /// What the formats share about one image.
 #[derive(Default, Debug)]
@@ -42,7 +42,7 @@ fn pick(items: Vec<String>, wanted: Option<&str>, what: &str) -> anyhow::Result<
     }
 }
 
-fn from_ajspec(d: &ajspec::Document, args: &ConvertArgs) -> anyhow::Result<Summary> {
+fn from_ajspec(d: &ajspec::Document, args: &ConvertPlan) -> anyhow::Result<Summary> {
     let tag = pick(d.tags(), args.tag.as_deref(), "tag")?;
     let arch = pick(d.arches(&tag), args.arch.as_deref(), "arch")?;
     let image = d.image(&tag, &arch).ok_or_else(|| anyhow!("no image for {tag}/{arch}"))?;
@@ -156,7 +156,7 @@ fn ac_name(name: &str) -> String {
     lower.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string()
 }
 
-fn to_ajspec(s: Summary, args: &ConvertArgs) -> anyhow::Result<Vec<u8>> {
+fn to_ajspec(s: Summary, args: &ConvertPlan) -> anyhow::Result<Vec<u8>> {
     let name = args
         .name
         .clone()
@@ -184,7 +184,7 @@ fn imgadm_os(os: &str) -> String {
     }
 }
 
-fn to_imgadm(s: Summary, args: &ConvertArgs) -> anyhow::Result<Vec<u8>> {
+fn to_imgadm(s: Summary, args: &ConvertPlan) -> anyhow::Result<Vec<u8>> {
     let sha1 = s
         .sha1
         .ok_or_else(|| anyhow!("an imgadm manifest needs the SHA-1 of the image: give --image FILE"))?;
@@ -212,7 +212,7 @@ fn to_imgadm(s: Summary, args: &ConvertArgs) -> anyhow::Result<Vec<u8>> {
     Ok(json::to_text(&manifest).into_bytes())
 }
 
-fn to_aci(s: Summary, args: &ConvertArgs) -> anyhow::Result<Vec<u8>> {
+fn to_aci(s: Summary, args: &ConvertPlan) -> anyhow::Result<Vec<u8>> {
     let name = ac_name(&args.name.clone().or(s.name).ok_or_else(|| anyhow!("no name: give --name"))?);
     let mut labels = Vec::new();
     if let Some(v) = args.tag.clone().or(s.version) {
@@ -235,8 +235,8 @@ fn to_aci(s: Summary, args: &ConvertArgs) -> anyhow::Result<Vec<u8>> {
     Ok(json::to_text(&manifest).into_bytes())
 }
 
-pub fn convert(args: &ConvertArgs) -> anyhow::Result<Status> {
-    let loaded = doc::load(&args.file, args.source.format)?;
+pub fn convert(args: &ConvertPlan) -> anyhow::Result<Status> {
+    let loaded = doc::load(&args.file, args.from)?;
     let name = loaded.name.clone();
     if let (Doc::Imgadm(v), Format::Imgadm) = (&loaded.doc, args.to) {
         // imgadm to imgadm: the v1 upgrade, every other field kept as it is.

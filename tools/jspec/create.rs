@@ -10,8 +10,8 @@ use jcore::digest::{Algorithm, MultiHasher, StreamError};
 use jcore::format::{aci, ajspec, imgadm, json, pot};
 use jcore::io::Input;
 
-use crate::cli::{Format, NewArgs};
 use crate::doc;
+use crate::plan::{Format, NewPlan};
 
 /// What jspec learns from one pass over an image file.
 pub struct ImageFacts {
@@ -55,11 +55,11 @@ fn required<'a>(value: &'a Option<String>, flag: &str, format: &str) -> anyhow::
     value.as_deref().ok_or_else(|| anyhow!("new --format {format} needs {flag}"))
 }
 
-fn image_path<'a>(args: &'a NewArgs, format: &str) -> anyhow::Result<&'a Path> {
+fn image_path<'a>(args: &'a NewPlan, format: &str) -> anyhow::Result<&'a Path> {
     args.image.as_deref().ok_or_else(|| anyhow!("new --format {format} needs an IMAGE file"))
 }
 
-pub fn new(args: &NewArgs) -> anyhow::Result<Status> {
+pub fn new(args: &NewPlan) -> anyhow::Result<Status> {
     match args.format {
         Format::Ajspec => new_ajspec(args),
         Format::Imgadm => new_imgadm(args),
@@ -127,7 +127,7 @@ impl Block {
     }
 }
 
-fn new_ajspec(args: &NewArgs) -> anyhow::Result<Status> {
+fn new_ajspec(args: &NewPlan) -> anyhow::Result<Status> {
     let image = image_path(args, "ajspec")?;
     let name = required(&args.name, "--name", "ajspec")?;
     let tag = required(&args.tag, "--tag", "ajspec")?;
@@ -144,7 +144,7 @@ fn new_ajspec(args: &NewArgs) -> anyhow::Result<Status> {
     };
     block.check()?;
     let mut loaded = match &args.update {
-        Some(update) => Some(doc::load(update, Some(crate::cli::Format::Ajspec))?),
+        Some(update) => Some(doc::load(update, Some(Format::Ajspec))?),
         None => None,
     };
     let facts = describe_image(image, &[Algorithm::Sha256])?;
@@ -195,18 +195,14 @@ pub fn choose_compression(given: Option<&str>, facts: &ImageFacts) -> anyhow::Re
     }
 }
 
-fn new_imgadm(args: &NewArgs) -> anyhow::Result<Status> {
+fn new_imgadm(args: &NewPlan) -> anyhow::Result<Status> {
     let image = image_path(args, "imgadm")?;
-    let zvol = match (&args.nic_driver, &args.disk_driver, &args.cpu_type, args.image_size) {
-        (Some(n), Some(d), Some(c), Some(s)) => Some(imgadm::Zvol {
-            nic_driver: n.clone(),
-            disk_driver: d.clone(),
-            cpu_type: c.clone(),
-            image_size: s,
-        }),
-        (None, None, None, None) => None,
-        _ => bail!("zvol images need all of --nic-driver, --disk-driver, --cpu-type and --image-size"),
-    };
+    let zvol = args.zvol.clone();
+    // imgadm would install a zvol image without them, but IMGAPI (dc mode) refuses it and
+    // a VM cannot be made from it: jspec writes only complete zvol manifests.
+    if args.kind.as_deref() == Some("zvol") && zvol.is_none() {
+        bail!("zvol images need all of --nic-driver, --disk-driver, --cpu-type and --image-size");
+    }
     let mut manifest = imgadm::NewManifest {
         uuid: match &args.uuid {
             Some(u) => u.to_ascii_lowercase(),
@@ -241,7 +237,7 @@ pub fn refuse_invalid(report: &jcore::format::Report) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn new_aci(args: &NewArgs) -> anyhow::Result<Status> {
+fn new_aci(args: &NewPlan) -> anyhow::Result<Status> {
     let labels = args
         .labels
         .iter()

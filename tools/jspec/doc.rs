@@ -10,7 +10,7 @@ use jcore::format::{Problem, Report, aci, imgadm, json, json_text, pot};
 use jcore::io::{AtomicFile, Input, Output, is_std};
 use serde_json::Value;
 
-use crate::cli::Format;
+use crate::plan::Format;
 
 /// A parsed document of one of the formats.
 pub enum Doc {

@@ -11,8 +11,8 @@ use jcore::format::json_text::{self, Edit};
 use jcore::format::{ajspec, json, pot};
 use serde_json::Value;
 
-use crate::cli::Format;
 use crate::doc::{self, Doc, key_context};
+use crate::plan::Format;
 
 /// The file key for KEY: AppJail's keyword with -t, the raw key without.
 fn ajspec_key(tag: Option<&str>, key: &str) -> Result<String, String> {

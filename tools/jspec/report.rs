@@ -9,9 +9,9 @@ use jcore::exit::StatusError;
 use jcore::format::{ajspec, imgadm, json, pot};
 use serde_json::{Map, Value, json};
 
-use crate::cli::Format;
 use crate::doc::{self, Doc, problem_line};
 use crate::edit::human_time;
+use crate::plan::Format;
 
 /// A number when the text is one (sizes, timestamps), the text otherwise.
 fn number_or_text(text: &str) -> Value {
@@ -278,11 +278,6 @@ pub fn validate(path: &Path, format: Option<Format>) -> anyhow::Result<Status> {
             "{}",
             problem_line(name, &jcore::format::Problem::new(&w.location, format!("warning: {}", w.message)))
         );
-    }
-    if let Doc::Ajspec(d) = &loaded.doc
-        && let Some(text) = d.maintenance()
-    {
-        let _ = writeln!(out, "{name}: note: maintenance mode, AppJail refuses to import: {text}");
     }
     let kind = loaded.doc.format_name();
     if report.is_valid() {

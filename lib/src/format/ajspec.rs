@@ -484,7 +484,9 @@ impl Document {
     /// Checks what AppJail's import and the jtools rules need (spec §5, §8.2): a `tags`
     /// list; per tag a valid tag name, `arch` list, `name`; per arch a known architecture,
     /// `sum` (64 hex, lowercase), at least one `source`, numeric `size` and `timestamp`
-    /// where present. Warnings: ignored tokens or rows of scalars, legacy keys, CRLF.
+    /// where present; no CRLF line ends, no `maintenance`, no rows for a tag or arch that
+    /// is not listed (each makes AppJail's import refuse). Warnings: ignored tokens or rows
+    /// of scalars, legacy keys.
     pub fn validate(&self) -> Report {
         let mut report = Report::default();
         let first_line = |key: &str| self.rows_of(key).next().map(|(n, _)| n);
@@ -516,14 +518,85 @@ impl Document {
             }
         }
         self.scalar_warnings(&mut report);
-        for (n, line) in self.lines.iter().enumerate() {
-            if line.had_cr {
-                report
-                    .warnings
-                    .push(Problem::new((n + 1).to_string(), "CR before LF ignored (CRLF line end)"));
-            }
+        self.unlisted_tags_and_arches(&tags, &mut report);
+        // AppJail's tokenizer keeps a CR before LF in the value (spec §2: `c0ffee⟨CR⟩`), so
+        // in a CRLF file the sum fails `lib_check_sum` ("invalid checksum") and the last
+        // tag of `tags` and the arches no longer compare equal in `_image_chktag` /
+        // `_image_chkarch` ("Cannot find tag") — AppJail share/appjail/cmd/image,
+        // image_import. jspec reads such files leniently but they do not import.
+        let crlf: Vec<usize> =
+            self.lines.iter().enumerate().filter(|(_, l)| l.had_cr).map(|(n, _)| n + 1).collect();
+        if let Some(first) = crlf.first() {
+            report.problems.push(Problem::new(
+                first.to_string(),
+                format!(
+                    "CRLF line ends ({} line(s)): AppJail keeps the CR in values and its import refuses \
+                     the file (invalid checksum, tag not found); rewrite it with LF",
+                    crlf.len()
+                ),
+            ));
+        }
+        // image_import: `maintenance` non-empty → `lib_err EX_NOPERM "MAINTENANCE MODE: …"`.
+        if let Some(text) = self.maintenance() {
+            report.problems.push(Problem::new(
+                self.rows_of("maintenance").next().map(|(n, _)| n.to_string()).unwrap_or_default(),
+                format!("maintenance mode, AppJail refuses to import: {text}"),
+            ));
         }
         report
+    }
+
+    /// Rows for a tag not listed in `tags`, or for an arch not listed in `<tag>.arch`:
+    /// AppJail's import of it stops with "Cannot find tag" / "Cannot find architecture"
+    /// (`_image_chktag`, `_image_chkarch` in share/appjail/cmd/image compare with the
+    /// lists only; no arm64/aarch64 aliasing).
+    fn unlisted_tags_and_arches(&self, tags: &[String], report: &mut Report) {
+        let mut reported: Vec<(String, Option<String>)> = Vec::new();
+        for (n, row) in self.rows() {
+            let (tag, arch) = match field_of(&row.key) {
+                Field::Name
+                | Field::Arch
+                | Field::Maintainer
+                | Field::Comment
+                | Field::Url
+                | Field::Description => match row.key.rsplit_once('.') {
+                    Some((tag, _)) => (tag.to_string(), None),
+                    None => continue,
+                },
+                Field::Sum | Field::Size | Field::Timestamp | Field::Source => {
+                    let Some((head, arch)) = row.key.rsplit_once('.') else { continue };
+                    let Some((tag, _)) = head.rsplit_once('.') else { continue };
+                    (tag.to_string(), Some(arch.to_string()))
+                }
+                _ => continue,
+            };
+            if !tags.contains(&tag) {
+                if !reported.contains(&(tag.clone(), None)) {
+                    report.problems.push(Problem::new(
+                        n.to_string(),
+                        format!(
+                            "{}: tag '{tag}' is not listed in 'tags': AppJail cannot find it to import",
+                            row.key
+                        ),
+                    ));
+                    reported.push((tag, None));
+                }
+                continue;
+            }
+            if let Some(arch) = arch
+                && !self.arches(&tag).contains(&arch)
+                && !reported.contains(&(tag.clone(), Some(arch.clone())))
+            {
+                report.problems.push(Problem::new(
+                    n.to_string(),
+                    format!(
+                        "{}: architecture '{arch}' is not listed in '{tag}.arch': AppJail cannot find it to import",
+                        row.key
+                    ),
+                ));
+                reported.push((tag, Some(arch)));
+            }
+        }
     }
 
     fn validate_arch(&self, tag: &str, arch: &str, report: &mut Report) {

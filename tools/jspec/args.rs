@@ -1,11 +1,9 @@
-//! The jspec command line: the clap definition and the dispatch to the subcommands.
+//! The jspec command line: the clap definition only. Nothing here imports the rest of the
+//! tool; `plan.rs` derives what the work modules take, `main.rs` dispatches.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use jcore::Status;
-
-use crate::{convert, create, edit, report};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -156,11 +154,15 @@ pub enum Command {
     },
     /// Check the metadata: exit 0 valid, 1 invalid with every problem listed
     ///
-    /// .ajspec: every tag has arch, name and per arch a sum (64 lowercase hex) and at
-    /// least one source; size and timestamp numeric; maintenance reported. imgadm: the
-    /// rules of imgadm's validator (required fields, UUIDs, enums, zvol-only fields,
-    /// files, unknown keys rejected; v1 manifests as imgadm upgrades them). ACI: acKind,
-    /// acVersion, name, labels, app. Problems are printed as FILE:LINE: or FILE:FIELD:.
+    /// Invalid means the reference tool refuses it. .ajspec: every tag has arch, name and
+    /// per arch a sum (64 lowercase hex) and at least one source; size and timestamp
+    /// numeric; and nothing AppJail's import refuses: CRLF line ends, maintenance set,
+    /// rows for a tag or arch that is not listed. imgadm: what imgadm's install accepts
+    /// (its bundled validator: required fields, UUIDs, enums, files, unknown keys; v1
+    /// manifests as imgadm upgrades them), with warnings for what fails later (no files,
+    /// upper-case sha1). ACI: what actool validate accepts (acKind, acVersion, AC
+    /// identifier names and labels, os/arch, annotations, app). Problems are printed as
+    /// FILE:LINE: or FILE:FIELD:.
     #[command(after_long_help = "Examples:
   jspec validate .ajspec && git commit -m 'publish 14.2' .ajspec
   jspec validate manifest.json")]
@@ -203,7 +205,9 @@ pub enum Command {
     Convert(Box<ConvertArgs>),
     /// Print the ACI image ID: sha512-<hex of the uncompressed tar>
     ///
-    /// IMAGE may be a plain tar or gzip-compressed; decompress other formats first.
+    /// IMAGE may be a plain tar or compressed in any format jpack reads (gzip, bzip2, xz,
+    /// zstd, lz4, lzma), detected from its magic bytes: the ID is the same whatever the
+    /// compression.
     #[command(
         name = "aci-id",
         after_long_help = "Examples:
@@ -246,7 +250,7 @@ pub struct NewArgs {
     /// Operating system: smartos, linux, windows, bsd, illumos, other (imgadm)
     #[arg(long)]
     pub os: Option<String>,
-    /// Image type: zone-dataset, lx-dataset, zvol, docker, lxd, other (imgadm)
+    /// Image type: zone-dataset, lx-dataset, zvol, docker, other (imgadm)
     #[arg(long = "type", value_name = "TYPE")]
     pub kind: Option<String>,
     /// Compression of IMAGE: gzip, bzip2, xz, none [default: detected] (imgadm)
@@ -330,22 +334,6 @@ pub struct ConvertArgs {
     /// The metadata file to convert ('-' for standard input)
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-}
-
-pub fn run(cli: Cli) -> anyhow::Result<Status> {
-    match cli.command {
-        Command::Get { source, tag, file, key } => edit::get(&file, source.format, tag.as_deref(), &key),
-        Command::Set { source, tag, file, assignments } => {
-            edit::set(&file, source.format, tag.as_deref(), &assignments)
-        }
-        Command::Del { source, tag, file, keys } => edit::del(&file, source.format, tag.as_deref(), &keys),
-        Command::Show { source, json, file } => report::show(&file, source.format, json),
-        Command::Info { source, file } => report::info(&file, source.format),
-        Command::Validate { source, file } => report::validate(&file, source.format),
-        Command::New(args) => create::new(&args),
-        Command::Convert(args) => convert::convert(&args),
-        Command::AciId { image } => create::aci_id(&image),
-    }
 }
 
 #[cfg(test)]
