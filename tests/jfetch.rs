@@ -695,10 +695,12 @@ fn proxy_from_environment() {
         .run();
     run.success();
     assert_eq!(run.stdout, data);
-    // Through the proxy: a tunnel to the host named in the URL, never a direct connection.
-    let tunnel = &proxy.requests("CONNECT")[0];
-    assert_eq!(tunnel.target, "mirror.example.invalid:80");
-    assert_eq!(proxy.requests("/ok").len(), 1);
+    // Through the proxy in absolute form (as curl, wget and fetch(1) send plain http), never
+    // a CONNECT tunnel (stock squid and tinyproxy refuse those to port 80) nor direct.
+    assert!(proxy.requests("CONNECT").is_empty());
+    let requests = proxy.requests("/ok");
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].target, "http://mirror.example.invalid/ok/f");
 }
 
 #[test]
@@ -710,7 +712,7 @@ fn redirects_are_followed_with_a_limit() {
     assert_eq!(run.stdout, data);
     jfetch().args(["-q", &server.url("/loop/f")]).run().code(2);
     let loops = server.requests("/loop").len();
-    assert!((10..=12).contains(&loops), "{loops} requests for a redirect loop");
+    assert!((20..=22).contains(&loops), "{loops} requests for a redirect loop");
 }
 
 #[test]
