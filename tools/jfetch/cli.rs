@@ -158,7 +158,18 @@ fn fetch_to_file(plan: &Plan, access: &Access, out: &Path, report: &mut Report) 
         Fetcher::new(plan, access, Sink::file(part.clone(), file), resume.then_some(&mut reader))
             .map_err(io_err)?;
     drop(reader);
-    if resume && !plan.quiet {
+    let mut validator_name = part.as_os_str().to_owned();
+    validator_name.push(".validator");
+    let validator = PathBuf::from(validator_name);
+    let vouched = fetcher.remember_origin_in(validator.clone());
+    if resume && !vouched && plan.expected.is_none() {
+        // Neither a digest nor a validator can tell whether these bytes are a prefix of
+        // the file the server has now: splicing onto them could deliver a chimera.
+        if !plan.quiet {
+            eprintln!("jfetch: {part_display}: no digest and no validator kept for it; starting over");
+        }
+        fetcher.discard_held().map_err(anyhow::Error::from)?;
+    } else if resume && !plan.quiet {
         eprintln!("jfetch: {part_display}: resuming at byte {}", fetcher.written());
     }
     let result = fetcher.run(report);
@@ -169,9 +180,11 @@ fn fetch_to_file(plan: &Plan, access: &Access, out: &Path, report: &mut Report) 
         if written == 0 {
             drop(file);
             let _ = fs::remove_file(&part);
+            let _ = fs::remove_file(&validator);
         }
         return Err(err.context(name));
     }
+    let _ = fs::remove_file(&validator);
     file.sync_all().map_err(io_err)?;
     drop(file);
     fs::rename(&part, out).map_err(|e| jcore::io::Error::new(&name, e))?;

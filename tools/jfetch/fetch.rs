@@ -210,6 +210,8 @@ pub struct Fetcher<'a> {
     /// The source and validator of the response byte 0 came from in this run, so that
     /// resuming on that source asks for the same version of the file (If-Range).
     origin: Option<(String, String)>,
+    /// Where `origin` is kept for a later run (OUT.part.validator), with -o.
+    origin_file: Option<PathBuf>,
     bar: Option<ProgressBar>,
 }
 
@@ -230,7 +232,17 @@ impl<'a> Fetcher<'a> {
                 StreamError::Read(e) | StreamError::Write(e) => e,
             })?;
         }
-        Ok(Fetcher { plan, access, sink, hasher, written, spliced: written > 0, origin: None, bar: None })
+        Ok(Fetcher {
+            plan,
+            access,
+            sink,
+            hasher,
+            written,
+            spliced: written > 0,
+            origin: None,
+            origin_file: None,
+            bar: None,
+        })
     }
 
     /// Tries the sources until one delivers a verified file. On success the sink holds it.
@@ -361,6 +373,47 @@ impl<'a> Fetcher<'a> {
         }
     }
 
+    /// Keeps the validator of the bytes held in `path` for a later run, and takes the one
+    /// an earlier run left there (`source` and validator, one per line): resuming on that
+    /// source then sends If-Range, so a file changed on the server since comes back whole.
+    /// Returns whether the held bytes have a validator.
+    pub fn remember_origin_in(&mut self, path: PathBuf) -> bool {
+        if self.written > 0
+            && let Ok(text) = std::fs::read_to_string(&path)
+            && let Some((source, validator)) = text.trim_end().split_once('\n')
+        {
+            self.origin = Some((source.to_string(), validator.to_string()));
+        }
+        self.origin_file = Some(path);
+        self.origin.is_some()
+    }
+
+    fn set_origin(&mut self, origin: Option<(String, String)>) {
+        if let Some(path) = &self.origin_file {
+            let kept = match &origin {
+                // Not fatal: without it a later run restarts instead of resuming.
+                Some((source, validator)) => jcore::io::AtomicFile::create(path).and_then(|mut f| {
+                    f.write_all(format!("{source}\n{validator}\n").as_bytes())
+                        .map_err(|e| jcore::io::Error::new(path.display().to_string(), e))?;
+                    f.commit()
+                }),
+                None => {
+                    let _ = std::fs::remove_file(path);
+                    Ok(())
+                }
+            };
+            if let Err(e) = kept {
+                self.warn(&format!("{}", jcore::exit::message(&e)));
+            }
+        }
+        self.origin = origin;
+    }
+
+    /// Drops the bytes held (a .part nothing can vouch for).
+    pub fn discard_held(&mut self) -> Result<(), jcore::io::Error> {
+        self.start_over()
+    }
+
     /// The sink, once [`run`](Self::run) is over.
     pub fn into_sink(self) -> Sink {
         self.sink
@@ -387,7 +440,7 @@ impl<'a> Fetcher<'a> {
         self.hasher = MultiHasher::new(&self.plan.algorithms());
         self.written = 0;
         self.spliced = false;
-        self.origin = None;
+        self.set_origin(None);
         if let Some(bar) = &self.bar {
             bar.set_position(0);
         }
@@ -415,7 +468,7 @@ impl<'a> Fetcher<'a> {
             self.start_over().map_err(|e| Failure::Fatal(e.into()))?;
         }
         if self.written == 0 {
-            self.origin = validator.map(|v| (url, v));
+            self.set_origin(validator.map(|v| (url, v)));
         }
         let bar = self.bar.get_or_insert_with(|| common::progress(total, self.plan.quiet));
         if let Some(t) = total {
