@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod nginx;
+pub mod servers;
 pub mod zfs;
 
 use std::ffi::OsStr;

@@ -103,6 +103,12 @@ fn make_certs(dir: &Path) {
 /// nginx serving a temporary directory over HTTP and HTTPS on loopback, or None (test
 /// skipped) when nginx or openssl is missing. Killed when dropped.
 pub fn start_nginx(test: &str) -> Option<Nginx> {
+    start_nginx_with_cert(test, None)
+}
+
+/// nginx as [`start_nginx`], its TLS server with the certificate and key given (made by
+/// the test: self-signed, expired, for another name) instead of the CA-signed one.
+pub fn start_nginx_with_cert(test: &str, cert: Option<(&Path, &Path)>) -> Option<Nginx> {
     // nginx lives in /usr/sbin, which a non-root PATH may lack.
     if !Path::new("/usr/sbin/nginx").exists() && !super::have("nginx", test) {
         return None;
@@ -117,6 +123,10 @@ pub fn start_nginx(test: &str) -> Option<Nginx> {
     std::fs::create_dir(prefix.join("www")).unwrap();
     std::fs::create_dir(prefix.join("logs")).unwrap();
     make_certs(prefix);
+    if let Some((cert, key)) = cert {
+        std::fs::copy(cert, prefix.join("server.crt")).unwrap();
+        std::fs::copy(key, prefix.join("server.key")).unwrap();
+    }
     let (port, tls_port) = (dead_port(), dead_port());
     let p = prefix.display();
     let conf = format!(

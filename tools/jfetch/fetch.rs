@@ -403,7 +403,7 @@ impl<'a> Fetcher<'a> {
                 }
             };
             if let Err(e) = kept {
-                self.warn(&format!("{}", jcore::exit::message(&e)));
+                self.warn(&jcore::exit::message(&e));
             }
         }
         self.origin = origin;

@@ -348,13 +348,20 @@ fn word(err: rustls::Error, info: Option<&der::CertInfo>, server_name: &ServerNa
             format!("certificate not valid before {}", date(not_before.as_secs()))
         }
         CertificateError::NotValidForNameContext { expected, presented } => {
-            format!("certificate is for {}, not {}", presented.join(", "), expected.to_str())
+            // rustls gives the names in Debug form (`DnsName("a.example")`): keep the quoted part.
+            let names: Vec<&str> =
+                presented.iter().map(|p| p.split('"').nth(1).unwrap_or(p.as_str())).collect();
+            format!("certificate is for {}, not {}", names.join(", "), expected.to_str())
         }
         CertificateError::NotValidForName => {
             let subject = info.map_or(String::new(), |i| i.subject.clone());
             format!("certificate is for {subject}, not {}", server_name.to_str())
         }
         CertificateError::Revoked => "certificate revoked".into(),
+        CertificateError::BadSignature => {
+            let issuer = info.map_or("unknown".to_string(), |i| i.issuer.clone());
+            format!("certificate not trusted: its signature does not verify against the trusted {issuer}")
+        }
         other => format!("certificate not accepted: {other:?}"),
     };
     worded(text)
