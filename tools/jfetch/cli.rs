@@ -17,6 +17,7 @@ use crate::fetch::{Fetcher, Plan, Report, Sink};
 use crate::source::{Access, Source};
 use crate::tls::Trust;
 use crate::{http, netrc, spec};
+use jcore::io::AtomicFile;
 
 /// Runs jfetch.
 pub fn run(cli: Cli) -> anyhow::Result<Status> {
@@ -142,9 +143,11 @@ fn fetch_to_file(plan: &Plan, access: &Access, out: &Path, report: &mut Report) 
     let part = PathBuf::from(part_name);
     let part_display = part.display().to_string();
     let io_err = |e: io::Error| jcore::io::Error::new(&part_display, e);
-    let file =
-        File::options().read(true).write(true).create(true).truncate(false).open(&part).map_err(io_err)?;
-    lock(&file).map_err(io_err)?;
+    // jcore's atomic file in its resume mode: an OUT.part left by an earlier run is
+    // adopted, kept when this run fails, and committed with the same fsync rules as -o.
+    let mut atomic = AtomicFile::resume(out, &part)?;
+    let file = atomic.file().map_err(io_err)?;
+    lock(file).map_err(io_err)?;
     let held = file.metadata().map_err(io_err)?.len();
     if plan.size.is_some_and(|size| held > size) {
         // Longer than the file can be: not a prefix of it.
@@ -155,8 +158,7 @@ fn fetch_to_file(plan: &Plan, access: &Access, out: &Path, report: &mut Report) 
     // positioned at the end, where the transfer appends.
     let mut reader = file.try_clone().map_err(io_err)?;
     let mut fetcher =
-        Fetcher::new(plan, access, Sink::file(part.clone(), file), resume.then_some(&mut reader))
-            .map_err(io_err)?;
+        Fetcher::new(plan, access, Sink::file(atomic), resume.then_some(&mut reader)).map_err(io_err)?;
     drop(reader);
     let mut validator_name = part.as_os_str().to_owned();
     validator_name.push(".validator");
@@ -174,26 +176,17 @@ fn fetch_to_file(plan: &Plan, access: &Access, out: &Path, report: &mut Report) 
     }
     let result = fetcher.run(report);
     let written = fetcher.written();
-    let (_, file) = fetcher.into_sink().into_file().expect("file sink");
+    let atomic = fetcher.into_sink().into_file().expect("file sink");
     if let Err(err) = result {
         // Keep what a later run can resume; an empty .part is only clutter.
         if written == 0 {
-            drop(file);
-            let _ = fs::remove_file(&part);
+            atomic.discard();
             let _ = fs::remove_file(&validator);
         }
         return Err(err.context(name));
     }
     let _ = fs::remove_file(&validator);
-    file.sync_all().map_err(io_err)?;
-    drop(file);
-    fs::rename(&part, out).map_err(|e| jcore::io::Error::new(&name, e))?;
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        // The rename is durable only once the directory is on disk.
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
+    atomic.commit()?;
     Ok(())
 }
 
@@ -225,7 +218,7 @@ fn fetch_to_stdout(
             Ok(temp) => Some(temp),
             Err(e) => {
                 if !plan.quiet {
-                    eprintln!("jfetch: cache: {e}");
+                    eprintln!("jfetch: cache: {}", jcore::exit::message(&e));
                 }
                 None
             }
@@ -234,24 +227,11 @@ fn fetch_to_stdout(
     };
     let mut fetcher = Fetcher::new(plan, access, Sink::stdout(copy), None)?;
     let result = fetcher.run(report);
-    let temp = fetcher.into_sink().into_file();
-    match (result, temp) {
-        (Ok(()), Some((path, file))) => {
-            let synced = file.sync_all();
-            drop(file);
-            let (cache, expected) =
-                (cache.expect("copy implies cache"), plan.expected.as_ref().expect("digest"));
-            store(plan, synced.and_then(|()| cache.commit_temp(expected, &path)), cache_state);
-            Ok(())
-        }
-        (result, temp) => {
-            if let Some((path, _)) = temp {
-                let _ = fs::remove_file(&path);
-                jcore::io::unregister_cleanup(&path);
-            }
-            result
-        }
+    // A copy that did not verify is dropped, which removes it.
+    if let (Ok(()), Some(copy)) = (&result, fetcher.into_sink().into_file()) {
+        store(plan, copy.commit().map_err(|e| io::Error::other(jcore::exit::message(&e))), cache_state);
     }
+    result
 }
 
 /// A verified cache entry: linked or copied to OUT, or copied to stdout.

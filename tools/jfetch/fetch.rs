@@ -26,6 +26,7 @@ use anyhow::anyhow;
 use indicatif::ProgressBar;
 use jcore::digest::{Algorithm, Digest, Expected, MultiHasher, StreamError};
 use jcore::exit::StatusError;
+use jcore::io::AtomicFile;
 
 use crate::common;
 use crate::source::{Access, Body, OpenError, Source, describe_io};
@@ -81,31 +82,32 @@ pub struct SourceReport {
 }
 
 /// Where the bytes go: stdout, a file (OUT.part, or the cache copy of a stdout stream), or
-/// both. Every write goes entirely to each, so both always hold the same bytes.
+/// both. Every write goes entirely to each, so both always hold the same bytes. The file is
+/// jcore's atomic file: committed (fsync, rename, directory fsync) by the caller.
 pub struct Sink {
     stdout: bool,
-    file: Option<(PathBuf, File)>,
+    file: Option<AtomicFile>,
 }
 
 impl Sink {
     /// Stdout, plus an optional file receiving a copy.
-    pub fn stdout(copy: Option<(PathBuf, File)>) -> Sink {
+    pub fn stdout(copy: Option<AtomicFile>) -> Sink {
         Sink { stdout: true, file: copy }
     }
 
     /// A file only.
-    pub fn file(path: PathBuf, file: File) -> Sink {
-        Sink { stdout: false, file: Some((path, file)) }
+    pub fn file(file: AtomicFile) -> Sink {
+        Sink { stdout: false, file: Some(file) }
     }
 
     /// The file, once the transfer is over.
-    pub fn into_file(self) -> Option<(PathBuf, File)> {
+    pub fn into_file(self) -> Option<AtomicFile> {
         self.file
     }
 
     fn name(&self) -> String {
         match &self.file {
-            Some((path, _)) if !self.stdout => path.display().to_string(),
+            Some(file) if !self.stdout => file.temp_path().display().to_string(),
             _ => "stdout".into(),
         }
     }
@@ -116,7 +118,8 @@ impl Sink {
     }
 
     fn rewind(&mut self) -> io::Result<()> {
-        if let Some((_, file)) = &mut self.file {
+        if let Some(atomic) = &mut self.file {
+            let file = atomic.file()?;
             file.set_len(0)?;
             file.seek(SeekFrom::Start(0))?;
         }
@@ -129,14 +132,17 @@ impl Write for Sink {
         if self.stdout {
             jcore::io::RawStdout.write_all(buf)?;
         }
-        if let Some((_, file)) = &mut self.file {
+        if let Some(file) = &mut self.file {
             file.write_all(buf)?;
         }
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+        match &mut self.file {
+            Some(file) => file.flush(),
+            None => Ok(()),
+        }
     }
 }
 
