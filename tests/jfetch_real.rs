@@ -205,10 +205,9 @@ fn cacert_bundle_and_self_signed_leaf_are_trusted() {
     let run = jfetch().env("SSL_CERT_FILE", &cert).args(["-q", &nginx.tls_url("f")]).run();
     run.success();
     // Not trusted (the system bundle only): words, not library Debug text.
-    let run = jfetch()
-        .env("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")
-        .args(["-q", &nginx.tls_url("f")])
-        .run();
+    let run =
+        jfetch().env("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt").args([&nginx.tls_url("f")]).run();
+    // Permanent: no retries (no "retry 1/3" warnings), one line.
     run.code(2)
         .one_line_error("jfetch")
         .stderr_contains("certificate not trusted")
