@@ -184,6 +184,26 @@ fn socks5_and_socks5h_through_microsocks() {
         .stderr_contains("https:// proxies are not supported");
 }
 
+#[test]
+fn socks4_and_socks4a_through_dante() {
+    let test = "socks4_and_socks4a_through_dante";
+    let (Some(nginx), Some(socks)) = (start_nginx(test), servers::danted(test)) else { return };
+    let data = common::noise(100_000, 70);
+    std::fs::write(nginx.www().join("f"), &data).unwrap();
+    for scheme in ["socks4", "socks4a", "socks5"] {
+        let proxy = format!("{scheme}://127.0.0.1:{}", socks.port);
+        let run = jfetch()
+            .env("all_proxy", &proxy)
+            .args(["-q", "--sha256", &sha256_hex(&data), &nginx.url("f")])
+            .run();
+        run.success();
+        assert_eq!(run.stdout, data, "{scheme}");
+    }
+    let log = socks.read("danted.log");
+    // Through the SOCKS server, not around it: it logged each connection.
+    assert!(log.matches("tcp/connect").count() >= 3, "danted log: {log}");
+}
+
 // ---------------------------------------------------------------------------------------
 // Trust
 

@@ -1,7 +1,7 @@
 //! Real servers and proxies for jfetch's tests, each an unprivileged process in the test's
 //! temporary directory, bound to loopback on a free port, killed when dropped: squid and
 //! tinyproxy with their stock Debian rules (only the port, the address and the file paths
-//! changed), microsocks (SOCKS5), lighttpd, apache2, busybox httpd and python's
+//! changed), microsocks (SOCKS5), danted (SOCKS4, 4a and 5), lighttpd, apache2, busybox httpd and python's
 //! http.server; and a throw-away PKI made with the openssl CLI.
 
 use std::net::TcpStream;
@@ -168,6 +168,23 @@ pub fn microsocks(test: &str) -> Option<Daemon> {
     let dir = daemon_dir();
     let port = dead_port();
     Some(spawn(test, &program, &["-i".into(), "127.0.0.1".into(), "-p".into(), port.to_string()], dir, port))
+}
+
+/// Dante's danted, a SOCKS4, SOCKS4a and SOCKS5 server, letting loopback clients through.
+pub fn danted(test: &str) -> Option<Daemon> {
+    let program = find("danted", test, &["/usr/sbin/danted"])?;
+    let dir = daemon_dir();
+    let port = dead_port();
+    let d = dir.path().display();
+    let conf = format!(
+        "logoutput: {d}/danted.log\ninternal: 127.0.0.1 port = {port}\nexternal: 127.0.0.1\n\
+         clientmethod: none\nsocksmethod: none\n\
+         client pass {{ from: 127.0.0.0/8 to: 0.0.0.0/0 }}\nsocks pass {{ from: 127.0.0.0/8 to: 0.0.0.0/0 log: connect }}\n"
+    );
+    std::fs::write(dir.path().join("danted.conf"), conf).unwrap();
+    let args =
+        ["-f", &format!("{d}/danted.conf"), "-p", &format!("{d}/danted.pid"), "-N", "1"].map(String::from);
+    Some(spawn(test, &program, &args, dir, port))
 }
 
 /// lighttpd serving `www/`.

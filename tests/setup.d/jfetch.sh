@@ -11,13 +11,14 @@ if ! command -v script >/dev/null 2>&1; then
   fi
 fi
 # jfetch's real-world tests (tests/jfetch_real.rs): stock squid and tinyproxy, microsocks
-# (SOCKS5), lighttpd, apache2, busybox httpd (the static busybox), python3's http.server,
+# (SOCKS5), danted (SOCKS4/4a), lighttpd, apache2, busybox httpd (the static busybox), python3's http.server,
 # curl (to read an ETag) and setpriv (the daemons run as nobody). Checked by what the tests
 # run, not by package name.
 jfetch_need=()
 [[ -x /usr/sbin/squid ]] || jfetch_need+=(squid)
 [[ -x /usr/bin/tinyproxy || -x /usr/sbin/tinyproxy ]] || jfetch_need+=(tinyproxy)
 command -v microsocks >/dev/null 2>&1 || jfetch_need+=(microsocks)
+[[ -x /usr/sbin/danted ]] || jfetch_need+=(dante-server)
 [[ -x /usr/sbin/lighttpd ]] || jfetch_need+=(lighttpd)
 [[ -x /usr/sbin/apache2 && -f /usr/lib/apache2/modules/mod_mpm_event.so ]] || jfetch_need+=(apache2)
 command -v python3 >/dev/null 2>&1 || jfetch_need+=(python3)
