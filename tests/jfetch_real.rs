@@ -204,6 +204,34 @@ fn socks4_and_socks4a_through_dante() {
     assert!(log.matches("tcp/connect").count() >= 3, "danted log: {log}");
 }
 
+#[test]
+fn basic_auth_over_https_by_default_not_over_http() {
+    let test = "basic_auth_over_https_by_default_not_over_http";
+    let Some(nginx) = start_nginx(test) else { return };
+    let data = common::noise(30_000, 71);
+    std::fs::write(nginx.www().join("private/f"), &data).unwrap();
+    let ca = nginx.ca().display().to_string();
+    let with_user = |url: String| url.replacen("://", "://jt:p%40ss%3Bw@", 1);
+    let run = jfetch().args(["-q", "--cacert", &ca, &with_user(nginx.tls_url("private/f"))]).run();
+    run.success();
+    assert_eq!(run.stdout, data);
+    // Over plain http the password stays home and the 401 says why.
+    let run = jfetch().args(["--json", "-o", "-", &with_user(nginx.url("private/f"))]).run();
+    run.code(2).stderr_contains("credentials not sent over plain http (--plain-auth sends them)");
+    assert!(!run.stderr.contains("p%40ss") && !run.stderr.contains("p@ss"), "{}", run.stderr);
+    let run = jfetch().args(["-q", "--plain-auth", &with_user(nginx.url("private/f"))]).run();
+    run.success();
+    assert_eq!(run.stdout, data);
+    // Wrong password over https: refused, named, not retried.
+    let wrong = nginx.tls_url("private/f").replacen("://", "://jt:nope@", 1);
+    jfetch()
+        .args(["--cacert", &ca, &wrong])
+        .run()
+        .code(2)
+        .one_line_error("jfetch")
+        .stderr_contains("the credentials were refused");
+}
+
 // ---------------------------------------------------------------------------------------
 // Trust
 

@@ -100,7 +100,8 @@ fn make_certs(dir: &Path) {
     );
 }
 
-/// nginx serving a temporary directory over HTTP and HTTPS on loopback, or None (test
+/// nginx serving a temporary directory over HTTP and HTTPS on loopback (`www/private/`
+/// behind Basic auth: jt / p@ss;w), or None (test
 /// skipped) when nginx or openssl is missing. Killed when dropped.
 pub fn start_nginx(test: &str) -> Option<Nginx> {
     start_nginx_with_cert(test, None)
@@ -129,12 +130,17 @@ pub fn start_nginx_with_cert(test: &str, cert: Option<(&Path, &Path)>) -> Option
     }
     let (port, tls_port) = (dead_port(), dead_port());
     let p = prefix.display();
+    // /private/ needs Basic user "jt", password "p@ss;w" (nginx's {PLAIN} scheme).
+    std::fs::write(prefix.join("htpasswd"), "jt:{PLAIN}p@ss;w\n").unwrap();
+    std::fs::create_dir(prefix.join("www/private")).unwrap();
+    let private =
+        format!("location /private/ {{ auth_basic \"jtools\"; auth_basic_user_file {p}/htpasswd; }}");
     let conf = format!(
         "daemon off;\nmaster_process off;\nworker_processes 1;\nerror_log {p}/logs/error.log;\npid {p}/nginx.pid;\n\
          events {{ worker_connections 64; }}\n\
          http {{\n  access_log off;\n  default_type application/octet-stream;\n  client_body_temp_path {p}/body;\n\
-         server {{ listen 127.0.0.1:{port}; root {p}/www; }}\n\
-         server {{ listen 127.0.0.1:{tls_port} ssl; ssl_certificate {p}/server.crt; ssl_certificate_key {p}/server.key; root {p}/www; }}\n}}\n"
+         server {{ listen 127.0.0.1:{port}; root {p}/www; {private} }}\n\
+         server {{ listen 127.0.0.1:{tls_port} ssl; ssl_certificate {p}/server.crt; ssl_certificate_key {p}/server.key; root {p}/www; {private} }}\n}}\n"
     );
     std::fs::write(prefix.join("nginx.conf"), conf).unwrap();
     let child = Command::new(nginx)
