@@ -99,7 +99,7 @@ fn tokenize(text: &str) -> Vec<String> {
             }
         }
     }
-    // `macdef NAME` was the last thing on its line: drop both, they name no credentials.
+    // `macdef` and its name stay in the list; lookup skips words it does not know.
     tokens
 }
 
