@@ -274,10 +274,17 @@ pub fn enlarge_pipe_buffers() {
 /// target only on [`commit`](AtomicFile::commit). Until then the target is untouched; if the
 /// value is dropped uncommitted, or the process gets SIGINT/SIGTERM/SIGHUP after
 /// [`install_signal_cleanup`], the temporary file is removed.
+///
+/// [`resume`](AtomicFile::resume) is the other mode, for transfers that outlive a process
+/// (jfetch's `OUT.part`): the temporary file has a fixed name, an existing one is adopted as
+/// it is, and it is kept when dropped or interrupted so that a later run can resume it; the
+/// commit is the same.
 pub struct AtomicFile {
     target: PathBuf,
     temp: PathBuf,
     file: Option<BufWriter<File>>,
+    /// Kept when dropped uncommitted ([`resume`](AtomicFile::resume)).
+    keep: bool,
 }
 
 impl AtomicFile {
@@ -318,7 +325,45 @@ impl AtomicFile {
             target: target.to_path_buf(),
             temp,
             file: Some(BufWriter::with_capacity(BUFFER_SIZE, file)),
+            keep: false,
         })
+    }
+
+    /// Opens the partial file `temp` (created when absent, never truncated) for `target`:
+    /// what an earlier run left there is adopted, writes go through unbuffered to where the
+    /// file offset is (the
+    /// start; seek through [`file`](Self::file)), and the file is kept when this value is
+    /// dropped uncommitted or the process is interrupted. `temp` must be in the target's
+    /// directory for the rename of [`commit`](Self::commit) to be atomic.
+    pub fn resume(target: &Path, temp: &Path) -> Result<AtomicFile, Error> {
+        let name = temp.display().to_string();
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(temp)
+            .map_err(|e| Error::new(&name, e))?;
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            temp: temp.to_path_buf(),
+            // Unbuffered: what a kill leaves in the file is everything that arrived.
+            file: Some(BufWriter::with_capacity(0, file)),
+            keep: true,
+        })
+    }
+
+    /// The temporary file itself, with everything written so far flushed to it: to lock,
+    /// seek, truncate or read it back.
+    pub fn file(&mut self) -> io::Result<&mut File> {
+        let writer = self.file.as_mut().expect("file present until commit");
+        writer.flush()?;
+        Ok(writer.get_mut())
+    }
+
+    /// Removes the temporary file whatever the mode (nothing in it is worth keeping).
+    pub fn discard(mut self) {
+        self.keep = false;
     }
 
     /// The final path.
@@ -338,16 +383,25 @@ impl AtomicFile {
         let file = writer.into_inner().map_err(|e| Error::new(&name, e.into_error()))?;
         file.sync_all().map_err(|e| Error::new(&name, e))?;
         drop(file);
-        fs::rename(&self.temp, &self.target).map_err(|e| Error::new(&name, e))?;
+        rename_durably(&self.temp, &self.target).map_err(|e| Error::new(&name, e))?;
         unregister_cleanup(&self.temp);
-        if let Some(dir) = self.target.parent().filter(|d| !d.as_os_str().is_empty()) {
-            // The rename is durable only once the directory entry is on disk.
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
         Ok(())
     }
+}
+
+/// Renames `from` over `to` and fsyncs `to`'s directory: the rename is durable only once
+/// the directory entry is on disk. The step [`AtomicFile::commit`] ends with, for files
+/// made otherwise (a hard link put in place).
+pub fn rename_durably(from: &Path, to: &Path) -> io::Result<()> {
+    fs::rename(from, to)?;
+    let dir = match to.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 impl Write for AtomicFile {
@@ -366,6 +420,13 @@ impl Write for AtomicFile {
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
+        if self.keep {
+            // Whatever was written is flushed and stays for a later run.
+            if let Some(mut writer) = self.file.take() {
+                let _ = writer.flush();
+            }
+            return;
+        }
         if self.file.take().is_some() {
             let _ = fs::remove_file(&self.temp);
             unregister_cleanup(&self.temp);
@@ -577,6 +638,28 @@ mod tests {
         f.commit().unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"hello");
         assert!(!temp.exists());
+    }
+
+    #[test]
+    fn resumed_atomic_file_is_adopted_kept_on_drop_and_committed() {
+        use std::io::Seek;
+        let dir = tempfile::tempdir().unwrap();
+        let (target, part) = (dir.path().join("out"), dir.path().join("out.part"));
+        std::fs::write(&part, b"held").unwrap();
+        let mut file = AtomicFile::resume(&target, &part).unwrap();
+        file.file().unwrap().seek(io::SeekFrom::End(0)).unwrap();
+        file.write_all(b" more").unwrap();
+        drop(file);
+        assert_eq!(std::fs::read(&part).unwrap(), b"held more");
+        assert!(!target.exists());
+        let mut file = AtomicFile::resume(&target, &part).unwrap();
+        file.file().unwrap().seek(io::SeekFrom::End(0)).unwrap();
+        file.write_all(b"!").unwrap();
+        file.commit().unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"held more!");
+        assert!(!part.exists());
+        AtomicFile::resume(&target, &part).unwrap().discard();
+        assert!(!part.exists());
     }
 
     #[test]

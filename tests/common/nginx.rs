@@ -100,9 +100,16 @@ fn make_certs(dir: &Path) {
     );
 }
 
-/// nginx serving a temporary directory over HTTP and HTTPS on loopback, or None (test
+/// nginx serving a temporary directory over HTTP and HTTPS on loopback (`www/private/`
+/// behind Basic auth: jt / p@ss;w), or None (test
 /// skipped) when nginx or openssl is missing. Killed when dropped.
 pub fn start_nginx(test: &str) -> Option<Nginx> {
+    start_nginx_with_cert(test, None)
+}
+
+/// nginx as [`start_nginx`], its TLS server with the certificate and key given (made by
+/// the test: self-signed, expired, for another name) instead of the CA-signed one.
+pub fn start_nginx_with_cert(test: &str, cert: Option<(&Path, &Path)>) -> Option<Nginx> {
     // nginx lives in /usr/sbin, which a non-root PATH may lack.
     if !Path::new("/usr/sbin/nginx").exists() && !super::have("nginx", test) {
         return None;
@@ -117,14 +124,23 @@ pub fn start_nginx(test: &str) -> Option<Nginx> {
     std::fs::create_dir(prefix.join("www")).unwrap();
     std::fs::create_dir(prefix.join("logs")).unwrap();
     make_certs(prefix);
+    if let Some((cert, key)) = cert {
+        std::fs::copy(cert, prefix.join("server.crt")).unwrap();
+        std::fs::copy(key, prefix.join("server.key")).unwrap();
+    }
     let (port, tls_port) = (dead_port(), dead_port());
     let p = prefix.display();
+    // /private/ needs Basic user "jt", password "p@ss;w" (nginx's {PLAIN} scheme).
+    std::fs::write(prefix.join("htpasswd"), "jt:{PLAIN}p@ss;w\n").unwrap();
+    std::fs::create_dir(prefix.join("www/private")).unwrap();
+    let private =
+        format!("location /private/ {{ auth_basic \"jtools\"; auth_basic_user_file {p}/htpasswd; }}");
     let conf = format!(
         "daemon off;\nmaster_process off;\nworker_processes 1;\nerror_log {p}/logs/error.log;\npid {p}/nginx.pid;\n\
          events {{ worker_connections 64; }}\n\
          http {{\n  access_log off;\n  default_type application/octet-stream;\n  client_body_temp_path {p}/body;\n\
-         server {{ listen 127.0.0.1:{port}; root {p}/www; }}\n\
-         server {{ listen 127.0.0.1:{tls_port} ssl; ssl_certificate {p}/server.crt; ssl_certificate_key {p}/server.key; root {p}/www; }}\n}}\n"
+         server {{ listen 127.0.0.1:{port}; root {p}/www; {private} }}\n\
+         server {{ listen 127.0.0.1:{tls_port} ssl; ssl_certificate {p}/server.crt; ssl_certificate_key {p}/server.key; root {p}/www; {private} }}\n}}\n"
     );
     std::fs::write(prefix.join("nginx.conf"), conf).unwrap();
     let child = Command::new(nginx)

@@ -2,7 +2,8 @@
 //!
 //! An entry is trusted only after it is hashed again (a disk or a user may have changed it);
 //! a bad entry is removed and the download goes ahead. Entries are added atomically (a
-//! temporary name in the same directory, then a rename), as hard links of the downloaded
+//! temporary name in the same directory, then a rename and a directory fsync: jcore's
+//! atomic file, or its `rename_durably` step for a hard link), as hard links of the downloaded
 //! file when the cache is on the same filesystem, else as copies.
 
 use std::fs::{self, File};
@@ -10,6 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use jcore::digest::Expected;
+use jcore::io::AtomicFile;
 
 use crate::fetch::hash_file;
 
@@ -54,37 +56,34 @@ impl Cache {
         }
     }
 
-    /// A new temporary file in the entry's directory, registered for removal on a signal,
-    /// for a stream whose copy is kept once verified.
-    pub fn temp_file(&self, expected: &Expected) -> io::Result<(PathBuf, File)> {
-        let temp = self.temp_path(expected)?;
-        let file = File::options().write(true).create_new(true).open(&temp)?;
-        jcore::io::register_cleanup(&temp);
-        Ok((temp, file))
-    }
-
-    /// Moves a verified temporary file (from [`temp_file`](Self::temp_file)) into place.
-    pub fn commit_temp(&self, expected: &Expected, temp: &Path) -> io::Result<()> {
-        let result = fs::rename(temp, self.entry(expected));
-        jcore::io::unregister_cleanup(temp);
-        if result.is_err() {
-            let _ = fs::remove_file(temp);
+    /// The entry as an atomic file, for a stream whose copy is kept once verified
+    /// ([`AtomicFile::commit`]: fsync, rename, directory fsync); dropped, it leaves nothing.
+    pub fn temp_file(&self, expected: &Expected) -> Result<AtomicFile, jcore::io::Error> {
+        let entry = self.entry(expected);
+        if let Some(dir) = entry.parent() {
+            fs::create_dir_all(dir).map_err(|e| jcore::io::Error::new(dir.display().to_string(), e))?;
         }
-        result
+        AtomicFile::create(&entry)
     }
 
-    /// Adds a verified file: hard-linked when possible, else copied.
+    /// Adds a verified file: hard-linked when possible (renamed into place with the
+    /// directory fsynced, as an atomic commit does), else copied through an atomic file.
     pub fn insert(&self, expected: &Expected, file: &Path) -> io::Result<()> {
         let temp = self.temp_path(expected)?;
         jcore::io::register_cleanup(&temp);
-        let result = fs::hard_link(file, &temp)
-            .or_else(|_| fs::copy(file, &temp).and_then(|_| File::open(&temp)?.sync_all()))
-            .and_then(|()| fs::rename(&temp, self.entry(expected)));
-        if result.is_err() {
+        let linked =
+            fs::hard_link(file, &temp).and_then(|()| jcore::io::rename_durably(&temp, &self.entry(expected)));
+        if linked.is_err() {
             let _ = fs::remove_file(&temp);
         }
         jcore::io::unregister_cleanup(&temp);
-        result
+        if linked.is_ok() {
+            return Ok(());
+        }
+        let words = |e: jcore::io::Error| io::Error::other(jcore::exit::message(&e));
+        let mut atomic = AtomicFile::create(&self.entry(expected)).map_err(words)?;
+        io::copy(&mut File::open(file)?, &mut atomic)?;
+        atomic.commit().map_err(words)
     }
 
     fn temp_path(&self, expected: &Expected) -> io::Result<PathBuf> {
@@ -110,7 +109,7 @@ pub fn place(from: &Path, out: &Path) -> Result<(), jcore::io::Error> {
     let temp = dir.join(temp_name);
     let _ = fs::remove_file(&temp);
     if fs::hard_link(from, &temp).is_ok() {
-        return fs::rename(&temp, out).map_err(|e| {
+        return jcore::io::rename_durably(&temp, out).map_err(|e| {
             let _ = fs::remove_file(&temp);
             jcore::io::Error::new(&name, e)
         });

@@ -7,135 +7,17 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::{Parser, ValueEnum};
 use jcore::Status;
 use jcore::digest::{Algorithm, Expected};
 use serde_json::json;
 
+use crate::args::{Cli, Order};
 use crate::cache::{self, Cache};
 use crate::fetch::{Fetcher, Plan, Report, Sink};
-use crate::source::Source;
-use crate::{http, spec};
-
-const EXAMPLES: &str = "\
-Examples:
-  jfetch -o web.txz --sha256 HEX https://a.example/web.txz https://b.example/web.txz
-  jfetch --sum blake3:HEX --size 104857600 --order random -o web.txz URL1 URL2 URL3
-  jfetch --sha256 HEX URL | jpack -d | jsnap recv tank/jails/web
-  jfetch --cache /var/cache/jtools --sha256 HEX -o web.txz URL
-  jfetch --json -q -o web.txz --sha256 HEX URL      summary record on stdout
-  jfetch -o base.txz /mnt/mirror/base.txz            a plain path or file:// URL works too";
-
-/// Download with mirror fallback, resume, and verification while streaming.
-///
-/// SOURCEs (http://, https://, file:// or a plain path) are tried in the order given, or
-/// shuffled with --order random. A transient failure (connection refused or reset, stall,
-/// 5xx, a body cut short) is retried with backoff up to --retries times, then the next
-/// source continues from the byte reached (Range: bytes=N-); a 4xx moves on at once. A
-/// server that ignores Range is handled by skipping the bytes already held.
-///
-/// With -o OUT, data goes to OUT.part, which is fsynced and renamed to OUT only when its
-/// size and digest match; a digest mismatch empties it and moves to the next source; a
-/// network failure keeps it, and the next run resumes it. Without -o, data streams to
-/// standard output as it arrives; a fallback continues from the byte already written.
-///
-/// Exit status: 0 delivered (and verified when a digest or size was given); 1 no source
-/// delivered and at least one served wrong content (digest or size mismatch); 2 network or
-/// other errors. HTTPS verifies certificates against the system
-/// trust store or SSL_CERT_FILE; proxies come from ALL_PROXY, HTTPS_PROXY, HTTP_PROXY and
-/// NO_PROXY; content is never decoded (no gzip), so digests and offsets stay true.
-#[derive(Parser, Debug)]
-#[command(name = "jfetch", version, after_long_help = EXAMPLES)]
-pub struct Cli {
-    /// Where to fetch from: http(s):// or file:// URLs, or plain paths (mirrors of one file)
-    #[arg(value_name = "SOURCE", required_unless_present = "spec")]
-    pub sources: Vec<String>,
-
-    /// Write to OUT (through OUT.part) instead of standard output
-    #[arg(short = 'o', long = "output", value_name = "OUT")]
-    pub output: Option<PathBuf>,
-
-    /// The SHA-256 the file must have
-    #[arg(long, value_name = "HEX", conflicts_with = "sum", help_heading = "Verification")]
-    pub sha256: Option<String>,
-
-    /// The digest the file must have: ALGO:HEX (sha256, sha1, sha512, blake3, skein256, skein512, skein1024)
-    #[arg(long, value_name = "ALGO:HEX", help_heading = "Verification")]
-    pub sum: Option<String>,
-
-    /// The size the file must have, in bytes
-    #[arg(long, value_name = "N", help_heading = "Verification")]
-    pub size: Option<u64>,
-
-    /// Order in which sources are tried
-    #[arg(long, value_enum, default_value_t = Order::Seq)]
-    pub order: Order,
-
-    /// Retries per source after a transient failure
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub retries: u32,
-
-    /// Seconds to wait for a connection, and for each read before the transfer counts as stalled
-    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = parse_timeout)]
-    pub timeout: f64,
-
-    /// Content-addressed cache (DIR/ALGO/HEX): a verified hit is used without any network
-    /// access; a verified download is added
-    #[arg(long, value_name = "DIR")]
-    pub cache: Option<PathBuf>,
-
-    /// No progress bar and no warnings
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
-
-    /// Print a JSON summary record (source used, bytes, attempts per source, digest): on
-    /// standard output with -o, on standard error when the data goes to standard output
-    #[arg(long)]
-    pub json: bool,
-
-    /// Write binary data to standard output even when it is a terminal
-    #[arg(short = 'f', long)]
-    pub force: bool,
-
-    /// Take sources, digest and size from an AppJail .ajspec or an imgadm manifest
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["sources", "sha256", "sum", "size"], help_heading = "Specification")]
-    pub spec: Option<PathBuf>,
-
-    /// With an .ajspec: the tag to fetch
-    #[arg(
-        short = 't',
-        long,
-        value_name = "TAG",
-        default_value = "latest",
-        requires = "spec",
-        help_heading = "Specification"
-    )]
-    pub tag: String,
-
-    /// With an .ajspec: the architecture to fetch [default: the host's]
-    #[arg(short = 'a', long, value_name = "ARCH", requires = "spec", help_heading = "Specification")]
-    pub arch: Option<String>,
-
-    /// With an imgadm manifest: the image server; the file is fetched from URL/<uuid>/file
-    #[arg(long, value_name = "URL", requires = "spec", help_heading = "Specification")]
-    pub source_base: Option<String>,
-}
-
-/// Source order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Order {
-    /// As given
-    Seq,
-    /// Shuffled (AppJail's default)
-    Random,
-}
-
-fn parse_timeout(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(secs) if secs > 0.0 && secs.is_finite() => Ok(secs),
-        _ => Err(format!("'{text}' is not a positive number of seconds")),
-    }
-}
+use crate::source::{Access, Source};
+use crate::tls::Trust;
+use crate::{http, netrc, spec};
+use jcore::io::AtomicFile;
 
 /// Runs jfetch.
 pub fn run(cli: Cli) -> anyhow::Result<Status> {
@@ -181,7 +63,8 @@ fn plan(cli: &Cli) -> anyhow::Result<Plan> {
     if cli.cache.is_some() && expected.is_none() {
         bail!("--cache: the cache is keyed by digest; give --sha256 or --sum");
     }
-    Ok(Plan { sources, expected, size, retries: cli.retries, quiet: cli.quiet })
+    let retry_max_time = Duration::from_secs_f64(cli.retry_max_time);
+    Ok(Plan { sources, expected, size, retries: cli.retries, retry_max_time, quiet: cli.quiet })
 }
 
 /// Cache lookup, then the transfer into OUT.part or stdout, then the cache insert.
@@ -211,15 +94,34 @@ fn fetch(
             }
         }
     }
-    let agent = http::agent(Duration::from_secs_f64(cli.timeout))?;
+    let access = access(cli)?;
+    if plan.sources.iter().any(Source::is_https) {
+        access.client.check_trust()?;
+    }
     match output {
-        Some(out) => fetch_to_file(plan, &agent, out, report)?,
-        None => fetch_to_stdout(plan, &agent, cache.as_ref(), report, cache_state)?,
+        Some(out) => fetch_to_file(plan, &access, out, report)?,
+        None => fetch_to_stdout(plan, &access, cache.as_ref(), report, cache_state)?,
     }
     if let (Some(cache), Some(expected), Some(out)) = (&cache, &plan.expected, output) {
         store(plan, cache.insert(expected, out), cache_state);
     }
     Ok(())
+}
+
+/// The agents and credentials every http source uses.
+fn access(cli: &Cli) -> anyhow::Result<Access> {
+    let trust = Trust { cacert: cli.cacert.clone(), insecure: cli.insecure };
+    let client = http::Client::new(http::Settings { timeout: Duration::from_secs_f64(cli.timeout), trust });
+    let netrc = match netrc::default_path().filter(|_| !cli.no_netrc) {
+        // A missing file is no netrc; $NETRC naming an unreadable one is an error.
+        Some(path) => match fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == io::ErrorKind::NotFound && std::env::var_os("NETRC").is_none() => None,
+            Err(e) => return Err(jcore::io::Error::new(path.display().to_string(), e).into()),
+        },
+        None => None,
+    };
+    Ok(Access { client, netrc, plain_auth: cli.plain_auth })
 }
 
 fn store(plan: &Plan, result: io::Result<()>, cache_state: &mut Option<&'static str>) {
@@ -231,7 +133,7 @@ fn store(plan: &Plan, result: io::Result<()>, cache_state: &mut Option<&'static 
 }
 
 /// `-o OUT`: through OUT.part (resumed when an earlier run left one), renamed when verified.
-fn fetch_to_file(plan: &Plan, agent: &ureq::Agent, out: &Path, report: &mut Report) -> anyhow::Result<()> {
+fn fetch_to_file(plan: &Plan, access: &Access, out: &Path, report: &mut Report) -> anyhow::Result<()> {
     let name = out.display().to_string();
     if out.is_dir() {
         return Err(jcore::io::Error::new(&name, io::Error::from_raw_os_error(libc::EISDIR)).into());
@@ -241,9 +143,11 @@ fn fetch_to_file(plan: &Plan, agent: &ureq::Agent, out: &Path, report: &mut Repo
     let part = PathBuf::from(part_name);
     let part_display = part.display().to_string();
     let io_err = |e: io::Error| jcore::io::Error::new(&part_display, e);
-    let file =
-        File::options().read(true).write(true).create(true).truncate(false).open(&part).map_err(io_err)?;
-    lock(&file).map_err(io_err)?;
+    // jcore's atomic file in its resume mode: an OUT.part left by an earlier run is
+    // adopted, kept when this run fails, and committed with the same fsync rules as -o.
+    let mut atomic = AtomicFile::resume(out, &part)?;
+    let file = atomic.file().map_err(io_err)?;
+    lock(file).map_err(io_err)?;
     let held = file.metadata().map_err(io_err)?.len();
     if plan.size.is_some_and(|size| held > size) {
         // Longer than the file can be: not a prefix of it.
@@ -254,32 +158,35 @@ fn fetch_to_file(plan: &Plan, agent: &ureq::Agent, out: &Path, report: &mut Repo
     // positioned at the end, where the transfer appends.
     let mut reader = file.try_clone().map_err(io_err)?;
     let mut fetcher =
-        Fetcher::new(plan, agent, Sink::file(part.clone(), file), resume.then_some(&mut reader))
-            .map_err(io_err)?;
+        Fetcher::new(plan, access, Sink::file(atomic), resume.then_some(&mut reader)).map_err(io_err)?;
     drop(reader);
-    if resume && !plan.quiet {
+    let mut validator_name = part.as_os_str().to_owned();
+    validator_name.push(".validator");
+    let validator = PathBuf::from(validator_name);
+    let vouched = fetcher.remember_origin_in(validator.clone());
+    if resume && !vouched && plan.expected.is_none() {
+        // Neither a digest nor a validator can tell whether these bytes are a prefix of
+        // the file the server has now: splicing onto them could deliver a chimera.
+        if !plan.quiet {
+            eprintln!("jfetch: {part_display}: no digest and no validator kept for it; starting over");
+        }
+        fetcher.discard_held().map_err(anyhow::Error::from)?;
+    } else if resume && !plan.quiet {
         eprintln!("jfetch: {part_display}: resuming at byte {}", fetcher.written());
     }
     let result = fetcher.run(report);
     let written = fetcher.written();
-    let (_, file) = fetcher.into_sink().into_file().expect("file sink");
+    let atomic = fetcher.into_sink().into_file().expect("file sink");
     if let Err(err) = result {
         // Keep what a later run can resume; an empty .part is only clutter.
         if written == 0 {
-            drop(file);
-            let _ = fs::remove_file(&part);
+            atomic.discard();
+            let _ = fs::remove_file(&validator);
         }
         return Err(err.context(name));
     }
-    file.sync_all().map_err(io_err)?;
-    drop(file);
-    fs::rename(&part, out).map_err(|e| jcore::io::Error::new(&name, e))?;
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        // The rename is durable only once the directory is on disk.
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
+    let _ = fs::remove_file(&validator);
+    atomic.commit()?;
     Ok(())
 }
 
@@ -301,7 +208,7 @@ fn lock(file: &File) -> io::Result<()> {
 /// No -o: stream to stdout, keeping a copy for the cache when there is one.
 fn fetch_to_stdout(
     plan: &Plan,
-    agent: &ureq::Agent,
+    access: &Access,
     cache: Option<&Cache>,
     report: &mut Report,
     cache_state: &mut Option<&'static str>,
@@ -311,33 +218,20 @@ fn fetch_to_stdout(
             Ok(temp) => Some(temp),
             Err(e) => {
                 if !plan.quiet {
-                    eprintln!("jfetch: cache: {e}");
+                    eprintln!("jfetch: cache: {}", jcore::exit::message(&e));
                 }
                 None
             }
         },
         _ => None,
     };
-    let mut fetcher = Fetcher::new(plan, agent, Sink::stdout(copy), None)?;
+    let mut fetcher = Fetcher::new(plan, access, Sink::stdout(copy), None)?;
     let result = fetcher.run(report);
-    let temp = fetcher.into_sink().into_file();
-    match (result, temp) {
-        (Ok(()), Some((path, file))) => {
-            let synced = file.sync_all();
-            drop(file);
-            let (cache, expected) =
-                (cache.expect("copy implies cache"), plan.expected.as_ref().expect("digest"));
-            store(plan, synced.and_then(|()| cache.commit_temp(expected, &path)), cache_state);
-            Ok(())
-        }
-        (result, temp) => {
-            if let Some((path, _)) = temp {
-                let _ = fs::remove_file(&path);
-                jcore::io::unregister_cleanup(&path);
-            }
-            result
-        }
+    // A copy that did not verify is dropped, which removes it.
+    if let (Ok(()), Some(copy)) = (&result, fetcher.into_sink().into_file()) {
+        store(plan, copy.commit().map_err(|e| io::Error::other(jcore::exit::message(&e))), cache_state);
     }
+    result
 }
 
 /// A verified cache entry: linked or copied to OUT, or copied to stdout.

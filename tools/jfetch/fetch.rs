@@ -26,10 +26,10 @@ use anyhow::anyhow;
 use indicatif::ProgressBar;
 use jcore::digest::{Algorithm, Digest, Expected, MultiHasher, StreamError};
 use jcore::exit::StatusError;
-use ureq::Agent;
+use jcore::io::AtomicFile;
 
 use crate::common;
-use crate::source::{Body, OpenError, Source, describe_io};
+use crate::source::{Access, Body, OpenError, Source, describe_io};
 
 /// What to fetch and how hard to try.
 pub struct Plan {
@@ -41,14 +41,18 @@ pub struct Plan {
     pub size: Option<u64>,
     /// Extra attempts per source after a transient failure.
     pub retries: u32,
+    /// The longest pause a server's Retry-After is granted, and the most time spent
+    /// pausing on one source.
+    pub retry_max_time: Duration,
     /// No warnings, no progress bar.
     pub quiet: bool,
 }
 
 impl Plan {
-    /// The algorithm hashed while streaming: the expected digest's, else sha256 (reported).
-    pub fn algorithm(&self) -> Algorithm {
-        self.expected.as_ref().map_or(Algorithm::Sha256, |e| e.algorithm)
+    /// The algorithms hashed while streaming: the expected digest's, else none (no hashing
+    /// on the hot path when nothing is to be verified).
+    pub fn algorithms(&self) -> Vec<Algorithm> {
+        self.expected.iter().map(|e| e.algorithm).collect()
     }
 }
 
@@ -78,31 +82,32 @@ pub struct SourceReport {
 }
 
 /// Where the bytes go: stdout, a file (OUT.part, or the cache copy of a stdout stream), or
-/// both. Every write goes entirely to each, so both always hold the same bytes.
+/// both. Every write goes entirely to each, so both always hold the same bytes. The file is
+/// jcore's atomic file: committed (fsync, rename, directory fsync) by the caller.
 pub struct Sink {
     stdout: bool,
-    file: Option<(PathBuf, File)>,
+    file: Option<AtomicFile>,
 }
 
 impl Sink {
     /// Stdout, plus an optional file receiving a copy.
-    pub fn stdout(copy: Option<(PathBuf, File)>) -> Sink {
+    pub fn stdout(copy: Option<AtomicFile>) -> Sink {
         Sink { stdout: true, file: copy }
     }
 
     /// A file only.
-    pub fn file(path: PathBuf, file: File) -> Sink {
-        Sink { stdout: false, file: Some((path, file)) }
+    pub fn file(file: AtomicFile) -> Sink {
+        Sink { stdout: false, file: Some(file) }
     }
 
     /// The file, once the transfer is over.
-    pub fn into_file(self) -> Option<(PathBuf, File)> {
+    pub fn into_file(self) -> Option<AtomicFile> {
         self.file
     }
 
     fn name(&self) -> String {
         match &self.file {
-            Some((path, _)) if !self.stdout => path.display().to_string(),
+            Some(file) if !self.stdout => file.temp_path().display().to_string(),
             _ => "stdout".into(),
         }
     }
@@ -113,7 +118,8 @@ impl Sink {
     }
 
     fn rewind(&mut self) -> io::Result<()> {
-        if let Some((_, file)) = &mut self.file {
+        if let Some(atomic) = &mut self.file {
+            let file = atomic.file()?;
             file.set_len(0)?;
             file.seek(SeekFrom::Start(0))?;
         }
@@ -126,29 +132,32 @@ impl Write for Sink {
         if self.stdout {
             jcore::io::RawStdout.write_all(buf)?;
         }
-        if let Some((_, file)) = &mut self.file {
+        if let Some(file) = &mut self.file {
             file.write_all(buf)?;
         }
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+        match &mut self.file {
+            Some(file) => file.flush(),
+            None => Ok(()),
+        }
     }
 }
 
 /// How one source fared, when the transfer goes on.
 enum Outcome {
-    /// It delivered the file, verified.
-    Verified(Digest),
+    /// It delivered the file, verified (the digest when one was asked for).
+    Verified(Option<Digest>),
     /// It was left: why, and whether because its content was wrong.
     Left { reason: String, wrong_content: bool },
 }
 
 /// Why an attempt did not deliver the file.
 enum Failure {
-    /// Retry this source after a pause.
-    Transient(anyhow::Error),
+    /// Retry this source after a pause (the one the server asked for, when it did).
+    Transient(anyhow::Error, Option<Duration>),
     /// Move to the next source.
     Permanent(anyhow::Error),
     /// The bytes are wrong (digest, size): start over on the next source.
@@ -197,7 +206,7 @@ impl Read for Guard<'_> {
 /// One download in progress.
 pub struct Fetcher<'a> {
     plan: &'a Plan,
-    agent: &'a Agent,
+    access: &'a Access,
     sink: Sink,
     hasher: MultiHasher,
     written: u64,
@@ -207,6 +216,8 @@ pub struct Fetcher<'a> {
     /// The source and validator of the response byte 0 came from in this run, so that
     /// resuming on that source asks for the same version of the file (If-Range).
     origin: Option<(String, String)>,
+    /// Where `origin` is kept for a later run (OUT.part.validator), with -o.
+    origin_file: Option<PathBuf>,
     bar: Option<ProgressBar>,
 }
 
@@ -215,11 +226,11 @@ impl<'a> Fetcher<'a> {
     /// from an earlier run) that must be hashed first.
     pub fn new(
         plan: &'a Plan,
-        agent: &'a Agent,
+        access: &'a Access,
         sink: Sink,
         held: Option<&mut File>,
     ) -> io::Result<Fetcher<'a>> {
-        let mut hasher = MultiHasher::new(&[plan.algorithm()]);
+        let mut hasher = MultiHasher::new(&plan.algorithms());
         let mut written = 0;
         if let Some(file) = held {
             file.seek(SeekFrom::Start(0))?;
@@ -227,13 +238,23 @@ impl<'a> Fetcher<'a> {
                 StreamError::Read(e) | StreamError::Write(e) => e,
             })?;
         }
-        Ok(Fetcher { plan, agent, sink, hasher, written, spliced: written > 0, origin: None, bar: None })
+        Ok(Fetcher {
+            plan,
+            access,
+            sink,
+            hasher,
+            written,
+            spliced: written > 0,
+            origin: None,
+            origin_file: None,
+            bar: None,
+        })
     }
 
     /// Tries the sources until one delivers a verified file. On success the sink holds it.
     pub fn run(&mut self, report: &mut Report) -> anyhow::Result<()> {
         report.resumed = self.written;
-        let mut mismatch = false;
+        let mut mismatch: Option<String> = None;
         let mut last = String::new();
         let count = self.plan.sources.len();
         for (index, source) in self.plan.sources.iter().enumerate() {
@@ -244,12 +265,14 @@ impl<'a> Fetcher<'a> {
                 Ok(Outcome::Verified(digest)) => {
                     report.sources.push(entry);
                     report.source = Some(source.to_string());
-                    report.digest = Some(digest);
+                    report.digest = digest;
                     self.clear_bar();
                     return Ok(());
                 }
                 Ok(Outcome::Left { reason, wrong_content }) => {
-                    mismatch |= wrong_content;
+                    if wrong_content && mismatch.is_none() {
+                        mismatch = Some(format!("{source}: {reason}"));
+                    }
                     if index + 1 < count {
                         self.warn(&format!("{source}: {reason}; trying the next source"));
                     }
@@ -266,10 +289,22 @@ impl<'a> Fetcher<'a> {
             }
         }
         self.clear_bar();
-        let text = if count == 1 { last } else { format!("all {count} sources failed; last: {last}") };
         // A mirror serving the wrong bytes is a negative answer (exit 1) even when others
-        // also had network errors: that is the news the caller must not miss.
-        if mismatch { Err(StatusError::negative(text).into()) } else { Err(anyhow!(text)) }
+        // also had network errors: that is the news the caller must not miss, so it is the
+        // one the line names (the last failure follows).
+        match mismatch {
+            Some(wrong) if count == 1 => Err(StatusError::negative(wrong).into()),
+            Some(wrong) if wrong == last => {
+                Err(StatusError::negative(format!("all {count} sources failed; wrong content: {wrong}"))
+                    .into())
+            }
+            Some(wrong) => Err(StatusError::negative(format!(
+                "all {count} sources failed; wrong content: {wrong}; last: {last}"
+            ))
+            .into()),
+            None if count == 1 => Err(anyhow!(last)),
+            None => Err(anyhow!("all {count} sources failed; last: {last}")),
+        }
     }
 
     /// Requests from one source until it delivers, or fails in a way that means leaving it.
@@ -279,6 +314,7 @@ impl<'a> Fetcher<'a> {
             self.spliced = true;
         }
         let mut failures = 0;
+        let mut paused = Duration::ZERO;
         loop {
             entry.attempts += 1;
             let failure = match self.attempt(source).and_then(|()| self.verify()) {
@@ -290,12 +326,24 @@ impl<'a> Fetcher<'a> {
                 Failure::Fatal(err) => return Err(err),
                 Failure::Permanent(err) => return left(describe(&err), false),
                 Failure::WrongFile(reason) => return left(reason, true),
-                Failure::Transient(err) => {
+                Failure::Transient(err, asked) => {
                     failures += 1;
                     if failures > self.plan.retries {
                         return left(describe(&err), false);
                     }
-                    let pause = backoff(failures);
+                    // Retry-After is honoured, but only up to --retry-max-time in all: a
+                    // server asking for an hour is left for the next source.
+                    let pause = asked.unwrap_or_else(|| backoff(failures));
+                    if asked.is_some() && paused + pause > self.plan.retry_max_time {
+                        let max = self.plan.retry_max_time.as_secs_f64();
+                        let reason = format!(
+                            "{}; it asks to retry in {:.0}s, more than --retry-max-time {max:.0}s allows",
+                            describe(&err),
+                            pause.as_secs_f64()
+                        );
+                        return left(reason, false);
+                    }
+                    paused += pause;
                     let (err, retries, secs) = (describe(&err), self.plan.retries, pause.as_secs_f64());
                     self.warn(&format!("{source}: {err}; retry {failures}/{retries} in {secs:.1}s"));
                     std::thread::sleep(pause);
@@ -331,6 +379,47 @@ impl<'a> Fetcher<'a> {
         }
     }
 
+    /// Keeps the validator of the bytes held in `path` for a later run, and takes the one
+    /// an earlier run left there (`source` and validator, one per line): resuming on that
+    /// source then sends If-Range, so a file changed on the server since comes back whole.
+    /// Returns whether the held bytes have a validator.
+    pub fn remember_origin_in(&mut self, path: PathBuf) -> bool {
+        if self.written > 0
+            && let Ok(text) = std::fs::read_to_string(&path)
+            && let Some((source, validator)) = text.trim_end().split_once('\n')
+        {
+            self.origin = Some((source.to_string(), validator.to_string()));
+        }
+        self.origin_file = Some(path);
+        self.origin.is_some()
+    }
+
+    fn set_origin(&mut self, origin: Option<(String, String)>) {
+        if let Some(path) = &self.origin_file {
+            let kept = match &origin {
+                // Not fatal: without it a later run restarts instead of resuming.
+                Some((source, validator)) => jcore::io::AtomicFile::create(path).and_then(|mut f| {
+                    f.write_all(format!("{source}\n{validator}\n").as_bytes())
+                        .map_err(|e| jcore::io::Error::new(path.display().to_string(), e))?;
+                    f.commit()
+                }),
+                None => {
+                    let _ = std::fs::remove_file(path);
+                    Ok(())
+                }
+            };
+            if let Err(e) = kept {
+                self.warn(&jcore::exit::message(&e));
+            }
+        }
+        self.origin = origin;
+    }
+
+    /// Drops the bytes held (a .part nothing can vouch for).
+    pub fn discard_held(&mut self) -> Result<(), jcore::io::Error> {
+        self.start_over()
+    }
+
     /// The sink, once [`run`](Self::run) is over.
     pub fn into_sink(self) -> Sink {
         self.sink
@@ -354,10 +443,10 @@ impl<'a> Fetcher<'a> {
 
     fn start_over(&mut self) -> Result<(), jcore::io::Error> {
         self.sink.rewind().map_err(|e| jcore::io::Error::new(self.sink.name(), e))?;
-        self.hasher = MultiHasher::new(&[self.plan.algorithm()]);
+        self.hasher = MultiHasher::new(&self.plan.algorithms());
         self.written = 0;
         self.spliced = false;
-        self.origin = None;
+        self.set_origin(None);
         if let Some(bar) = &self.bar {
             bar.set_position(0);
         }
@@ -368,11 +457,11 @@ impl<'a> Fetcher<'a> {
     fn attempt(&mut self, source: &Source) -> Result<(), Failure> {
         let url = source.to_string();
         let if_range = self.origin.as_ref().filter(|(from, _)| *from == url).map(|(_, v)| v.clone());
-        let body = match source.open(self.agent, self.written, if_range.as_deref()) {
+        let body = match source.open(self.access, self.written, if_range.as_deref()) {
             Ok(body) => body,
-            Err(OpenError::Transient(e)) => return Err(Failure::Transient(e)),
+            Err(OpenError::Transient(e, wait)) => return Err(Failure::Transient(e, wait)),
             Err(OpenError::Permanent(e)) => return Err(Failure::Permanent(e)),
-            Err(OpenError::RangeNotSatisfiable(total)) => return self.nothing_after(total),
+            Err(OpenError::RangeNotSatisfiable(total)) => return self.nothing_after(source, total),
         };
         let total = self.check_total(&body)?;
         let Body { mut reader, start, validator, .. } = body;
@@ -385,7 +474,7 @@ impl<'a> Fetcher<'a> {
             self.start_over().map_err(|e| Failure::Fatal(e.into()))?;
         }
         if self.written == 0 {
-            self.origin = validator.map(|v| (url, v));
+            self.set_origin(validator.map(|v| (url, v)));
         }
         let bar = self.bar.get_or_insert_with(|| common::progress(total, self.plan.quiet));
         if let Some(t) = total {
@@ -396,9 +485,9 @@ impl<'a> Fetcher<'a> {
             // The server ignored Range and sent the file from byte 0: skip what we hold.
             let skip = self.written - start;
             let skipped = io::copy(&mut (&mut reader).take(skip), &mut io::sink())
-                .map_err(|e| Failure::Transient(anyhow!("body cut short: {e}")))?;
+                .map_err(|e| Failure::Transient(anyhow!("body cut short: {e}"), None))?;
             if skipped < skip {
-                return Err(Failure::Transient(anyhow!("body cut short at byte {}", start + skipped)));
+                return Err(Failure::Transient(anyhow!("body cut short at byte {}", start + skipped), None));
             }
         }
         let remaining = self.plan.size.map(|size| size - self.written);
@@ -418,12 +507,15 @@ impl<'a> Fetcher<'a> {
             }
             Err(StreamError::Read(e)) => {
                 let why = describe_io(&e);
-                return Err(Failure::Transient(anyhow!("body cut short at byte {}: {why}", self.written)));
+                return Err(Failure::Transient(
+                    anyhow!("body cut short at byte {}: {why}", self.written),
+                    None,
+                ));
             }
         }
         match total {
             Some(t) if self.written < t => {
-                Err(Failure::Transient(anyhow!("body cut short at byte {} of {t}", self.written)))
+                Err(Failure::Transient(anyhow!("body cut short at byte {} of {t}", self.written), None))
             }
             _ => Ok(()),
         }
@@ -449,29 +541,39 @@ impl<'a> Fetcher<'a> {
         Ok(total)
     }
 
-    /// A 416 (or an offset past a file's end): complete when we hold exactly the file.
-    fn nothing_after(&self, total: Option<u64>) -> Result<(), Failure> {
+    /// A 416 (or an offset past a file's end): complete only when we hold exactly the file
+    /// as the source states its size (Content-Range, else a HEAD); with no size to be had,
+    /// what we hold is not trusted and the download starts over.
+    fn nothing_after(&self, source: &Source, total: Option<u64>) -> Result<(), Failure> {
         if self.written == 0 {
             return Err(Failure::Permanent(anyhow!("range not satisfiable for the whole file")));
         }
-        let size = self.plan.size.or(total);
-        if size.is_none_or(|s| s == self.written) {
-            return Ok(());
+        let stated = total.or_else(|| source.total(self.access));
+        match (stated, self.plan.size) {
+            (Some(stated), _) if stated == self.written => Ok(()),
+            (Some(stated), _) => {
+                Err(Failure::Restart(format!("the file has {stated} bytes, not the {} held", self.written)))
+            }
+            // A digest proves the bytes whatever the server says of their number.
+            (None, _) if self.plan.expected.is_some() => Ok(()),
+            (None, _) => Err(Failure::Restart(format!(
+                "range from byte {} not satisfiable and the server states no size",
+                self.written
+            ))),
         }
-        Err(Failure::Restart(format!("range from byte {} not satisfiable", self.written)))
     }
 
     /// Size and digest of what the sink holds.
-    fn verify(&mut self) -> Result<Digest, Failure> {
+    fn verify(&mut self) -> Result<Option<Digest>, Failure> {
         if let Some(size) = self.plan.size
             && self.written != size
         {
             return Err(Failure::Mismatch(format!("size {} bytes, expected {size}", self.written)));
         }
-        let hasher = std::mem::replace(&mut self.hasher, MultiHasher::new(&[self.plan.algorithm()]));
-        let digest = hasher.finish().remove(0);
-        if let Some(expected) = &self.plan.expected
-            && !expected.matches(&digest)
+        let hasher = std::mem::replace(&mut self.hasher, MultiHasher::new(&self.plan.algorithms()));
+        let digest = hasher.finish().into_iter().next();
+        if let (Some(expected), Some(digest)) = (&self.plan.expected, &digest)
+            && !expected.matches(digest)
         {
             return Err(Failure::Mismatch(format!(
                 "{} mismatch: got {}, expected {}",

@@ -1,11 +1,15 @@
 //! jfetch: download with mirror fallback, resume and verification while streaming.
 use jcli as common;
+mod args;
 mod cache;
 mod cli;
 mod fetch;
 mod http;
+mod netrc;
+mod proxy;
 mod source;
 mod spec;
+mod tls;
 
 use std::process::ExitCode;
 
