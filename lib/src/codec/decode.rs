@@ -135,6 +135,10 @@ impl fmt::Display for DecodeError {
             Problem::Truncated => {
                 write!(f, "truncated: the input ends at byte {}{at} in the middle of a stream", self.offset)
             }
+            // A decoder that reports no position (zstd stops at the frame it was given).
+            Problem::Corrupt(why) if self.stream.is_some_and(|(_, start)| start == self.offset) => {
+                write!(f, "{why}{at}")
+            }
             Problem::Corrupt(why) => write!(f, "{why}{at}, near byte {}", self.offset),
             Problem::TrailingGarbage => {
                 write!(f, "trailing garbage at byte {} after the end of the compressed stream", self.offset)
@@ -470,10 +474,10 @@ impl<R: Read> Decoder<R> {
                         self.state = State::Stream(Box::new(stream))
                     }
                 }
-                State::Decoded { mut source, data, pos } => {
+                State::Decoded { source, data, pos } => {
                     if pos == data.len() {
-                        let at_end = source.peek(1)?.is_empty();
-                        self.state = if at_end { State::Done } else { State::Start(source) };
+                        // What follows is checked as after any stream (padding, garbage).
+                        self.after_stream(source)?;
                         continue;
                     }
                     let n = (data.len() - pos).min(buf.len());
@@ -922,6 +926,26 @@ mod tests {
             (warning.problem.problem.clone(), warning.problem.offset),
             (Problem::TrailingGarbage, len)
         );
+    }
+
+    /// Zero padding and garbage after concatenated bzip2 streams decoded in a parallel
+    /// batch are handled as after a stream decoded alone.
+    #[test]
+    fn trailing_zeros_after_parallel_bzip2_streams() {
+        let mut packed = Vec::new();
+        for part in [&b"first"[..], b"second"] {
+            let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(1));
+            std::io::Write::write_all(&mut e, part).unwrap();
+            packed.extend(e.finish().unwrap());
+        }
+        for (tail, warns) in [(&[0u8; 100][..], false), (b"junk", true)] {
+            let input = [&packed[..], tail].concat();
+            let mut decoder = Decoder::new(&input[..]).unwrap().with_threads(3);
+            let mut out = Vec::new();
+            decoder.read_to_end(&mut out).unwrap();
+            assert_eq!(out, b"firstsecond");
+            assert_eq!(decoder.warnings().len(), usize::from(warns), "{tail:?}");
+        }
     }
 
     #[test]
