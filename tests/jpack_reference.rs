@@ -334,3 +334,56 @@ fn xz_errors_say_what_is_wrong_and_where() {
         assert!(!run.stderr.contains("lzma data error"), "{file}: {}", run.stderr);
     }
 }
+
+/// A single-stream, many-block bzip2 file (what bzip2 and lbzip2 write; SmartOS
+/// `.zfs.bz2` images) is decoded block-parallel: the same bytes as bzip2 gives; damage in
+/// a later block, a wrong combined stream CRC and a cut still fail loudly, as in bzip2.
+#[test]
+fn bzip2_single_stream_blocks_decode_in_parallel() {
+    let test = "bzip2_single_stream_blocks_decode_in_parallel";
+    if !have_all(&["bzip2", "lbzip2"], test) {
+        return;
+    }
+    let data = [text(1_500_000), common::noise(600_000, 3), text(400_000)].concat();
+    for (program, args) in [("bzip2", &["-1", "-c"][..]), ("lbzip2", &["-1", "-n", "2", "-c"][..])] {
+        let packed = reference(program, args, &data).stdout;
+        let case = format!("{program} -1");
+        for threads in ["1", "3"] {
+            jpack()
+                .args(["-d", "-T", threads])
+                .stdin(packed.clone())
+                .run()
+                .success()
+                .stderr_is_empty()
+                .stdout_is(&data);
+        }
+        // A byte flipped in a later block: bzip2 fails, so does jpack, naming the block.
+        let mut damaged = packed.clone();
+        damaged[packed.len() * 2 / 3] ^= 0x21;
+        assert_ne!(reference("bzip2", &["-dc"], &damaged).code, Some(0), "{case}: bzip2 accepts the damage");
+        let run = jpack().args(["-d", "-T", "3"]).stdin(damaged.clone()).run();
+        run.code(2).one_line_error("jpack").stderr_contains("bzip2").stderr_contains("block");
+        jpack().args(["-t", "-T", "3"]).stdin(damaged).run().code(1);
+        // The combined CRC, in the last bytes of the stream.
+        let mut wrong_crc = packed.clone();
+        let n = wrong_crc.len();
+        wrong_crc[n - 2] ^= 0x01;
+        assert_ne!(reference("bzip2", &["-dc"], &wrong_crc).code, Some(0));
+        let run = jpack().args(["-d", "-T", "3"]).stdin(wrong_crc).run();
+        run.code(2).one_line_error("jpack").stderr_contains("combined stream CRC mismatch");
+        // Cut in the middle.
+        let cut = packed[..n / 2].to_vec();
+        assert_ne!(reference("bzip2", &["-dc"], &cut).code, Some(0));
+        jpack()
+            .args(["-d", "-T", "3"])
+            .stdin(cut)
+            .run()
+            .code(2)
+            .one_line_error("jpack")
+            .stderr_contains("truncated");
+        // Damage in the first block: the one-stream decoder takes over and reports it.
+        let mut first = packed.clone();
+        first[200] ^= 0x40;
+        jpack().args(["-d", "-T", "3"]).stdin(first).run().code(2).one_line_error("jpack");
+    }
+}

@@ -21,6 +21,7 @@
 //! [`Decoder`] looks past leading skippable frames to the frame that follows.
 
 mod bz2;
+mod bzip2_blocks;
 pub mod decode;
 pub mod encode;
 mod lz4;

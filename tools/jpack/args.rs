@@ -30,7 +30,8 @@ Examples:
 /// Memory stays bounded whatever the input size. Compression is multi-threaded for every
 /// codec: gzip as pigz does (one member, parallel blocks), bzip2 as pbzip2 does (parallel
 /// streams), lz4 in parallel independent blocks, zstd and xz by their libraries' threads.
-/// Decompression of xz streams with several blocks is multi-threaded too.
+/// Decompression of xz streams with several blocks, of concatenated bzip2 streams and of
+/// the blocks of one bzip2 stream (what bzip2 and lbzip2 write) is multi-threaded too.
 ///
 /// Bad input (a truncated stream, a flipped byte, garbage, an empty input, trailing
 /// garbage after a stream) is a one-line error saying what is wrong (CRC or length
@@ -67,8 +68,8 @@ pub struct Cli {
     #[arg(short = 'l', long = "level", value_name = "LEVEL", conflicts_with = "mode")]
     pub level: Option<u32>,
 
-    /// Threads for compression, and for decompressing xz [default: all cores; 0 means all
-    /// cores]
+    /// Threads for compression, and for decompressing xz and bzip2 [default: all cores; 0
+    /// means all cores]
     #[arg(short = 'T', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
 

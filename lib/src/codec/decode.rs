@@ -27,14 +27,17 @@
 //!
 //! Threads: xz streams with several blocks (what `xz -T0` and [`super::Encoder`] write)
 //! decode in parallel, and so do concatenated bzip2 streams (pbzip2's and jpack's
-//! output); the other formats decode on the caller's thread, as their CLIs do.
+//! output, [`multistream`]) and the blocks of one bzip2 stream (bzip2's and lbzip2's
+//! output, [`bzip2_blocks`]: every block CRC and the combined stream CRC are checked;
+//! what cannot be split falls back to the one-stream decoder); the other formats decode
+//! on the caller's thread, as their CLIs do.
 
 use std::fmt;
 use std::io::{self, BufRead, Read};
 
 use liblzma::stream::{MtStreamBuilder, Stream as LzmaStream};
 
-use super::{Format, is_skippable_frame, lz4, multistream};
+use super::{Format, bzip2_blocks, is_skippable_frame, lz4, multistream};
 
 /// How much compressed input is read at once.
 const INPUT_BUFFER: usize = 1 << 20;
@@ -132,6 +135,10 @@ impl fmt::Display for DecodeError {
             Problem::Truncated => {
                 write!(f, "truncated: the input ends at byte {}{at} in the middle of a stream", self.offset)
             }
+            // A decoder that reports no position (zstd stops at the frame it was given).
+            Problem::Corrupt(why) if self.stream.is_some_and(|(_, start)| start == self.offset) => {
+                write!(f, "{why}{at}")
+            }
             Problem::Corrupt(why) => write!(f, "{why}{at}, near byte {}", self.offset),
             Problem::TrailingGarbage => {
                 write!(f, "trailing garbage at byte {} after the end of the compressed stream", self.offset)
@@ -181,11 +188,30 @@ enum State<R: Read> {
         data: Vec<u8>,
         pos: usize,
     },
+    /// Inside one bzip2 stream decoded block-parallel (see [`bzip2_blocks`]).
+    Blocks(Box<Blocks<R>>),
     /// Copying input that is not compressed (pass-through).
     Raw(Source<R>),
     Done,
     /// An error was returned; reading again fails again (never a quiet end of data).
     Failed,
+}
+
+/// A bzip2 stream being decoded block-parallel: where the next block starts, the combined
+/// CRC so far, and the output of the last batch of blocks.
+struct Blocks<R: Read> {
+    source: Source<R>,
+    /// The next block's first bit, counted from the source's position.
+    bit: u64,
+    /// The level digit of the stream header.
+    level: u8,
+    combined: u32,
+    /// Blocks decoded so far.
+    done: u64,
+    data: Vec<u8>,
+    pos: usize,
+    /// The stream's end was read and its combined CRC matched.
+    ended: bool,
 }
 
 impl<R: Read> Decoder<R> {
@@ -356,11 +382,83 @@ impl<R: Read> Decoder<R> {
         let want = (2 * self.threads + 1) << 20;
         let window = source.peek(want)?;
         let at_end = window.len() < want;
+        if !multistream::several_streams(window) && window.len() >= 4 && (b'1'..=b'9').contains(&window[3]) {
+            // One stream (bzip2's and lbzip2's layout): decode its blocks in parallel; the
+            // one-stream decoder takes over if that fails at its start.
+            let level = window[3];
+            self.stream_starts(&mut source)?;
+            let blocks = Blocks {
+                source,
+                bit: 32,
+                level,
+                combined: 0,
+                done: 0,
+                data: Vec::new(),
+                pos: 0,
+                ended: false,
+            };
+            return self.blocks_step(Box::new(blocks));
+        }
         let batch = multistream::decode_batch(window, at_end, self.threads);
         source.consume(batch.consumed);
         self.stream_number += batch.streams;
         self.one_stream_next = batch.fallback;
         Ok(State::Decoded { source, data: batch.output, pos: 0 })
+    }
+
+    /// Decodes the next batch of blocks of a bzip2 stream in parallel, and checks the
+    /// combined CRC at its end.
+    fn blocks_step(&mut self, mut blocks: Box<Blocks<R>>) -> io::Result<State<R>> {
+        // A compressed block is at most about 1 MiB: room for a batch and a false cut.
+        let want = (2 * self.threads + 4) << 20;
+        let consumed = blocks.source.offset;
+        let window = blocks.source.peek(want)?;
+        let at_end = window.len() < want;
+        match bzip2_blocks::decode(window, blocks.bit, blocks.level, self.threads) {
+            bzip2_blocks::Outcome::Blocks { output, crcs, end_bit, stream_end } => {
+                for crc in crcs {
+                    blocks.combined = bzip2_blocks::combine(blocks.combined, crc);
+                    blocks.done += 1;
+                }
+                if let Some((stored, after)) = stream_end {
+                    if stored != blocks.combined {
+                        let why = format!(
+                            "combined stream CRC mismatch: the {} block CRCs combine to {:08x}, the stream's end says {stored:08x}",
+                            blocks.done, blocks.combined
+                        );
+                        let offset = blocks.source.offset + after / 8;
+                        return Err(self.error(Problem::Corrupt(why), offset));
+                    }
+                    blocks.source.consume(after.div_ceil(8) as usize);
+                    blocks.ended = true;
+                } else {
+                    blocks.source.consume((end_bit / 8) as usize);
+                    blocks.bit = end_bit % 8;
+                }
+                blocks.data = output;
+                blocks.pos = 0;
+                Ok(State::Blocks(blocks))
+            }
+            bzip2_blocks::Outcome::Undecodable if blocks.done == 0 => {
+                // Nothing handed out yet: the one-stream decoder reads the stream from
+                // its start and reports what is wrong with it.
+                self.stream_number -= 1;
+                self.one_stream_next = true;
+                Ok(State::Start(blocks.source))
+            }
+            bzip2_blocks::Outcome::Undecodable => {
+                let offset = consumed + blocks.bit / 8;
+                if at_end && !bzip2_blocks::end_follows(window, blocks.bit) {
+                    return Err(self.error(Problem::Truncated, consumed + window.len() as u64));
+                }
+                let why = format!(
+                    "block {} is corrupt or fails its CRC (the block starts at bit {} of byte {offset})",
+                    blocks.done + 1,
+                    blocks.bit % 8
+                );
+                Err(self.error(Problem::Corrupt(why), offset))
+            }
+        }
     }
 
     fn read_inner(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -376,10 +474,10 @@ impl<R: Read> Decoder<R> {
                         self.state = State::Stream(Box::new(stream))
                     }
                 }
-                State::Decoded { mut source, data, pos } => {
+                State::Decoded { source, data, pos } => {
                     if pos == data.len() {
-                        let at_end = source.peek(1)?.is_empty();
-                        self.state = if at_end { State::Done } else { State::Start(source) };
+                        // What follows is checked as after any stream (padding, garbage).
+                        self.after_stream(source)?;
                         continue;
                     }
                     let n = (data.len() - pos).min(buf.len());
@@ -406,6 +504,21 @@ impl<R: Read> Decoder<R> {
                         return Err(self.error(problem, source.offset));
                     }
                 },
+                State::Blocks(mut blocks) => {
+                    if blocks.pos == blocks.data.len() {
+                        if blocks.ended {
+                            self.after_stream(blocks.source)?;
+                        } else {
+                            self.state = self.blocks_step(blocks)?;
+                        }
+                        continue;
+                    }
+                    let n = (blocks.data.len() - blocks.pos).min(buf.len());
+                    buf[..n].copy_from_slice(&blocks.data[blocks.pos..blocks.pos + n]);
+                    blocks.pos += n;
+                    self.state = State::Blocks(blocks);
+                    return Ok(n);
+                }
                 State::Raw(mut source) => {
                     let n = source.read(buf)?;
                     self.state = State::Raw(source);
@@ -813,6 +926,26 @@ mod tests {
             (warning.problem.problem.clone(), warning.problem.offset),
             (Problem::TrailingGarbage, len)
         );
+    }
+
+    /// Zero padding and garbage after concatenated bzip2 streams decoded in a parallel
+    /// batch are handled as after a stream decoded alone.
+    #[test]
+    fn trailing_zeros_after_parallel_bzip2_streams() {
+        let mut packed = Vec::new();
+        for part in [&b"first"[..], b"second"] {
+            let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(1));
+            std::io::Write::write_all(&mut e, part).unwrap();
+            packed.extend(e.finish().unwrap());
+        }
+        for (tail, warns) in [(&[0u8; 100][..], false), (b"junk", true)] {
+            let input = [&packed[..], tail].concat();
+            let mut decoder = Decoder::new(&input[..]).unwrap().with_threads(3);
+            let mut out = Vec::new();
+            decoder.read_to_end(&mut out).unwrap();
+            assert_eq!(out, b"firstsecond");
+            assert_eq!(decoder.warnings().len(), usize::from(warns), "{tail:?}");
+        }
     }
 
     #[test]

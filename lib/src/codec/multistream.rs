@@ -54,6 +54,13 @@ pub(super) fn decode_batch(window: &[u8], at_end: bool, threads: usize) -> Batch
     batch
 }
 
+/// Whether another stream seems to start in `window` after the one at its start: the
+/// layout this module decodes (otherwise one stream of many blocks is decoded by
+/// [`super::bzip2_blocks`]).
+pub(super) fn several_streams(window: &[u8]) -> bool {
+    next_start(window, 1).is_some()
+}
+
 /// Up to `max` pieces `(start, end)` of `window`, each from one stream start to the next.
 fn cut(window: &[u8], at_end: bool, max: usize) -> Vec<(usize, usize)> {
     let mut pieces = Vec::new();
