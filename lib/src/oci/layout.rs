@@ -501,3 +501,78 @@ fn safe_relative(path: &Path) -> Option<PathBuf> {
 pub fn parse_value(bytes: &[u8]) -> Result<Value, crate::format::SyntaxError> {
     crate::format::json::parse(bytes)
 }
+
+/// Writes a layout directory as an OCI archive (`skopeo`'s `oci-archive:`, FreeBSD's
+/// `container-image-*.txz`): a tar of `oci-layout`, `index.json` and `blobs/`, compressed
+/// with `format` (or not). The tar is deterministic — names sorted, directories first,
+/// owner 0:0, modes 0755/0644, mtime 0 — so the same layout gives the same archive. Written
+/// atomically: on error no archive is left.
+pub fn write_archive(
+    layout: &Path,
+    archive: &Path,
+    format: crate::codec::Format,
+    level: Option<u32>,
+) -> Result<(), Error> {
+    let name = archive.display().to_string();
+    let report = Layout::open(layout)?.check();
+    if let Some(p) = report.problems.first() {
+        return Err(Error::invalid(layout.display().to_string(), p));
+    }
+    // Only what a layout holds, found by walking it: the archive mirrors the directory.
+    let mut members = Vec::new();
+    collect_members(layout, Path::new(""), &mut members)?;
+    let out = crate::io::AtomicFile::create(archive).map_err(|e| Error::new(&name, e.io()))?;
+    let encoder = crate::codec::Encoder::new(format, level, crate::threads::resolve(None), out)
+        .map_err(|e| Error::new(&name, e))?;
+    let mut tar = tar::Builder::new(encoder);
+    tar.mode(tar::HeaderMode::Deterministic);
+    for (relative, is_dir) in &members {
+        let member = relative.display().to_string();
+        let mut header = tar::Header::new_ustar();
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_mtime(0);
+        if *is_dir {
+            header.set_entry_type(tar::EntryType::Directory);
+            header.set_mode(0o755);
+            header.set_size(0);
+            tar.append_data(&mut header, format!("{member}/"), io::empty())
+                .map_err(|e| Error::new(&name, e))?;
+        } else {
+            let file = File::open(layout.join(relative)).map_err(|e| Error::new(&member, e))?;
+            let len = file.metadata().map_err(|e| Error::new(&member, e))?.len();
+            header.set_entry_type(tar::EntryType::Regular);
+            header.set_mode(0o644);
+            header.set_size(len);
+            tar.append_data(&mut header, &member, file.take(len)).map_err(|e| Error::new(&name, e))?;
+        }
+    }
+    let encoder = tar.into_inner().map_err(|e| Error::new(&name, e))?;
+    let out = encoder.finish().map_err(|e| Error::new(&name, e))?;
+    out.commit().map_err(|e| Error::new(&name, e.io()))
+}
+
+fn collect_members(root: &Path, relative: &Path, out: &mut Vec<(PathBuf, bool)>) -> Result<(), Error> {
+    let dir = root.join(relative);
+    let mut entries: Vec<_> = fs::read_dir(&dir)
+        .map_err(|e| Error::new(dir.display().to_string(), e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| Error::new(dir.display().to_string(), e))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = relative.join(entry.file_name());
+        let kind = entry.file_type().map_err(|e| Error::new(path.display().to_string(), e))?;
+        if kind.is_dir() {
+            out.push((path.clone(), true));
+            collect_members(root, &path, out)?;
+        } else if kind.is_file() {
+            out.push((path, false));
+        } else {
+            return Err(Error::invalid(
+                path.display().to_string(),
+                "not a file or directory; not part of a layout",
+            ));
+        }
+    }
+    Ok(())
+}
