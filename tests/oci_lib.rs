@@ -13,7 +13,7 @@ use std::process::Command;
 use common::{have, tempdir};
 use jcore::codec::{Encoder, Format};
 use jcore::oci::build::{ImageSpec, build_image, describe_layer};
-use jcore::oci::layout::{Layout, unpack_archive, write_archive, write_layout};
+use jcore::oci::layout::{Layout, unpack_archive, write_archive, write_layout, write_layout_images};
 use jcore::oci::validate::{validate, validate_descriptor};
 use jcore::oci::{Kind, Platform};
 use serde_json::{Value, json};
@@ -598,5 +598,78 @@ fn documents_from_umoci_and_skopeo_serialise_back_byte_for_byte() {
             "{}",
             String::from_utf8_lossy(&config)
         );
+    }
+}
+
+/// One tag, two platforms (as FreeBSD publishes amd64 and arm64 images): resolved by
+/// platform; without one, or with one that is not there, the error lists what there is.
+#[test]
+fn image_is_resolved_by_platform_and_a_missing_platform_lists_the_others() {
+    let dir = tempdir();
+    let tree = dir.path().join("tree");
+    make_tree(&tree);
+    gnu_tar(&tree, &dir.path().join("layer.tar"));
+    // gzip: oci-image-tool 1.0.0-rc1 predates the +zstd layer type.
+    compress(&dir.path().join("layer.tar"), Format::Gzip, &dir.path().join("layer.tar.gz"));
+    let layer = describe_layer(&dir.path().join("layer.tar.gz")).unwrap();
+    let layers = std::slice::from_ref(&layer);
+    let amd64 =
+        build_image(&ImageSpec { architecture: Some("amd64".into()), ..spec("14.2") }, layers).unwrap();
+    let arm64 =
+        build_image(&ImageSpec { architecture: Some("aarch64".into()), ..spec("14.2") }, layers).unwrap();
+    let out = dir.path().join("image");
+    write_layout_images(&out, &[(&amd64, layers), (&arm64, layers)]).unwrap();
+    let layout = Layout::open(&out).unwrap();
+    assert!(layout.check().is_valid(), "{:?}", layout.check());
+    let got = layout.resolve(Some("14.2"), Some(&Platform::parse("freebsd/arm64").unwrap())).unwrap();
+    assert_eq!(got.config.architecture, "arm64");
+    assert_eq!(got.manifest_descriptor.digest, arm64.manifest_descriptor.digest);
+    let err = layout.resolve(Some("14.2"), None).unwrap_err();
+    assert!(
+        err.to_string().contains("several images; choose one of: 14.2 (freebsd/amd64), 14.2 (freebsd/arm64)"),
+        "{err}"
+    );
+    let err = layout.resolve(Some("14.2"), Some(&Platform::parse("freebsd/riscv64").unwrap())).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no image for freebsd/riscv64; there are: 14.2 (freebsd/amd64), 14.2 (freebsd/arm64)"),
+        "{err}"
+    );
+    if have("oci-image-tool", "image_is_resolved_by_platform_and_a_missing_platform_lists_the_others") {
+        // oci-image-tool validates every manifest the index lists.
+        let out = run(Command::new("oci-image-tool").args(["validate", "--type", "image"]).arg(&out));
+        assert!(out.to_lowercase().contains("validation succeeded"), "{out}");
+    }
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Any JSON text: parse, detect and validate each kind without panicking.
+        #[test]
+        fn validator_never_panics(text in "[\\[\\]{}:,\"a-zA-Z0-9 .+/-]{0,200}") {
+            if let Ok(v) = jcore::oci::layout::parse_value(text.as_bytes()) {
+                let _ = jcore::oci::detect(&v);
+                for kind in [Kind::Manifest, Kind::Index, Kind::Config, Kind::Layout] {
+                    let _ = validate(kind, &v);
+                }
+                let _ = validate_descriptor(&v);
+            }
+        }
+
+        /// Arbitrary bytes as an archive: an error, and no directory left.
+        #[test]
+        fn unpacking_garbage_is_an_error_and_leaves_nothing(data in proptest::collection::vec(any::<u8>(), 0..3000)) {
+            let dir = tempdir();
+            let archive = dir.path().join("a.tar");
+            fs::write(&archive, &data).unwrap();
+            let target = dir.path().join("out");
+            prop_assert!(unpack_archive(&archive, &target).is_err());
+            prop_assert!(!target.exists());
+            prop_assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        }
     }
 }

@@ -43,6 +43,12 @@ fn write_file(dir: &Path, relative: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// `index.json` (the manifest with its platform and `ref.name`) and `oci-layout`. The layout
 /// is built beside `target` and renamed into place: on any error nothing is left.
 pub fn write_layout(target: &Path, image: &Image, layers: &[Layer]) -> Result<(), Error> {
+    write_layout_images(target, &[(image, layers)])
+}
+
+/// Like [`write_layout`] for several images (one per platform, or several tags), listed in
+/// `index.json` in the order given; blobs they share are stored once.
+pub fn write_layout_images(target: &Path, images: &[(&Image, &[Layer])]) -> Result<(), Error> {
     let name = target.display().to_string();
     if fs::symlink_metadata(target).is_ok() {
         return Err(Error::new(&name, "already exists"));
@@ -52,18 +58,20 @@ pub fn write_layout(target: &Path, image: &Image, layers: &[Layer]) -> Result<()
         .map_err(|e| Error::new(&name, e))?;
     let blobs = dir.path().join("blobs").join("sha256");
     fs::create_dir_all(&blobs).map_err(|e| Error::new(&name, e))?;
-    for layer in layers {
-        copy_layer(dir.path(), layer)?;
+    let mut index = Index { schema_version: 2, media_type: MEDIA_TYPE_INDEX.to_string(), ..Index::default() };
+    for (image, layers) in images {
+        for layer in layers.iter() {
+            copy_layer(dir.path(), layer)?;
+        }
+        let config = &image.manifest.config;
+        write_file(dir.path(), &blob_relative_path(&config.digest)?, &image.config_bytes)?;
+        write_file(
+            dir.path(),
+            &blob_relative_path(&image.manifest_descriptor.digest)?,
+            &image.manifest_bytes,
+        )?;
+        index.manifests.push(image.manifest_descriptor.clone());
     }
-    let config = &image.manifest.config;
-    write_file(dir.path(), &blob_relative_path(&config.digest)?, &image.config_bytes)?;
-    write_file(dir.path(), &blob_relative_path(&image.manifest_descriptor.digest)?, &image.manifest_bytes)?;
-    let index = Index {
-        schema_version: 2,
-        media_type: MEDIA_TYPE_INDEX.to_string(),
-        manifests: vec![image.manifest_descriptor.clone()],
-        ..Index::default()
-    };
     write_file(dir.path(), Path::new("index.json"), &to_canonical_json(&index))?;
     write_file(dir.path(), Path::new("oci-layout"), &to_canonical_json(&OciLayout::default()))?;
     dir.commit().map_err(|e| Error::new(&name, e.io()))
