@@ -673,3 +673,67 @@ mod fuzz {
         }
     }
 }
+
+/// An archive in the shape FreeBSD's `release/scripts/make-oci-image.sh` writes (JSON by
+/// hand with echo, no platform in index.json, `"cmd"` in lowercase, bsdtar `--xz
+/// --strip-components 1`): unpacked, resolved by its ref name, blobs verified, and the
+/// command read as Go's case-insensitive decoder reads it.
+#[test]
+fn freebsd_make_oci_image_archive_is_read() {
+    if !have("bsdtar", "freebsd_make_oci_image_archive_is_read") {
+        return;
+    }
+    let dir = tempdir();
+    let w = dir.path();
+    let tree = w.join("rootfs");
+    make_tree(&tree);
+    run(Command::new("bsdtar")
+        .arg("-C")
+        .arg(&tree)
+        .args(["--strip-components", "1", "-cf"])
+        .arg(w.join("rootfs.tar"))
+        .arg("."));
+    let diff_id = sha256_file(&w.join("rootfs.tar"));
+    compress(&w.join("rootfs.tar"), Format::Gzip, &w.join("rootfs.tar.gz"));
+    let root_hash = sha256_file(&w.join("rootfs.tar.gz"));
+    let root_size = fs::metadata(w.join("rootfs.tar.gz")).unwrap().len();
+    let config = format!(
+        "{{\"created\":\"2025-06-01T00:00:00Z\",\"architecture\":\"amd64\",\"os\":\"freebsd\",\"config\":{{\"cmd\":[\"/bin/sh\"]}},\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[\"{diff_id}\"]}},\"history\":[{{\"created\":\"2025-06-01T00:00:00Z\",\"created_by\":\"make-oci-image.sh\"}}]}}\n"
+    );
+    let config_hash = format!("sha256:{}", hex::encode(sha2::Sha256::digest(config.as_bytes())));
+    let manifest = format!(
+        "{{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"{config_hash}\",\"size\":{}}},\"layers\":[{{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"{root_hash}\",\"size\":{root_size}}}],\"annotations\":{{}}}}\n",
+        config.len()
+    );
+    let manifest_hash = format!("sha256:{}", hex::encode(sha2::Sha256::digest(manifest.as_bytes())));
+    let oci = w.join("oci");
+    let blobs = oci.join("blobs/sha256");
+    fs::create_dir_all(&blobs).unwrap();
+    fs::write(oci.join("oci-layout"), "{\"imageLayoutVersion\": \"1.0.0\"}\n").unwrap();
+    fs::write(oci.join("index.json"), format!("{{\"schemaVersion\":2,\"manifests\":[{{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"{manifest_hash}\",\"size\":{},\"annotations\":{{\"org.opencontainers.image.ref.name\":\"freebsd-static:14.3-RELEASE-amd64\"}}}}]}}\n", manifest.len())).unwrap();
+    fs::hard_link(w.join("rootfs.tar.gz"), blobs.join(&root_hash[7..])).unwrap();
+    fs::write(blobs.join(&config_hash[7..]), &config).unwrap();
+    fs::write(blobs.join(&manifest_hash[7..]), &manifest).unwrap();
+    let txz = w.join("container-image-static.txz");
+    run(Command::new("bsdtar")
+        .arg("-C")
+        .arg(&oci)
+        .args(["--xz", "--strip-components", "1", "-cf"])
+        .arg(&txz)
+        .arg("."));
+
+    let layout = unpack_archive(&txz, &w.join("unpacked")).unwrap();
+    let image = layout.resolve(Some("freebsd-static:14.3-RELEASE-amd64"), None).unwrap();
+    assert_eq!(image.config.config.as_ref().unwrap().cmd, vec!["/bin/sh".to_string()]);
+    assert_eq!(image.config.rootfs.diff_ids, vec![diff_id]);
+    layout.verify_blob(&image.layers()[0]).unwrap();
+    // The validator says what Go does with the lowercase key.
+    let report = validate(Kind::Config, &serde_json::from_str(&config).unwrap());
+    assert!(report.is_valid(), "{report:?}");
+    assert_eq!(report.warnings[0].to_string(), "config.cmd: Go readers take it as Cmd; write Cmd");
+    let report = validate(
+        Kind::Config,
+        &json!({"architecture": "amd64", "os": "freebsd", "config": {"cmd": 5}, "rootfs": {"type": "layers", "diff_ids": []}}),
+    );
+    assert_eq!(report.problems[0].location, "config.Cmd", "{report:?}");
+}

@@ -175,7 +175,12 @@ pub struct Layout {
 }
 
 fn parse_document<T: serde::de::DeserializeOwned>(name: &str, kind: Kind, bytes: &[u8]) -> Result<T, Error> {
-    let value = crate::format::json::parse(bytes).map_err(|e| Error::invalid(name, e))?;
+    let mut value = crate::format::json::parse(bytes).map_err(|e| Error::invalid(name, e))?;
+    if kind == Kind::Config
+        && let Some(Value::Object(run)) = value.get_mut("config")
+    {
+        fold_keys_as_go(run, RUN_CONFIG_FIELDS);
+    }
     let report = validate(kind, &value);
     if !report.is_valid() {
         let all: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();

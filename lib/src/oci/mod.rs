@@ -319,6 +319,40 @@ pub struct RunConfig {
     pub extra: Map<String, Value>,
 }
 
+/// The keys of [`RunConfig`] as Go's image-spec struct names them.
+pub const RUN_CONFIG_FIELDS: &[&str] = &[
+    "User",
+    "ExposedPorts",
+    "Env",
+    "Entrypoint",
+    "Cmd",
+    "Volumes",
+    "WorkingDir",
+    "Labels",
+    "StopSignal",
+    "ArgsEscaped",
+];
+
+/// Go's `encoding/json`, which every reference tool decodes with, matches object keys to
+/// struct fields case-insensitively when no key matches exactly: FreeBSD's
+/// `make-oci-image.sh` writes `"config":{"cmd":[…]}` and podman runs that command. This
+/// renames such keys of `obj` to their field names (an exact key wins), so jcore reads what
+/// Go reads; it returns the keys renamed.
+pub fn fold_keys_as_go(obj: &mut Map<String, Value>, fields: &[&str]) -> Vec<String> {
+    let mut renamed = Vec::new();
+    for field in fields {
+        if obj.contains_key(*field) {
+            continue;
+        }
+        if let Some(key) = obj.keys().find(|k| k.eq_ignore_ascii_case(field)).cloned() {
+            let value = obj.remove(&key).expect("present");
+            obj.insert(field.to_string(), value);
+            renamed.push(key);
+        }
+    }
+    renamed
+}
+
 /// The `rootfs` object: the uncompressed layers' digests.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RootFs {

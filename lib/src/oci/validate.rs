@@ -551,7 +551,13 @@ impl Validator {
 
     /// config.md `config`: the execution parameters.
     fn run_config(&mut self, value: &Value) {
-        let Some(obj) = self.object(value, "config") else { return };
+        let Some(raw) = self.object(value, "config") else { return };
+        let mut folded = raw.clone();
+        for key in fold_keys_as_go(&mut folded, RUN_CONFIG_FIELDS) {
+            let field = RUN_CONFIG_FIELDS.iter().find(|f| f.eq_ignore_ascii_case(&key)).expect("folded");
+            self.warning(format!("config.{key}"), format!("Go readers take it as {field}; write {field}"));
+        }
+        let obj = &folded;
         self.opt_str(obj, "config", "User");
         self.opt_str(obj, "config", "StopSignal");
         if let Some(dir) = self.opt_str(obj, "config", "WorkingDir")
