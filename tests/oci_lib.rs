@@ -737,3 +737,76 @@ fn freebsd_make_oci_image_archive_is_read() {
     );
     assert_eq!(report.problems[0].location, "config.Cmd", "{report:?}");
 }
+
+/// jcore's validator and `oci-image-tool validate` give the same verdict on each document.
+/// Known disagreements, all where oci-image-tool 1.0.0-rc1 predates image-spec 1.1 and jcore
+/// follows the current spec: rc1 takes `sha256:abc` (no length check) and a negative size
+/// (the current schema has `minimum: 0`, descriptor_test.go "negative size"), rejects the `+zstd`
+/// layer type and empty `layers` (the schema's minItems; jcore warns, see above).
+#[test]
+fn validator_agrees_with_oci_image_tool() {
+    if !have("oci-image-tool", "validator_agrees_with_oci_image_tool") {
+        return;
+    }
+    let gz = "application/vnd.oci.image.layer.v1.tar+gzip";
+    let m = "application/vnd.oci.image.manifest.v1+json";
+    let cfg = |c: Value| {
+        let mut v = json!({"architecture": "amd64", "os": "freebsd", "rootfs": {"type": "layers", "diff_ids": [D256]}});
+        for (k, x) in c.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        v
+    };
+    let cases: Vec<(Kind, &str, Value)> = vec![
+        (Kind::Config, "config", cfg(json!({}))),
+        (Kind::Config, "config", cfg(json!({"config": {"Env": ["NOEQUALS"]}}))),
+        (
+            Kind::Config,
+            "config",
+            cfg(json!({"config": {"Env": ["A=1"], "Cmd": ["/bin/sh"], "ExposedPorts": {"22/tcp": {}}}})),
+        ),
+        (Kind::Config, "config", cfg(json!({"os": 5}))),
+        (Kind::Config, "config", cfg(json!({"config": {"Volumes": ["/data"]}}))),
+        (Kind::Config, "config", cfg(json!({"history": "x"}))),
+        (Kind::Config, "config", json!({"architecture": "amd64", "os": "freebsd"})),
+        (Kind::Manifest, "manifest", manifest_with(json!([{"mediaType": gz, "size": 1, "digest": D256}]))),
+        (
+            Kind::Manifest,
+            "manifest",
+            manifest_with(json!([{"mediaType": gz, "size": 1, "digest": D256.to_uppercase()}])),
+        ),
+        (Kind::Manifest, "manifest", manifest_with(json!([{"mediaType": gz, "size": 1}]))),
+        (Kind::Manifest, "manifest", json!({"schemaVersion": 2, "mediaType": m, "layers": []})),
+        (
+            Kind::Index,
+            "imageIndex",
+            json!({"schemaVersion": 2, "manifests": [{"mediaType": m, "size": 1, "digest": D256}]}),
+        ),
+        (
+            Kind::Index,
+            "imageIndex",
+            json!({"schemaVersion": 2, "manifests": [{"mediaType": m, "size": 1, "digest": D256, "platform": {"os": "linux"}}]}),
+        ),
+        (
+            Kind::Index,
+            "imageIndex",
+            json!({"schemaVersion": 2, "manifests": [{"mediaType": m, "size": 1, "digest": D256,
+                   "platform": {"os": "freebsd", "architecture": "arm64"}}]}),
+        ),
+        (Kind::Index, "imageIndex", json!({"schemaVersion": 2})),
+    ];
+    let dir = tempdir();
+    for (i, (kind, tool_type, doc)) in cases.iter().enumerate() {
+        let file = dir.path().join(format!("{i}.json"));
+        fs::write(&file, doc.to_string()).unwrap();
+        let tool_ok = Command::new("oci-image-tool")
+            .args(["validate", "--type", tool_type])
+            .arg(&file)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        let report = validate(*kind, doc);
+        assert_eq!(report.is_valid(), tool_ok, "case {i}: {doc}: {report:?}");
+    }
+}
