@@ -810,3 +810,33 @@ fn validator_agrees_with_oci_image_tool() {
         assert_eq!(report.is_valid(), tool_ok, "case {i}: {doc}: {report:?}");
     }
 }
+
+#[test]
+fn bad_image_fields_are_refused_naming_the_field() {
+    let dir = tempdir();
+    let tree = dir.path().join("tree");
+    make_tree(&tree);
+    gnu_tar(&tree, &dir.path().join("layer.tar"));
+    let layer = describe_layer(&dir.path().join("layer.tar")).unwrap();
+    assert_eq!(layer.descriptor.media_type, "application/vnd.oci.image.layer.v1.tar");
+    let bad = ImageSpec { env: vec!["NOEQUALS".into()], ..spec("t") };
+    let err = build_image(&bad, std::slice::from_ref(&layer)).unwrap_err();
+    assert_eq!(err.to_string(), "config: config.Env.0: 'NOEQUALS' is not VARNAME=VARVALUE");
+    let bad = ImageSpec { exposed_ports: vec!["http".into()], ..spec("t") };
+    assert!(
+        build_image(&bad, std::slice::from_ref(&layer))
+            .unwrap_err()
+            .to_string()
+            .contains("config.ExposedPorts.http")
+    );
+    let bad = ImageSpec {
+        annotations: BTreeMap::from([("org.opencontainers.image.nope".into(), "x".into())]),
+        ..spec("t")
+    };
+    assert!(build_image(&bad, std::slice::from_ref(&layer)).unwrap_err().to_string().contains("reserved"));
+    assert_eq!(jcore::oci::build::rfc3339(0).unwrap(), "1970-01-01T00:00:00Z");
+    // No time given: no created anywhere, so the image is the same whenever it is built.
+    let image = build_image(&ImageSpec { created: None, ..spec("t") }, &[layer]).unwrap();
+    assert!(image.config.created.is_none() && image.config.history.is_empty());
+    assert!(!image.manifest.annotations.contains_key("org.opencontainers.image.created"));
+}
