@@ -13,6 +13,8 @@
 //!   levels) and streaming, multi-threaded encoders and decoders for each of them.
 //! - [`format`]: the file formats the tools read and write (sum files, AppJail `.ajspec`,
 //!   imgadm and ACI manifests, pot `.meta`).
+//! - [`oci`]: OCI image metadata (config, manifest, index, layout), validation, building, and
+//!   image layout directories and archives.
 //! - [`sign`]: Ed25519 keys and signatures in minisign and signify files.
 //! - [`threads`]: the default worker count.
 //! - [`tree`]: a directory as a deterministic tar stream, and a tar stream safely back into
@@ -28,6 +30,7 @@ pub mod digest;
 pub mod exit;
 pub mod format;
 pub mod io;
+pub mod oci;
 pub mod sign;
 pub mod threads;
 pub mod tree;
