@@ -58,7 +58,7 @@ pub fn man_page(cmd: clap::Command) -> Vec<u8> {
 /// with a `\` continuation elsewhere (no-fill blocks and lines that start with a blank,
 /// whose spacing matters), never inside an escape sequence.
 pub fn lint_clean(page: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8_lossy(page);
+    let text = ascii_escapes(&String::from_utf8_lossy(page));
     let lines: Vec<&str> = text.lines().collect();
     let mut out = String::with_capacity(text.len() + text.len() / 16);
     let mut no_fill = false;
@@ -129,6 +129,21 @@ fn token_starts(line: &str) -> Vec<usize> {
         .min(b.len());
     }
     starts
+}
+
+/// Non-ASCII characters as roff `\[uXXXX]` escapes: mandoc measures line length after this
+/// conversion (a 3-byte `—` counts as the 8 bytes of `\[u2014]`), and groff without
+/// preconv renders raw UTF-8 as Latin-1 noise.
+fn ascii_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\[u{:04X}]", c as u32));
+        }
+    }
+    out
 }
 
 fn split_text_line(line: &str, continuation: bool) -> Vec<String> {
