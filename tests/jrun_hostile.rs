@@ -189,25 +189,31 @@ fn proc_sys_stays_read_only_when_proc_is_swapped_for_a_symlink() {
         if started.elapsed() > Duration::from_secs(20) {
             break;
         }
-        let run = jail.run(&["--", "cat", "/proc/mounts"]).run();
+        let run = jail.run(&["--", "cat", "/proc/self/mountinfo"]).run();
         // A failed setup is fine, and so is a jail whose /proc its owner took away (renaming
         // a mount point unmounts it in other namespaces); a proc without a read-only sys
-        // below it is not.
+        // below it is not. Mounts are matched by their IDs, not their paths: the swapper
+        // renames /proc while the kernel prints the table, so one table can show a proc at
+        // /proc and its children at /proc.aside.
         let out = run.stdout_str();
-        let procs: Vec<(&str, &str)> = out
+        // (mount ID, parent ID, mount point, per-mount options) of each proc mount.
+        let procs: Vec<(&str, &str, &str, &str)> = out
             .lines()
             .filter_map(|line| {
-                let fields: Vec<&str> = line.split(' ').collect();
-                (fields.len() > 3 && fields[2] == "proc").then(|| (fields[1], fields[3]))
+                let (left, right) = line.split_once(" - ")?;
+                let fields: Vec<&str> = left.split(' ').collect();
+                (fields.len() > 5 && right.split(' ').next() == Some("proc"))
+                    .then(|| (fields[0], fields[1], fields[4], fields[5]))
             })
             .collect();
-        for (point, _) in &procs {
-            if ["/sys", "/irq", "/bus", "/fs"].iter().any(|part| point.ends_with(part)) {
-                continue;
+        for (id, parent, _, _) in &procs {
+            if procs.iter().any(|(other, ..)| other == parent) {
+                continue; // a part of a proc, not a proc
             }
-            let sys = format!("{point}/sys");
-            let ro = procs.iter().any(|(p, options)| *p == sys && options.starts_with("ro"));
-            assert!(ro, "{point}/sys writable in the jail:\n{out}");
+            let ro_sys = procs.iter().any(|(_, p, point, options)| {
+                p == id && point.ends_with("/sys") && options.split(',').next() == Some("ro")
+            });
+            assert!(ro_sys, "proc mount {id} has no read-only sys below it:\n{out}");
             ran += 1;
         }
     }

@@ -39,7 +39,14 @@ impl Cgroup {
         }
         let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").context("/proc/self/mountinfo")?;
         let membership = std::fs::read_to_string("/proc/self/cgroup").context("/proc/self/cgroup")?;
-        let name = format!("jrun-{}", std::process::id());
+        // The PID alone is not unique: a jrun killed with SIGKILL leaves its (empty) group
+        // behind, and a later jrun can get the same PID. Such leftovers are removed on the
+        // way (rmdir only succeeds on a group with no processes).
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let name = format!("jrun-{}-{started}", std::process::id());
         let mut group = Cgroup { dirs: Vec::new() };
         for (controller, value, explicit) in wanted {
             match group.limit(&mountinfo, &membership, &name, controller, value) {
@@ -85,6 +92,9 @@ impl Cgroup {
 
     fn make(&mut self, dir: &Path) -> anyhow::Result<PathBuf> {
         if !self.dirs.iter().any(|d| d == dir) {
+            if let Some(parent) = dir.parent() {
+                remove_leftovers(parent);
+            }
             std::fs::create_dir(dir).with_context(|| dir.display().to_string())?;
             self.dirs.push(dir.to_path_buf());
         }
@@ -110,6 +120,21 @@ impl Drop for Cgroup {
             while std::fs::remove_dir(dir).is_err() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(10));
             }
+        }
+    }
+}
+
+/// Removes the `jrun-PID-…` groups that jruns killed before their Drop left in `parent`:
+/// only those whose jrun is gone (a live one may not have moved its init in yet), and only
+/// when empty (rmdir refuses a group that still has processes).
+fn remove_leftovers(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("jrun-")) else { continue };
+        let Ok(pid) = rest.split('-').next().unwrap_or_default().parse::<u32>() else { continue };
+        if !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = std::fs::remove_dir(entry.path());
         }
     }
 }
