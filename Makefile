@@ -4,12 +4,16 @@ DESTDIR ?=
 CARGO ?= cargo
 TOOLS := jsnap jpack jsum jfetch jspec jrun
 
-.PHONY: all build test setup man install demo bench clean
+.PHONY: all build build-deps test setup man install demo bench clean
 
 all: build
 
-build:
+build: build-deps
 	$(CARGO) build --release
+
+# libarchive, installed as root on Debian when missing (tests/setup.d/00-build.sh).
+build-deps:
+	bash tests/setup.d/00-build.sh
 
 # Installs (as root on Debian) and starts what the tests need, then runs the whole suite.
 test: setup
@@ -19,7 +23,7 @@ setup:
 	bash tests/setup.sh
 
 # Regenerates the committed man pages from the clap definitions.
-man:
+man: build-deps
 	$(CARGO) build
 	for t in $(TOOLS); do target/debug/$$t --generate man > man/$$t.1; done
 	target/debug/jsum --generate overview > man/jtools.7

@@ -136,7 +136,10 @@ fn send(args: SendArgs) -> Plan {
 
 fn recv(args: RecvArgs) -> Plan {
     if let Some(dir) = args.dir {
-        return Plan::RecvDir(dir, DirRecv { devices: args.devices, no_owners: args.no_owners, json: args.json });
+        return Plan::RecvDir(
+            dir,
+            DirRecv { devices: args.devices, no_owners: args.no_owners, json: args.json },
+        );
     }
     let flags = RecvFlags {
         force: args.force,
