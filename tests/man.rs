@@ -44,7 +44,7 @@ fn man_pages_pass_mandoc_lint() {
         return;
     }
     let mut findings = Vec::new();
-    for page in ["jsnap.1", "jpack.1", "jsum.1", "jfetch.1", "jspec.1", "jrun.1"] {
+    for page in ["jsnap.1", "jpack.1", "jsum.1", "jfetch.1", "jspec.1", "jrun.1", "jtools.7"] {
         let path = common::repo_root().join("man").join(page);
         let run = Cmd::new("mandoc").args(["-Tlint", "-Wall"]).arg(&path).run();
         let text = format!("{}{}", run.stdout_str(), run.stderr);

@@ -3,11 +3,12 @@
 
 /// The roff source of jtools(7).
 pub fn overview_page() -> Vec<u8> {
-    OVERVIEW.trim_start().as_bytes().to_vec()
+    // The same clean-up as the generated pages: mandoc -Tlint finds nothing (tests/man.rs).
+    crate::man::lint_clean(OVERVIEW.trim_start().as_bytes())
 }
 
 const OVERVIEW: &str = r#"
-.TH jtools 7 "" jtools "jtools manual"
+.TH JTOOLS 7 2026-12-01 jtools "jtools manual"
 .SH NAME
 jtools \- small composable tools for building, shipping and running jail images
 .SH DESCRIPTION
@@ -50,6 +51,24 @@ through. A broken pipe ends a tool quietly.
 Progress is shown on standard error only when it is a terminal; \fB\-q\fR silences it and
 \fB\-\-json\fR prints machine-readable records. Work is spread over all available cores
 unless \fB\-T\fR N says otherwise.
+.SH BEHAVIOUR SHARED WITH THE REFERENCE TOOLS
+\fBjsnap recv \-\-dir\fR extracts what \fBbsdtar \-xpf\fR extracts, to the same tree: sparse
+holes, sub-second times, xattrs, ACLs and file flags included (it reads through
+libarchive, and follows bsdtar where bsdtar and GNU tar disagree).
+\fBjpack \-d\fR follows the reference CLIs on their own test files: trailing zero padding
+after gzip and bzip2 is ignored, other trailing data warns (gzip: exit 2; bzip2: exit 0), an
+xz check it cannot verify warns and exits 2 unless \fB\-\-ignore\-check\fR.
+\fBjspec validate\fR says invalid exactly where the real importer refuses: imgadm's
+install (its bundled node\-imgmanifest), appc's actool, AppJail's image import (CRLF,
+maintenance, a tag or arch not listed); warnings mark what passes but fails later.
+\fBjfetch\fR reads proxies as curl does (http_proxy, https_proxy, all_proxy, no_proxy with
+CIDR; http:// in absolute form, https:// by CONNECT; socks4, socks5), trusts the system
+store or \fB\-\-cacert\fR and never built-in roots, takes credentials from the URL or
+netrc and never prints them, and honours Retry\-After.
+\fBjrun \-\-root\fR on Linux (5.12 or newer) builds the jail's mounts by descriptor, nodev
+and nosuid, read-only recursively where asked, with a seccomp filter, no_new_privs, a
+fresh session keyring, its own pseudo-terminal and session, and cgroup pids and memory
+limits.
 .SH PIPELINES
 Use \fBset \-o pipefail\fR so that a failure in any stage fails the pipeline.
 .SS AppJail image
@@ -125,6 +144,15 @@ jspec new \-\-format imgadm \-\-name web \-\-version 1.0.0 \-\-os smartos \-\-ty
   \-o web\-1.0.0.imgmanifest web\-1.0.0.zfs.gz
 jfetch \-\-spec web\-1.0.0.imgmanifest \-\-source\-base "$IMGAPI/images" \-o file
 jpack \-d < file | jsnap recv zones/web
+.fi
+.SS Signed workflows
+The example scripts sign on export with SIGN_KEY=SECKEY and verify on import with
+VERIFY_KEY=PUBKEY, before a single digest from the metadata is trusted:
+.nf
+jsum \-\-verify \-p release.pub web.ajspec && jfetch \-\-spec web.ajspec \-t latest \-a amd64 \-o img
+jsum \-\-verify \-p release.pub web_1.0.xz.skein    # then fetch .meta and .xz
+jsum \-\-verify \-p release.pub web_DATE.sha256 && jsum \-\-expect "$(cat web_DATE.sha256)" web_DATE.txz
+jsum \-\-verify \-p release.pub \-x manifest.minisig manifest
 .fi
 .SS ACI: manifest and rootfs, image ID
 .nf

@@ -43,10 +43,24 @@ Examples:
 /// it would cover the live jail. A mount that is refused or fails is one error line (exit 2)
 /// saying the dataset was received; the dataset is kept, never destroyed.
 ///
+/// Fidelity: `send --dir` keeps sub-second mtimes, sparse files (written as PAX 1.0 sparse:
+/// GNU tar and bsdtar restore the holes), xattrs and POSIX ACLs (SCHILY.xattr.*, SCHILY.acl.*,
+/// which both tars restore) and file flags (SCHILY.fflags). `recv --dir` reads every tar
+/// bsdtar reads (ustar, pax, GNU, star, v7; old and PAX sparse, long names, base-256
+/// numbers, pax global headers) through libarchive and restores flags last, after content,
+/// owner, mode, xattrs (security.capability after the chown that would clear it) and times.
+/// On Linux only the flags with a Linux equivalent exist (immutable, append-only, nodump);
+/// the others are reported (--json: kept_in_part), never dropped silently. Headers and pax
+/// records of 1 MiB or more are refused before anything is allocated.
+///
+/// Where bsdtar and GNU tar disagree, jsnap follows bsdtar: an old-style directory with a
+/// size is two members; sparse 1.0 archives with comment lines are accepted; a member with
+/// an empty name is refused (no DIR is created); pax headers of 1 MiB or more are refused;
+/// xattrs and ACLs are always restored (GNU tar needs --xattrs --acls); owners are numeric;
+/// reading stops at the first end-of-archive marker. Compressed input goes through `jpack -d`.
+///
 /// Platform notes: --raw, -L, -e, -c (zfs send) and -o, -x (zfs receive) need OpenZFS or
-/// FreeBSD; zfs-fuse refuses them with one error line. On Linux, FreeBSD file flags do not
-/// exist and are neither written nor restored; mtimes are kept to the second; sparse files are
-/// stored in full.
+/// FreeBSD; zfs-fuse refuses them with one error line.
 #[derive(Parser, Debug)]
 #[command(name = "jsnap", version, after_long_help = EXAMPLES)]
 pub struct Cli {
