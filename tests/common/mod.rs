@@ -285,25 +285,45 @@ pub fn kill_mid_stream(
     status
 }
 
-/// The directory holding node_modules/imgmanifest 3.2.1 (the validator imgadm runs), installed
+/// The directory holding node_modules/imgmanifest 3.2.1 (the validator IMGAPI runs), installed
 /// from the npm registry into the target directory on first use; `None` (test skipped) when
 /// node or npm is missing or the install fails.
 pub fn imgmanifest(test: &str) -> Option<PathBuf> {
+    npm_package("imgmanifest", "3.2.1", test)
+}
+
+/// The directory holding `node_modules/NAME` at VERSION, installed from the npm registry into
+/// the target directory once. Tests of one binary run in parallel and a fresh clone has no
+/// copy yet: the install goes to a directory of its own and is renamed into place whole, under
+/// a lock, so no test ever sees a half-installed package.
+pub fn npm_package(name: &str, version: &str, test: &str) -> Option<PathBuf> {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
     if !have("node", test) || !have("npm", test) {
         return None;
     }
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("imgmanifest-3.2.1");
-    if !dir.join("node_modules/imgmanifest/package.json").exists() {
-        std::fs::create_dir_all(&dir).unwrap();
-        let run = Cmd::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
-            .arg(&dir)
-            .arg("imgmanifest@3.2.1")
-            .run();
-        if run.code != Some(0) {
-            skip(test, &format!("npm install imgmanifest@3.2.1 failed: {}", run.stderr));
-            return None;
-        }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{version}"));
+    let installed = |dir: &Path| dir.join("node_modules").join(name).join("package.json").exists();
+    let _guard = INSTALL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if installed(&dir) {
+        return Some(dir);
     }
-    Some(dir)
+    let staging = dir.with_extension(format!("installing-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).unwrap();
+    let run = Cmd::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
+        .arg(&staging)
+        .arg(format!("{name}@{version}"))
+        .run();
+    if run.code != Some(0) || !installed(&staging) {
+        let _ = std::fs::remove_dir_all(&staging);
+        skip(test, &format!("npm install {name}@{version} failed: {}", run.stderr));
+        return None;
+    }
+    // Another test binary may have installed it meanwhile: then keep that one.
+    let _ = std::fs::remove_dir_all(&dir);
+    if std::fs::rename(&staging, &dir).is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    installed(&dir).then_some(dir)
 }

@@ -598,12 +598,8 @@ fn backoff(n: u32) -> Duration {
 
 /// Hashes a whole file: its digest and size.
 pub fn hash_file(path: &Path, algorithm: Algorithm) -> io::Result<(Digest, u64)> {
-    let mut file = File::open(path)?;
-    let mut hasher = MultiHasher::new(&[algorithm]);
-    let n = hasher.hash_stream(&mut file, None).map_err(|e| match e {
-        StreamError::Read(e) | StreamError::Write(e) => e,
-    })?;
-    Ok((hasher.finish().remove(0), n))
+    let (mut digests, n) = jcore::digest::hash_file(path, &[algorithm])?;
+    Ok((digests.remove(0), n))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, anyhow, bail};
 use jcore::Status;
 use jcore::codec::Format as Codec;
-use jcore::digest::{Algorithm, MultiHasher, StreamError};
+use jcore::digest::Algorithm;
 use jcore::format::{aci, ajspec, imgadm, json, pot};
 use jcore::io::Input;
 
@@ -30,13 +30,10 @@ pub fn describe_image(path: &Path, algorithms: &[Algorithm]) -> anyhow::Result<I
     let mut head = vec![0u8; Codec::MAGIC_LEN];
     let got = jcore::io::read_full(&mut input, &mut head).map_err(|e| jcore::io::Error::new(&name, e))?;
     head.truncate(got);
-    let mut hasher = MultiHasher::new(algorithms);
-    hasher.update(&head);
-    hasher.hash_stream(&mut input, None).map_err(|e| match e {
-        StreamError::Read(e) | StreamError::Write(e) => jcore::io::Error::new(&name, e),
-    })?;
-    let size = hasher.bytes();
-    let digests = hasher.finish().iter().map(|d| d.to_hex()).collect();
+    let mut whole = std::io::Read::chain(&head[..], &mut input);
+    let (digests, size) =
+        jcore::digest::hash_reader(&mut whole, algorithms).map_err(|e| jcore::io::Error::new(&name, e))?;
+    let digests = digests.iter().map(|d| d.to_hex()).collect();
     Ok(ImageFacts { digests, size, compression: Codec::detect(&head) })
 }
 
