@@ -6,7 +6,6 @@
 
 use std::path::PathBuf;
 
-
 /// The version imgadm bundles.
 pub const IMGADM_IMGMANIFEST: &str = "3.1.0";
 
