@@ -12,7 +12,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 pub struct Pool {
     name: String,
     dir: tempfile::TempDir,
+    /// Held for the pool's life: one pool at a time per test binary. Two tests creating
+    /// nested datasets on two mounting pools at once left both `zfs create`s in D state and
+    /// zfs-fuse unresponsive (a fresh-clone CI run, 2026-12-01); serial, they pass. Released
+    /// after Drop has destroyed the pool.
+    _serial: std::sync::MutexGuard<'static, ()>,
 }
+
+/// See [`Pool::_serial`].
+static ONE_POOL_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 static POOL_COUNTER: AtomicU32 = AtomicU32::new(0);
 
@@ -40,6 +48,8 @@ impl Pool {
             super::skip(test, &why);
             return None;
         }
+        // A test that panicked while holding the lock poisons it; the pool it held is gone.
+        let serial = ONE_POOL_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let n = POOL_COUNTER.fetch_add(1, Ordering::SeqCst);
         let name = format!("jtoolstest{}x{n}", std::process::id());
         let dir = super::tempdir();
@@ -48,7 +58,7 @@ impl Pool {
         let mountpoint =
             if mounting { dir.path().join("root").display().to_string() } else { "none".to_string() };
         zfs_ok("zpool", &["create", "-m", &mountpoint, &name, file.to_str().unwrap()]);
-        Some(Pool { name, dir })
+        Some(Pool { name, dir, _serial: serial })
     }
 
     /// The name of dataset `child` of the pool.

@@ -21,26 +21,32 @@ ZFS_FUSE_LOG=/var/log/jtools-zfs-fuse.log
 # `zpool list` alone is not enough: a daemon left over from an earlier run (or a zombie that
 # pgrep still lists) can answer and then die at the first mount.
 zfs_fuse_works() {
-  zpool list >/dev/null 2>&1 || return 1
+  # Every zfs command is bounded: a wedged daemon (zfs commands stuck in D state on its FUSE
+  # mounts) must read as "not usable" and be restarted, not hang the setup.
+  timeout 30 zpool list >/dev/null 2>&1 || return 1
   local dir pool ok=1
   dir=$(mktemp -d /tmp/jtools-zfs-check.XXXXXX)
   pool=jtoolssetup${dir##*.}
   truncate -s 128M "$dir/pool.img"
-  if zpool create -m "$dir/mnt" "$pool" "$dir/pool.img" >/dev/null 2>&1; then
-    if zfs create "$pool/fs" >/dev/null 2>&1 && zfs create "$pool/fs/m" >/dev/null 2>&1 \
-      && echo ok >"$dir/mnt/fs/m/file" && [[ $(cat "$dir/mnt/fs/m/file") == ok ]] \
-      && zfs snapshot "$pool/fs/m@s" >/dev/null 2>&1 \
-      && zfs send "$pool/fs/m@s" 2>/dev/null | zfs receive -u "$pool/copy" >/dev/null 2>&1 \
-      && zfs mount "$pool/copy" >/dev/null 2>&1 && [[ $(cat "$dir/mnt/copy/file") == ok ]]; then
+  if timeout 30 zpool create -m "$dir/mnt" "$pool" "$dir/pool.img" >/dev/null 2>&1; then
+    if timeout 30 zfs create "$pool/fs" >/dev/null 2>&1 && timeout 30 zfs create "$pool/fs/m" >/dev/null 2>&1 \
+      && timeout 30 sh -c 'echo ok >"$1"' sh "$dir/mnt/fs/m/file" && [[ $(timeout 30 cat "$dir/mnt/fs/m/file") == ok ]] \
+      && timeout 30 zfs snapshot "$pool/fs/m@s" >/dev/null 2>&1 \
+      && timeout 30 zfs send "$pool/fs/m@s" 2>/dev/null | timeout 30 zfs receive -u "$pool/copy" >/dev/null 2>&1 \
+      && timeout 30 zfs mount "$pool/copy" >/dev/null 2>&1 && [[ $(timeout 30 cat "$dir/mnt/copy/file") == ok ]]; then
       ok=0
     fi
     # Right after a write the file system can be busy for a moment: retry (as the tests do).
+    # (A timeout, exit 124, means a wedged daemon: stop retrying, the restart deals with it.)
+    local rc
     for _ in $(seq 1 50); do
-      zpool destroy -f "$pool" >/dev/null 2>&1 && break
-      zpool list "$pool" >/dev/null 2>&1 || break
+      rc=0
+      timeout 10 zpool destroy -f "$pool" >/dev/null 2>&1 || rc=$?
+      [[ $rc == 0 || $rc == 124 ]] && break
+      timeout 10 zpool list "$pool" >/dev/null 2>&1 || break
       sleep 0.1
     done
-    if zpool list "$pool" >/dev/null 2>&1; then
+    if [[ $rc == 124 ]] || timeout 10 zpool list "$pool" >/dev/null 2>&1; then
       echo "setup: jsnap: could not destroy the check pool $pool"
       ok=1
     fi
