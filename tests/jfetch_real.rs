@@ -463,3 +463,87 @@ fn file_changed_on_server_between_runs_restarts_with_if_range() {
     assert!(run.stdout_str().contains("\"resumed\":100000"), "{}", run.stdout_str());
     assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), new);
 }
+
+// ---------------------------------------------------------------------------------------
+// DNS
+
+/// Runs `script` under sh in a private network, mount and PID namespace (every process
+/// started there ends with it) whose resolv.conf names only 127.0.0.1. With `dns`,
+/// dnsmasq (a real DNS server) answers there: `ok.test` is 127.0.0.1 and every other name
+/// is NXDOMAIN; without, nothing answers. Nothing reaches the host's resolver.
+fn in_private_dns(test: &str, dns: bool, script: &str) -> Option<common::Run> {
+    if !common::have("dnsmasq", test) || !common::have("unshare", test) || !common::have("python3", test) {
+        return None;
+    }
+    if unsafe { libc::geteuid() } != 0 {
+        common::skip(test, "needs root for a network and mount namespace");
+        return None;
+    }
+    let dir = common::tempdir();
+    let d = dir.path().display();
+    std::fs::write(dir.path().join("resolv.conf"), "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+        .unwrap();
+    std::fs::create_dir(dir.path().join("www")).unwrap();
+    std::fs::write(dir.path().join("www/f"), b"resolved\n").unwrap();
+    let wrapper = format!(
+        r#"set -e
+ip link set lo up
+mount --bind {d}/resolv.conf /etc/resolv.conf
+if {dns}; then
+  dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll --bind-interfaces \
+    --listen-address=127.0.0.1 --port=53 --pid-file={d}/dnsmasq.pid --user=root \
+    --address=/ok.test/127.0.0.1 --address=/#/ >{d}/dnsmasq.log 2>&1 &
+fi
+python3 -m http.server --bind 127.0.0.1 --directory {d}/www 8080 >{d}/http.log 2>&1 &
+for i in $(seq 50); do
+  python3 -c 'import socket; socket.create_connection(("127.0.0.1", 8080))' 2>/dev/null &&
+    {{ ! {dns} || getent hosts ok.test >/dev/null 2>&1; }} && break
+  sleep 0.1
+done
+set +e
+{script}
+"#
+    );
+    let run = Cmd::new("unshare")
+        .args(["--net", "--mount", "--pid", "--fork", "sh", "-c", &wrapper])
+        .env("JFETCH", env!("CARGO_BIN_EXE_jfetch"))
+        .run();
+    Some(run)
+}
+
+#[test]
+fn dns_nxdomain_is_named_and_not_retried() {
+    let test = "dns_nxdomain_is_named_and_not_retried";
+    // The same resolver answers a name it knows: the setup works, so the failure below is
+    // the resolver's answer, not a broken namespace.
+    let script = r#"
+"$JFETCH" http://ok.test:8080/f || exit 90
+"$JFETCH" --retries 3 http://no-such-host.invalid/f
+echo "exit=$?" >&2
+"#;
+    let Some(run) = in_private_dns(test, true, script) else { return };
+    run.stdout_is("resolved\n")
+        .stderr_contains(
+            "jfetch: http://no-such-host.invalid/f: cannot resolve host no-such-host.invalid (DNS): ",
+        )
+        // NXDOMAIN is an answer: exit 2 and no retry (curl does not retry it either).
+        .stderr_contains("exit=2");
+    assert!(!run.stderr.contains("retry"), "an NXDOMAIN was retried: {}", run.stderr);
+}
+
+#[test]
+fn dns_resolver_unreachable_is_named_and_retried() {
+    let test = "dns_resolver_unreachable_is_named_and_retried";
+    // No DNS server listens: the resolver gets no answer (EAI_AGAIN), which is worth a
+    // retry.
+    let script = r#"
+"$JFETCH" --retries 2 http://ok.test:8080/f
+echo "exit=$?" >&2
+"#;
+    let Some(run) = in_private_dns(test, false, script) else { return };
+    run.stdout_is("")
+        .stderr_contains("jfetch: http://ok.test:8080/f: cannot resolve host ok.test (DNS): ")
+        .stderr_contains("retry 1/2")
+        .stderr_contains("retry 2/2")
+        .stderr_contains("exit=2");
+}
