@@ -537,3 +537,36 @@ fn image_signature_by_another_key_is_refused_before_downloading() {
         .stderr_contains("--pubkey");
     w.nothing_written("img");
 }
+
+#[test]
+fn spec_and_signature_over_https_use_jfetchs_trust_settings() {
+    let test = "spec_and_signature_over_https_use_jfetchs_trust_settings";
+    let Some(w) = World::new(test) else { return };
+    let Some(nginx) = common::nginx::start_nginx(test) else { return };
+    let Some(spec) = w.ajspec() else { return };
+    fs::write(nginx.www().join("hello.ajspec"), &spec).unwrap();
+    fs::write(w.dir().join("hello.ajspec"), &spec).unwrap();
+    w.sign("minisign", &["-S", "-s", "mini.key", "-m", "hello.ajspec"]);
+    fs::copy(w.dir().join("hello.ajspec.minisig"), nginx.www().join("hello.ajspec.minisig")).unwrap();
+    let url = nginx.tls_url("hello.ajspec");
+    let ca = nginx.ca().display().to_string();
+    jfetch()
+        .args(["-q", "--cacert", &ca, "--pubkey", "mini.pub", "--spec", &url, "-a", "amd64", "-o", "img"])
+        .dir(w.dir())
+        .run()
+        .success();
+    assert_eq!(fs::read(w.dir().join("img")).unwrap(), w.image);
+    // Trusting another CA, the spec cannot be fetched: an error (2), not a refusal, and no
+    // image is asked for.
+    let other = common::servers::Pki::with_name("another CA");
+    jfetch()
+        .env("SSL_CERT_FILE", other.path("ca.crt"))
+        .args(["-q", "--retries", "0", "--pubkey", "mini.pub", "--spec", &url, "-a", "amd64", "-o", "img2"])
+        .dir(w.dir())
+        .run()
+        .code(2)
+        .one_line_error("jfetch")
+        .stderr_contains("hello.ajspec");
+    w.nothing_written("img2");
+    assert_eq!(w.image_requests(), vec![format!("GET /m1/hello.img HTTP/1.1 200")]);
+}
