@@ -570,3 +570,82 @@ fn spec_and_signature_over_https_use_jfetchs_trust_settings() {
     w.nothing_written("img2");
     assert_eq!(w.image_requests(), vec![format!("GET /m1/hello.img HTTP/1.1 200")]);
 }
+
+#[test]
+fn signed_imgadm_manifest_from_the_image_server() {
+    let Some(w) = World::new("signed_imgadm_manifest_from_the_image_server") else { return };
+    let path =
+        common::shared_dir().join("corpus/smartos/c58161c0-2547-11e2-a75e-9fdca1940570.imgmanifest.json");
+    let Ok(bytes) = fs::read(&path) else {
+        common::skip("signed_imgadm_manifest_from_the_image_server", "the shared corpus is missing");
+        return;
+    };
+    let mut manifest: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    manifest["files"][0]["sha1"] = hex::encode(sha1::Sha1::digest(&w.image)).into();
+    manifest["files"][0]["size"] = w.image.len().into();
+    let uuid = "c58161c0-2547-11e2-a75e-9fdca1940570";
+    fs::create_dir_all(w.www(&format!("images/{uuid}"))).unwrap();
+    fs::write(w.www(&format!("images/{uuid}/file")), &w.image).unwrap();
+    fs::write(w.dir().join("manifest.json"), manifest.to_string()).unwrap();
+    w.sign("minisign", &["-S", "-s", "mini.key", "-m", "manifest.json"]);
+    fs::copy(w.dir().join("manifest.json"), w.www(&format!("images/{uuid}/manifest.json"))).unwrap();
+    fs::copy(w.dir().join("manifest.json.minisig"), w.www(&format!("images/{uuid}/manifest.json.minisig")))
+        .unwrap();
+    let url = w.server.url(&format!("images/{uuid}/manifest.json"));
+    let base = w.server.url("images");
+    jfetch()
+        .args(["-q", "--pubkey", "mini.pub", "--spec", &url, "--source-base", &base, "-o", "file"])
+        .dir(w.dir())
+        .run()
+        .success();
+    assert_eq!(fs::read(w.dir().join("file")).unwrap(), w.image);
+    // The manifest changed on the server after signing (another sha1): refused, not fetched.
+    manifest["files"][0]["sha1"] = "0".repeat(40).into();
+    fs::write(w.www(&format!("images/{uuid}/manifest.json")), manifest.to_string()).unwrap();
+    jfetch()
+        .args(["-q", "--pubkey", "mini.pub", "--spec", &url, "--source-base", &base, "-o", "file2"])
+        .dir(w.dir())
+        .run()
+        .code(1)
+        .one_line_error("jfetch")
+        .stderr_contains("manifest.json.minisig: bad signature");
+    w.nothing_written("file2");
+    let log = requests_until_sentinel(&w.server);
+    assert_eq!(
+        log.iter().filter(|l| l.contains(&format!("{uuid}/file "))).count(),
+        1,
+        "only the first run's: {log:?}"
+    );
+}
+
+#[test]
+fn cache_hit_must_verify_against_the_signature_too() {
+    let Some(w) = World::new("cache_hit_must_verify_against_the_signature_too") else { return };
+    fs::copy(w.www("m1/hello.img"), w.dir().join("hello.img")).unwrap();
+    w.sign("minisign", &["-S", "-s", "mini.key", "-m", "hello.img"]);
+    fs::write(w.dir().join("other"), b"another file by the same key").unwrap();
+    w.sign("minisign", &["-S", "-s", "mini.key", "-m", "other"]);
+    let url = w.server.url("m1/hello.img");
+    let sha = sha256_hex(&w.image);
+    let fetch = |sig: &str, out: &str| {
+        jfetch()
+            .args([
+                "-q", "--cache", "cache", "--sha256", &sha, "--pubkey", "mini.pub", "--sig", sig, "-o", out,
+                &url,
+            ])
+            .dir(w.dir())
+            .run()
+    };
+    fetch("hello.img.minisig", "a").success();
+    let requests = w.image_requests().len();
+    // A hit: no request, and the signature still checked.
+    fetch("hello.img.minisig", "b").success();
+    assert_eq!(fs::read(w.dir().join("b")).unwrap(), w.image);
+    assert_eq!(w.image_requests().len(), requests, "served from the cache");
+    // A signature of other bytes does not let the hit through.
+    fetch("other.minisig", "c")
+        .code(1)
+        .one_line_error("jfetch")
+        .stderr_contains("other.minisig: bad signature");
+    assert!(!w.dir().join("c").exists());
+}
