@@ -181,7 +181,7 @@ fn unsigned_spec_is_refused_and_nothing_is_downloaded() {
         .run()
         .code(1)
         .one_line_error("jfetch")
-        .stderr_contains("hello.ajspec: refused: not signed")
+        .stderr_contains("hello.ajspec: refused: missing signature")
         .stderr_contains("hello.ajspec.minisig: No such file or directory");
     w.nothing_written("img");
     // Over http: both places beside it are asked for (404), the image never.
@@ -192,7 +192,7 @@ fn unsigned_spec_is_refused_and_nothing_is_downloaded() {
         .run()
         .code(1)
         .one_line_error("jfetch")
-        .stderr_contains("refused: not signed")
+        .stderr_contains("refused: missing signature")
         .stderr_contains("hello.ajspec.sig: HTTP 404");
     w.nothing_written("img");
     let log = requests_until_sentinel(&w.server);

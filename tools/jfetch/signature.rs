@@ -143,7 +143,7 @@ pub fn read_spec(
         };
     }
     Err(StatusError::negative(format!(
-        "{name}: refused: not signed (a key was given; {})",
+        "{name}: refused: missing signature (a key was given): {}",
         missing.join("; ")
     ))
     .into())
