@@ -5,6 +5,7 @@
 // Each test file uses a different subset.
 #![allow(dead_code)]
 
+pub mod access_log;
 pub mod actool;
 pub mod imgadm;
 pub mod nginx;

@@ -55,7 +55,7 @@ fn is_root() -> bool {
 }
 
 /// A directory the unprivileged daemon can write, with `www/` in it.
-fn daemon_dir() -> tempfile::TempDir {
+pub fn daemon_dir() -> tempfile::TempDir {
     use std::os::unix::fs::PermissionsExt;
     let dir = super::tempdir();
     std::fs::create_dir(dir.path().join("www")).unwrap();
@@ -67,7 +67,7 @@ fn daemon_dir() -> tempfile::TempDir {
 
 /// `program args…`, as nobody when we are root (setpriv), in `dir`, waited for until it
 /// accepts connections on `port`.
-fn spawn(test: &str, program: &Path, args: &[String], dir: tempfile::TempDir, port: u16) -> Daemon {
+pub fn spawn(test: &str, program: &Path, args: &[String], dir: tempfile::TempDir, port: u16) -> Daemon {
     let mut cmd = if is_root() {
         let mut c = Command::new("setpriv");
         c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"]).arg(program);
@@ -101,7 +101,7 @@ fn spawn(test: &str, program: &Path, args: &[String], dir: tempfile::TempDir, po
     daemon
 }
 
-fn find(program: &str, places: &[&str]) -> Option<PathBuf> {
+pub fn find(program: &str, places: &[&str]) -> Option<PathBuf> {
     if let Some(p) = places.iter().map(PathBuf::from).find(|p| p.is_file()) {
         return Some(p);
     }

@@ -7,6 +7,7 @@ mod fetch;
 mod http;
 mod netrc;
 mod proxy;
+mod signature;
 mod source;
 mod spec;
 mod tls;
