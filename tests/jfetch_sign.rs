@@ -542,7 +542,7 @@ fn image_signature_by_another_key_is_refused_before_downloading() {
 fn spec_and_signature_over_https_use_jfetchs_trust_settings() {
     let test = "spec_and_signature_over_https_use_jfetchs_trust_settings";
     let Some(w) = World::new(test) else { return };
-    let Some(nginx) = common::nginx::start_nginx(test) else { return };
+    let Some(nginx) = common::nginx::start_nginx() else { return };
     let Some(spec) = w.ajspec() else { return };
     fs::write(nginx.www().join("hello.ajspec"), &spec).unwrap();
     fs::write(w.dir().join("hello.ajspec"), &spec).unwrap();
