@@ -107,6 +107,17 @@ jsum \-\-verify \-p release.pub web.ajspec web.txz   # 0 all good, 1 any bad
 Exit status 1 names the reason (missing signature, wrong key id, bad signature, changed
 trusted comment); 2 means a malformed key or signature file, with its line. Passwords come
 from \fB\-\-password\-file\fR or \fB\-\-password\-fd\fR, never the command line.
+.PP
+\fBjfetch\fR checks signatures itself: with \fB\-\-pubkey\fR a spec (a path or an http(s)
+URL) is trusted only when SPEC.minisig (or SPEC.sig, or \fB\-\-spec\-sig\fR) beside it
+verifies, and an unsigned or wrongly signed spec exits 1 before any image request;
+\fB\-\-sig\fR checks a signed image while it streams (legacy and signify signatures need
+\fB\-o\fR).
+.nf
+jfetch \-\-pubkey release.pub \-\-spec https://mirror/web/.ajspec \-o web.txz
+jfetch \-\-pubkey release.pub \-\-sig https://mirror/web.txz.minisig \e
+  https://mirror/web.txz | jpack \-d | jsnap recv \-\-dir jails/web
+.fi
 .SH RECIPES
 Complete workflows, each an example script in the source tree's examples/ directory
 (examples/appjail.sh, pot.sh, smartos.sh, bastille.sh, aci.sh) and a test of the test suite;
