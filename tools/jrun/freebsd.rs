@@ -34,7 +34,7 @@ use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
 use nix::unistd::{Gid, Pid, Uid, chdir, setgid, setgroups, setuid};
 
 use crate::jail_plan::{
-    self, JailRequest, Kernel, MountEntry, MountInputs, MountRequest, Param, Place, Value,
+    self, JailParams, JailRequest, Kernel, MountEntry, MountInputs, MountRequest, Place, Value,
 };
 use crate::job::Job;
 use crate::paths::{self, Located};
@@ -433,83 +433,18 @@ impl std::fmt::Display for KernelError {
 
 impl std::error::Error for KernelError {}
 
-/// Name/value pairs for jail_get(2), jail_set(2) and nmount(2): each pair is two iovecs,
-/// the name as a C string and the value (a C string, a native int, an output buffer, or
-/// nothing for a boolean flag). An "errmsg" buffer is always added last.
-#[derive(Default)]
-struct JailParams {
-    names: Vec<CString>,
-    values: Vec<Option<Vec<u8>>>,
+/// The system calls that take [`JailParams`].
+trait KernelCalls {
+    fn call(
+        &mut self,
+        call: impl FnOnce(*mut libc::iovec, libc::c_uint) -> libc::c_int,
+    ) -> Result<libc::c_int, KernelError>;
+    fn get(&mut self) -> Result<libc::c_int, KernelError>;
+    fn set(&mut self, flags: libc::c_int) -> Result<libc::c_int, KernelError>;
+    fn mount(&mut self, flags: libc::c_int) -> Result<(), KernelError>;
 }
 
-impl JailParams {
-    /// The parameters `jail_plan` decided on.
-    fn from_plan(params: &[Param]) -> JailParams {
-        let mut this = JailParams::default();
-        for Param { name, value } in params {
-            match value {
-                Value::Text(text) => this.text(name, text),
-                Value::Int(n) => this.int(name, *n),
-                Value::Bytes(bytes) => this.push(name, Some(bytes.clone())),
-                Value::Flag => this.push(name, None),
-                Value::IntOut => this.int(name, -1),
-            }
-        }
-        this
-    }
-
-    fn push(&mut self, name: &str, value: Option<Vec<u8>>) {
-        self.names.push(CString::new(name).expect("parameter names have no NUL"));
-        self.values.push(value);
-    }
-
-    fn text(&mut self, name: &str, value: &OsStr) {
-        let mut bytes = value.as_bytes().to_vec();
-        bytes.push(0);
-        self.push(name, Some(bytes));
-    }
-
-    fn int(&mut self, name: &str, value: libc::c_int) {
-        self.push(name, Some(value.to_ne_bytes().to_vec()));
-    }
-
-    /// A buffer jail_get(2) fills in.
-    fn buffer(&mut self, name: &str, len: usize) {
-        self.push(name, Some(vec![0; len]));
-    }
-
-    fn value(&self, name: &str) -> Option<&[u8]> {
-        let at = self.names.iter().position(|n| n.as_bytes() == name.as_bytes())?;
-        self.values[at].as_deref()
-    }
-
-    /// A filled-in buffer's contents, up to its first NUL.
-    fn buffer_value(&self, name: &str) -> &[u8] {
-        let bytes = self.value(name).unwrap_or_default();
-        bytes.split(|&b| b == 0).next().unwrap_or_default()
-    }
-
-    /// A filled-in int.
-    fn int_value(&self, name: &str) -> Option<libc::c_int> {
-        Some(libc::c_int::from_ne_bytes(self.value(name)?.try_into().ok()?))
-    }
-
-    /// The iovecs, pointing into `self` (valid while it is not modified).
-    fn iovecs(&mut self) -> Vec<libc::iovec> {
-        let mut iov = Vec::with_capacity(self.names.len() * 2);
-        for (name, value) in self.names.iter().zip(self.values.iter_mut()) {
-            iov.push(libc::iovec {
-                iov_base: name.as_ptr() as *mut libc::c_void,
-                iov_len: name.as_bytes_with_nul().len(),
-            });
-            iov.push(match value {
-                Some(bytes) => libc::iovec { iov_base: bytes.as_mut_ptr().cast(), iov_len: bytes.len() },
-                None => libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 },
-            });
-        }
-        iov
-    }
-
+impl KernelCalls for JailParams {
     /// Calls `call` with the iovecs and an errmsg buffer; on failure, the errno and the
     /// kernel's message.
     fn call(

@@ -41,7 +41,8 @@
 //!   class was read from the image's master.passwd, confined. The class's PATH and setenv
 //!   entries replace jrun's defaults; the -e settings still win.
 
-use std::ffi::OsString;
+use std::ffi::{CString, OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use jcore::confine::Kind;
@@ -421,6 +422,85 @@ pub fn login_class(master_passwd: &str, name: &str) -> Option<String> {
         .filter(|class| !class.is_empty())
 }
 
+/// Name/value pairs for jail_get(2), jail_set(2) and nmount(2) (freebsd.rs makes the calls):
+/// each pair is two iovecs,
+/// the name as a C string and the value (a C string, a native int, an output buffer, or
+/// nothing for a boolean flag). An "errmsg" buffer is always added last.
+#[derive(Default)]
+pub struct JailParams {
+    names: Vec<CString>,
+    values: Vec<Option<Vec<u8>>>,
+}
+
+impl JailParams {
+    /// The parameters `jail_plan` decided on.
+    pub fn from_plan(params: &[Param]) -> JailParams {
+        let mut this = JailParams::default();
+        for Param { name, value } in params {
+            match value {
+                Value::Text(text) => this.text(name, text),
+                Value::Int(n) => this.int(name, *n),
+                Value::Bytes(bytes) => this.push(name, Some(bytes.clone())),
+                Value::Flag => this.push(name, None),
+                Value::IntOut => this.int(name, -1),
+            }
+        }
+        this
+    }
+
+    pub fn push(&mut self, name: &str, value: Option<Vec<u8>>) {
+        self.names.push(CString::new(name).expect("parameter names have no NUL"));
+        self.values.push(value);
+    }
+
+    pub fn text(&mut self, name: &str, value: &OsStr) {
+        let mut bytes = value.as_bytes().to_vec();
+        bytes.push(0);
+        self.push(name, Some(bytes));
+    }
+
+    pub fn int(&mut self, name: &str, value: libc::c_int) {
+        self.push(name, Some(value.to_ne_bytes().to_vec()));
+    }
+
+    /// A buffer jail_get(2) fills in.
+    pub fn buffer(&mut self, name: &str, len: usize) {
+        self.push(name, Some(vec![0; len]));
+    }
+
+    pub fn value(&self, name: &str) -> Option<&[u8]> {
+        let at = self.names.iter().position(|n| n.as_bytes() == name.as_bytes())?;
+        self.values[at].as_deref()
+    }
+
+    /// A filled-in buffer's contents, up to its first NUL.
+    pub fn buffer_value(&self, name: &str) -> &[u8] {
+        let bytes = self.value(name).unwrap_or_default();
+        bytes.split(|&b| b == 0).next().unwrap_or_default()
+    }
+
+    /// A filled-in int.
+    pub fn int_value(&self, name: &str) -> Option<libc::c_int> {
+        Some(libc::c_int::from_ne_bytes(self.value(name)?.try_into().ok()?))
+    }
+
+    /// The iovecs, pointing into `self` (valid while it is not modified).
+    pub fn iovecs(&mut self) -> Vec<libc::iovec> {
+        let mut iov = Vec::with_capacity(self.names.len() * 2);
+        for (name, value) in self.names.iter().zip(self.values.iter_mut()) {
+            iov.push(libc::iovec {
+                iov_base: name.as_ptr() as *mut libc::c_void,
+                iov_len: name.as_bytes_with_nul().len(),
+            });
+            iov.push(match value {
+                Some(bytes) => libc::iovec { iov_base: bytes.as_mut_ptr().cast(), iov_len: bytes.len() },
+                None => libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 },
+            });
+        }
+        iov
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,6 +665,39 @@ mod tests {
         assert!(message.contains("/j/web/dev/fd (fdescfs), /tmp/jrun-ro.abc/proc (procfs)"), "{message}");
         assert!(!message.contains("/j/web/usr "), "{message}");
         assert_eq!(fsid_name([-1234, 5]), "FSID:-1234:5");
+    }
+
+    #[test]
+    fn parameters_become_iovec_pairs() {
+        let mut params = JailParams::from_plan(&[
+            param("path", Value::Text("/j".into())),
+            param("jid", Value::Int(7)),
+            param("ip4.addr", Value::Bytes(vec![127, 0, 0, 1])),
+            param("persist", Value::Flag),
+            param("desc", Value::IntOut),
+        ]);
+        params.buffer("errmsg", 8);
+        let iov = params.iovecs();
+        assert_eq!(iov.len(), 12);
+        // SAFETY (test): the iovecs point into `params`, alive and unchanged here.
+        let bytes =
+            |i: usize| unsafe { std::slice::from_raw_parts(iov[i].iov_base as *const u8, iov[i].iov_len) };
+        assert_eq!(bytes(0), b"path\0");
+        assert_eq!(bytes(1), b"/j\0");
+        assert_eq!(bytes(2), b"jid\0");
+        assert_eq!(bytes(3), 7i32.to_ne_bytes());
+        assert_eq!(bytes(5), [127, 0, 0, 1]);
+        assert_eq!(bytes(6), b"persist\0");
+        assert!(iov[7].iov_base.is_null() && iov[7].iov_len == 0, "a flag has no value");
+        assert_eq!(bytes(9), (-1i32).to_ne_bytes());
+        assert_eq!(bytes(10), b"errmsg\0");
+        assert_eq!(bytes(11), [0; 8]);
+        // What the kernel writes back is read from the same buffers.
+        unsafe { std::ptr::copy_nonoverlapping(b"no\0x".as_ptr(), iov[11].iov_base as *mut u8, 4) };
+        unsafe { std::ptr::copy_nonoverlapping(5i32.to_ne_bytes().as_ptr(), iov[9].iov_base as *mut u8, 4) };
+        assert_eq!(params.buffer_value("errmsg"), b"no");
+        assert_eq!(params.int_value("desc"), Some(5));
+        assert_eq!(params.int_value("path"), None);
     }
 
     #[test]
