@@ -330,6 +330,10 @@ pub fn fsid_name(fsid: [i32; 2]) -> String {
     format!("FSID:{}:{}", fsid[0], fsid[1])
 }
 
+// lo0's ioctls. The libc crate has neither struct in_aliasreq nor these request numbers for
+// FreeBSD; the structures are built as bytes here (the layouts of net/if.h and
+// netinet/in_var.h on 64-bit FreeBSD) so that their tests run on any machine.
+
 /// _IOW(group, number, len) and _IOWR of sys/ioccom.h.
 const fn ioctl_number(inout: u32, group: u8, number: u8, len: usize) -> u64 {
     (inout | ((len as u32 & 0x1fff) << 16) | ((group as u32) << 8) | number as u32) as u64
