@@ -30,7 +30,7 @@ use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use rustix::fs::{FileType, Mode, OFlags};
 
@@ -66,7 +66,59 @@ pub fn open_in_root(root: BorrowedFd<'_>, path: &Path, flags: OFlags) -> io::Res
             }
         }
     }
+    #[cfg(target_os = "freebsd")]
+    {
+        // O_RESOLVE_BENEATH does the walk in the kernel for the common case, a path that
+        // never leaves the root (no `..` above it, no absolute symlink): the answer is then
+        // the one the walk gives, in one system call. Anything else (ENOTCAPABLE when the
+        // lookup would leave the root) is left to the walk, whose answer is authoritative.
+        let beneath = flags | OFlags::RESOLVE_BENEATH | OFlags::CLOEXEC;
+        let relative = path.strip_prefix("/").unwrap_or(path);
+        let relative = if relative.as_os_str().is_empty() { Path::new(".") } else { relative };
+        if beneath_is_enforced(root)
+            && let Ok(fd) = rustix::fs::openat(root, relative, beneath, Mode::empty())
+        {
+            return Ok(fd);
+        }
+    }
     walk(root, path, flags, None)
+}
+
+/// Whether this kernel enforces O_RESOLVE_BENEATH (FreeBSD 13 and later): before, open(2)
+/// ignored the unknown flag, and a path would be followed out of the root. Asked once: `..`
+/// of the root must be refused.
+#[cfg(target_os = "freebsd")]
+fn beneath_is_enforced(root: BorrowedFd<'_>) -> bool {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    // 0: not asked yet, 1: enforced, 2: not.
+    static ENFORCED: AtomicU8 = AtomicU8::new(0);
+    match ENFORCED.load(Ordering::Relaxed) {
+        1 => return true,
+        2 => return false,
+        _ => {}
+    }
+    let probe = OFlags::PATH | OFlags::DIRECTORY | OFlags::RESOLVE_BENEATH | OFlags::CLOEXEC;
+    let enforced =
+        matches!(rustix::fs::openat(root, "..", probe, Mode::empty()), Err(rustix::io::Errno::NOTCAPABLE));
+    ENFORCED.store(if enforced { 1 } else { 2 }, Ordering::Relaxed);
+    enforced
+}
+
+/// Like [`create_in_root`] (or, with `create` unset, [`open_in_root`] with `O_PATH`), and
+/// also says where it ended: the path inside the root, absolute and free of symlinks and
+/// `..`, of what the descriptor refers to. For interfaces that take a name after all
+/// (FreeBSD's nmount(2) and jail_set(2)): the caller checks the name still leads to the
+/// descriptor, or uses the name relative to it.
+pub fn locate_in_root(
+    root: BorrowedFd<'_>,
+    path: &Path,
+    create: Option<Kind>,
+) -> io::Result<(OwnedFd, PathBuf)> {
+    let mut names = Vec::new();
+    let fd = walk_naming(root, path, OFlags::PATH, create, &mut names)?;
+    let mut inside = PathBuf::from("/");
+    inside.extend(names);
+    Ok((fd, inside))
 }
 
 /// Like [`open_in_root`] with `O_PATH` (a descriptor to mount on, stat or open further),
@@ -105,7 +157,19 @@ pub fn read_regular_file(root: BorrowedFd<'_>, path: &Path, limit: u64) -> io::R
 
 /// The component walk (see the module doc); creates what is missing when `create` is set.
 fn walk(root: BorrowedFd<'_>, path: &Path, flags: OFlags, create: Option<Kind>) -> io::Result<OwnedFd> {
-    // Directories opened below the root, innermost last; `..` pops one.
+    walk_naming(root, path, flags, create, &mut Vec::new())
+}
+
+/// [`walk`], also leaving in `names` the components of where it ended, from the root down.
+fn walk_naming(
+    root: BorrowedFd<'_>,
+    path: &Path,
+    flags: OFlags,
+    create: Option<Kind>,
+    names: &mut Vec<OsString>,
+) -> io::Result<OwnedFd> {
+    names.clear();
+    // Directories opened below the root, innermost last; `..` pops one (and its name).
     let mut stack: Vec<OwnedFd> = Vec::new();
     // Components still to walk, the next one last.
     let mut pending: Vec<OsString> = Vec::new();
@@ -115,6 +179,7 @@ fn walk(root: BorrowedFd<'_>, path: &Path, flags: OFlags, create: Option<Kind>) 
     while let Some(part) = pending.pop() {
         if part == ".." {
             stack.pop();
+            names.pop();
             continue;
         }
         let last = pending.is_empty();
@@ -131,6 +196,7 @@ fn walk(root: BorrowedFd<'_>, path: &Path, flags: OFlags, create: Option<Kind>) 
                 let is_link = open_flags.contains(OFlags::PATH)
                     && FileType::from_raw_mode(rustix::fs::fstat(&fd)?.st_mode) == FileType::Symlink;
                 if !is_link {
+                    names.push(part);
                     if last {
                         return Ok(fd);
                     }
@@ -154,6 +220,7 @@ fn walk(root: BorrowedFd<'_>, path: &Path, flags: OFlags, create: Option<Kind>) 
                         let target = OsStr::from_bytes(target.as_bytes());
                         if target.as_bytes().starts_with(b"/") {
                             stack.clear();
+                            names.clear();
                         }
                         push_components(&mut pending, Path::new(target));
                     }
@@ -281,6 +348,37 @@ mod tests {
         create_in_root(fd.as_fd(), Path::new("/escape"), Kind::File).unwrap();
         assert!(root.join("outside").is_file());
         assert_eq!(std::fs::read(dir.path().join("outside")).unwrap(), b"host\n");
+    }
+
+    #[test]
+    fn locate_names_where_the_walk_ended() {
+        let (_dir, root) = tree();
+        let root = root.canonicalize().unwrap();
+        let fd = dir_fd(&root);
+        for (path, inside) in [
+            ("/etc/passwd", "/usr/etc/passwd"),
+            ("/../../etc", "/usr/etc"),
+            ("/usr/up/usr", "/usr"),
+            ("usr/etc/..", "/usr"),
+            ("/", "/"),
+        ] {
+            let (opened, named) = locate_in_root(fd.as_fd(), Path::new(path), None).unwrap();
+            assert_eq!(named, Path::new(inside), "{path}");
+            assert_eq!(
+                where_is(&opened),
+                root.join(&inside[1..]).components().collect::<PathBuf>(),
+                "{path}"
+            );
+        }
+        let (made, named) =
+            locate_in_root(fd.as_fd(), Path::new("/etc/new/dir"), Some(Kind::Directory)).unwrap();
+        assert_eq!(named, Path::new("/usr/etc/new/dir"));
+        assert_eq!(where_is(&made), root.join("usr/etc/new/dir"));
+        assert!(locate_in_root(fd.as_fd(), Path::new("/escape"), None).is_err());
+        assert_eq!(
+            locate_in_root(fd.as_fd(), Path::new("/loop/x"), None).unwrap_err().raw_os_error(),
+            Some(libc::ELOOP)
+        );
     }
 
     #[test]

@@ -25,8 +25,14 @@ Examples:
 /// jail_attach(2) as jexec(8) does; Linux has no such jails (use --root).
 ///
 /// With --root DIR, the command runs in a throw-away jail on the directory. On FreeBSD that
-/// is a jail made with jail_set(2), with devfs on DIR/dev (ruleset 4), removed with whatever
-/// still runs in it when the command ends, and its mounts undone. On Linux it is a
+/// is a jail made with jail_set(2), with SysV IPC of its own (sysvshm, sysvsem, sysvmsg =
+/// new), devfs on DIR/dev (ruleset 4), fdescfs on DIR/dev/fd and procfs on DIR/proc (as
+/// jail(8)'s mount.devfs, mount.fdescfs, mount.procfs), each mounted on a directory opened
+/// confined to DIR; the jail is removed with whatever still runs in it when the command ends,
+/// and its mounts undone. On FreeBSD 15 jrun holds the jail's owning descriptor, so the jail
+/// also goes when jrun is killed; before, the jail is not persistent once the command runs in
+/// it and the command dies with jrun. File systems still mounted on or below DIR (a killed
+/// run's, or in use) make jrun refuse DIR, listing them. On Linux it is a
 /// set of new namespaces (mount, PID, UTS, IPC, and network unless --net host): jrun
 /// pivot_roots into DIR, mounts a fresh /proc and a minimal /dev (null, zero, full, random,
 /// urandom, tty, pts, shm), adds the --mount bind mounts, and runs a minimal init of its own as
@@ -44,7 +50,9 @@ Examples:
 /// session of its own; it never shares the caller's terminal.
 ///
 /// The command runs as USER (root by default) with the groups the jail's own /etc/passwd
-/// and /etc/group give it, in the working directory -w (default /), with a clean
+/// and /etc/group give it (on FreeBSD, with -u, also its login class from the jail's
+/// master.passwd and login.conf, as jexec -U applies it: resource limits, umask, priority,
+/// PATH and environment; -e settings still win), in the working directory -w (default /), with a clean
 /// environment: PATH, HOME, USER, TERM and the -e values only (with --root always, with an
 /// existing jail when -l is given; otherwise jrun's environment and the -e values). No file
 /// descriptor other than 0, 1 and 2 reaches it. SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to jrun are passed
@@ -76,11 +84,14 @@ pub struct Cli {
     #[arg(long, value_name = "NAME", requires = "root", help_heading = "Throw-away jail")]
     pub hostname: Option<String>,
 
-    /// Network: none (a network of its own with loopback only) or host (the host's) [default: none]
+    /// Network: none (a network of its own with loopback only; on FreeBSD a vnet jail with lo0
+    /// up on 127.0.0.1, or without VIMAGE ip4/ip6 on the host's 127.0.0.1 and ::1) or host
+    /// (the host's) [default: none]
     #[arg(long, value_enum, value_name = "NET", requires = "root", help_heading = "Throw-away jail")]
     pub net: Option<Net>,
 
-    /// Make the root directory read-only (/dev, /proc and --mount keep their own modes)
+    /// Make the root directory read-only (/dev, /proc and --mount keep their own modes; on
+    /// FreeBSD the jail's root is then a read-only nullfs view of DIR in /tmp)
     #[arg(long, requires = "root", help_heading = "Throw-away jail")]
     pub ro: bool,
 
@@ -139,7 +150,7 @@ pub struct Cli {
 /// The network of a throw-away jail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Net {
-    /// A network of its own: only a loopback interface (Linux), no addresses (FreeBSD).
+    /// A network of its own with only a loopback interface (FreeBSD: a vnet jail with lo0 up).
     None,
     /// The host's network.
     Host,

@@ -14,8 +14,11 @@ mod limits;
 mod linux;
 #[cfg(target_os = "linux")]
 mod mounts;
-// FreeBSD only: nmount(2) takes paths; the Linux side works by descriptor (mounts.rs).
-#[cfg(target_os = "freebsd")]
+// FreeBSD's decisions and its confined paths; compiled for tests everywhere, so that they
+// run on Linux too (the Linux side works by descriptor in mounts.rs).
+#[cfg(any(test, target_os = "freebsd"))]
+mod jail_plan;
+#[cfg(any(test, target_os = "freebsd"))]
 mod paths;
 mod plan;
 #[cfg(target_os = "linux")]
@@ -66,7 +69,7 @@ fn run_plan(plan: Plan) -> anyhow::Result<Status> {
         Target::Existing(ref jail) => crate::freebsd::run_existing(jail, &plan),
         Target::Root(ref setup) => {
             let job = crate::job::Job::prepare(&setup.root, &plan)?;
-            crate::freebsd::run_root(setup, job)
+            crate::freebsd::run_root(setup, job, &plan)
         }
     }
 }

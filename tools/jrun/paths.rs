@@ -1,91 +1,103 @@
-//! Paths inside a jail's root, resolved on the host side as the jail would see them: symlinks
-//! in the image are followed relative to the root, and `..` stops at the root. Without this,
-//! an image whose /etc is a symlink to an absolute path would make jrun read, or mount over,
-//! a host path.
+//! Paths inside a jail's root, for the FreeBSD side, on jcore's one confinement primitive
+//! (`jcore::confine`: symlinks resolved as the jail would see them, `..` stopping at the
+//! root, every component opened by descriptor). FreeBSD's nmount(2) and jail_set(2) take
+//! names; jrun hands them names derived from descriptors only: a mount point is opened
+//! confined and then mounted on as the current directory (`fspath` "."), so nothing is
+//! looked up by name between the check and the use, and a symlink swapped into DIR during
+//! setup cannot send a mount (made as host root) outside DIR.
+//!
+//! Compiled on every platform so that its tests run everywhere; only freebsd.rs uses it.
 
-use std::ffi::OsString;
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
 
-/// Symlinks followed before giving up, as Linux's MAXSYMLINKS.
-const MAX_SYMLINKS: usize = 40;
+use jcore::confine::{self, Kind};
+use rustix::fs::{Mode, OFlags};
 
-/// The host path of `path` (taken as absolute inside the jail) under `root`. The last
-/// components need not exist; existing ones are resolved through symlinks within the root.
-pub fn resolve_in_root(root: &Path, path: &Path) -> io::Result<PathBuf> {
-    let mut resolved = PathBuf::new();
-    // Components still to walk, last one first.
-    let mut pending: Vec<OsString> = Vec::new();
-    push_components(&mut pending, path);
-    let mut links = 0;
-    while let Some(part) = pending.pop() {
-        if part == ".." {
-            resolved.pop();
-            continue;
-        }
-        let candidate = root.join(&resolved).join(&part);
-        match std::fs::symlink_metadata(&candidate) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                links += 1;
-                if links > MAX_SYMLINKS {
-                    return Err(io::Error::from_raw_os_error(libc::ELOOP));
-                }
-                let target = std::fs::read_link(&candidate)?;
-                if target.is_absolute() {
-                    resolved.clear();
-                }
-                push_components(&mut pending, &target);
-            }
-            _ => resolved.push(&part),
-        }
-    }
-    Ok(root.join(resolved))
+/// A path inside the jail's root, opened.
+#[derive(Debug)]
+pub struct Located {
+    /// An O_PATH descriptor of it.
+    pub fd: OwnedFd,
+    /// The path the walk ended at inside the root: absolute, no symlinks, no `..`.
+    pub inside: PathBuf,
+    /// Its host path: the root's host path and the path the walk ended at inside the root
+    /// (for messages, and to find the mount made on it in the mount table).
+    pub host: PathBuf,
 }
 
-fn push_components(pending: &mut Vec<OsString>, path: &Path) {
-    for component in path.components().rev() {
-        match component {
-            Component::Normal(name) => pending.push(name.to_os_string()),
-            Component::ParentDir => pending.push("..".into()),
-            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-        }
-    }
+/// The root directory `root` (a canonical host path), opened to resolve paths in.
+pub fn open_root(root: &Path) -> io::Result<OwnedFd> {
+    Ok(rustix::fs::open(root, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?)
 }
 
-/// Makes sure `path` (inside the jail) exists, as a directory or as an empty file, so that
-/// something can be mounted on it; returns its host path.
-pub fn mount_point(root: &Path, path: &Path, directory: bool) -> io::Result<PathBuf> {
-    let host = resolve_in_root(root, path)?;
-    if std::fs::symlink_metadata(&host).is_ok() {
-        return Ok(host);
-    }
-    if directory {
-        std::fs::create_dir_all(&host)?;
-    } else {
-        if let Some(parent) = host.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(&host)?;
-    }
-    Ok(host)
+/// Opens `path` (inside the jail) under `root_fd`, whose host path is `root`; with `create`,
+/// what is missing is made first (directories, and the last component as `create` says).
+pub fn locate(
+    root_fd: BorrowedFd<'_>,
+    root: &Path,
+    path: &Path,
+    create: Option<Kind>,
+) -> io::Result<Located> {
+    let (fd, inside) = confine::locate_in_root(root_fd, path, create)?;
+    let host = root.join(inside.strip_prefix("/").unwrap_or(&inside));
+    let host = host.components().collect();
+    Ok(Located { fd, inside, host })
+}
+
+/// Checks that the working directory `path` is a directory inside the jail.
+pub fn check_directory(root_fd: BorrowedFd<'_>, path: &Path) -> io::Result<()> {
+    confine::open_in_root(root_fd, path, OFlags::PATH | OFlags::DIRECTORY).map(drop)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsFd;
     use std::os::unix::fs::symlink;
 
     #[test]
     fn symlinks_and_dotdot_stay_inside_the_root() {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
+        let root = dir.path().canonicalize().unwrap();
         std::fs::create_dir_all(root.join("usr/etc")).unwrap();
         symlink("/usr/etc", root.join("etc")).unwrap();
         symlink("../../../../..", root.join("usr/up")).unwrap();
-        assert_eq!(resolve_in_root(root, Path::new("/etc/passwd")).unwrap(), root.join("usr/etc/passwd"));
-        assert_eq!(resolve_in_root(root, Path::new("/../../etc")).unwrap(), root.join("usr/etc"));
-        assert_eq!(resolve_in_root(root, Path::new("/usr/up/tmp")).unwrap(), root.join("tmp"));
+        let fd = open_root(&root).unwrap();
+        let at = |path: &str| locate(fd.as_fd(), &root, Path::new(path), None).map(|l| l.host);
+        assert_eq!(at("/etc").unwrap(), root.join("usr/etc"));
+        assert_eq!(at("/../../etc").unwrap(), root.join("usr/etc"));
+        assert_eq!(at("/usr/up/usr").unwrap(), root.join("usr"));
+        assert_eq!(at("/").unwrap(), root);
         symlink("loop", root.join("loop")).unwrap();
-        assert!(resolve_in_root(root, Path::new("/loop/x")).is_err());
+        assert!(at("/loop/x").is_err());
+    }
+
+    #[test]
+    fn mount_points_are_made_inside_the_root_even_through_a_hostile_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        let root = base.join("root");
+        let host = base.join("host");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&host).unwrap();
+        // The image's /dev points at a host directory by absolute path: inside the root,
+        // that is /<host path>, made there, never on the host.
+        symlink(&host, root.join("dev")).unwrap();
+        let fd = open_root(&root).unwrap();
+        let dev = locate(fd.as_fd(), &root, Path::new("/dev"), Some(Kind::Directory)).unwrap();
+        assert_eq!(dev.host, root.join(host.strip_prefix("/").unwrap()));
+        assert_eq!(dev.inside, host);
+        assert!(dev.host.is_dir());
+        let stat = rustix::fs::fstat(&dev.fd).unwrap();
+        assert_eq!(rustix::fs::FileType::from_raw_mode(stat.st_mode), rustix::fs::FileType::Directory);
+        let file = locate(fd.as_fd(), &root, Path::new("/etc/resolv.conf"), Some(Kind::File)).unwrap();
+        assert_eq!(file.host, root.join("etc/resolv.conf"));
+        assert!(file.host.is_file());
+        assert_eq!(std::fs::read_dir(&host).unwrap().count(), 0, "nothing made on the host");
+        check_directory(fd.as_fd(), Path::new("/etc")).unwrap();
+        assert!(check_directory(fd.as_fd(), Path::new("/etc/resolv.conf")).is_err());
+        assert!(check_directory(fd.as_fd(), Path::new("/missing")).is_err());
     }
 }

@@ -69,6 +69,16 @@ pub fn lookup(root: &Path, spec: Option<&str>) -> anyhow::Result<User> {
     Ok(User { name: entry.name, uid: entry.uid, gid: entry.gid, groups: gids, home: PathBuf::from(home) })
 }
 
+/// The login class of `name` from the image's /etc/master.passwd (read as passwd is:
+/// confined, a regular file of bounded size), `None` when it names none.
+#[cfg(target_os = "freebsd")]
+pub fn login_class(root: &Path, name: &str) -> anyhow::Result<Option<String>> {
+    let root_fd = rustix::fs::open(root, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+        .with_context(|| root.display().to_string())?;
+    let text = read_image_file(root_fd.as_fd(), "/etc/master.passwd")?;
+    Ok(crate::jail_plan::login_class(&text, name))
+}
+
 /// The most jrun reads of the image's passwd or group: far beyond any real one (a few
 /// hundred bytes to a few hundred kilobytes), small enough that a hostile one costs nothing.
 const MAX_FILE_LEN: u64 = 4 << 20;
