@@ -21,6 +21,9 @@ use jcore::io::AtomicFile;
 
 /// Runs jfetch.
 pub fn run(cli: Cli) -> anyhow::Result<Status> {
+    if crate::cli_registry::wanted(&cli) {
+        return crate::cli_registry::run(&cli, &access(&cli)?);
+    }
     let plan = plan(&cli)?;
     let output = cli.output.as_deref().filter(|p| !jcore::io::is_std(Some(p)));
     let mut report = Report::default();
