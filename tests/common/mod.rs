@@ -8,6 +8,7 @@
 pub mod actool;
 pub mod imgadm;
 pub mod nginx;
+pub mod registry;
 pub mod servers;
 pub mod tree;
 pub mod zfs;

@@ -256,6 +256,16 @@ pub fn all_failed(failures: Vec<(String, anyhow::Error)>) -> anyhow::Error {
     }
 }
 
+/// `what: ERROR` in one line, a negative answer (exit 1) kept as one.
+pub fn prefixed(what: &str, err: anyhow::Error) -> anyhow::Error {
+    let text = format!("{what}: {}", message(&err));
+    if jcore::exit::status_of(err.as_ref()) == jcore::Status::Negative {
+        jcore::exit::StatusError::negative(text).into()
+    } else {
+        anyhow!(text)
+    }
+}
+
 /// The one-line text of an error chain.
 pub fn message(err: &anyhow::Error) -> String {
     jcore::exit::message(err.as_ref())

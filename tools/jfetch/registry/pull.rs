@@ -135,7 +135,8 @@ pub fn pull(job: &Job, access: &Access) -> anyhow::Result<Value> {
     let mut bytes = document.bytes.len() as u64;
     let mut count = 1;
     for blob in &blobs {
-        let relative = blob_relative_path(&blob.digest).map_err(|e| anyhow!("{served_by}: {e}"))?;
+        let relative = blob_relative_path(&blob.digest)
+            .map_err(|e| negative_if(e.invalid, format!("{served_by}: {e}")))?;
         if dir.path().join(&relative).exists() {
             continue; // the same blob twice
         }
@@ -162,7 +163,7 @@ pub fn pull(job: &Job, access: &Access) -> anyhow::Result<Value> {
     fs::write(dir.path().join("index.json"), to_canonical_json(&index)).map_err(io_err)?;
     fs::write(dir.path().join("oci-layout"), to_canonical_json(&OciLayout::default())).map_err(io_err)?;
     // Read back as any consumer would: the manifest, the config and its diff_ids.
-    let layout = Layout::open(dir.path()).map_err(|e| anyhow!("{served_by}: {e}"))?;
+    let layout = Layout::open(dir.path()).map_err(|e| negative_if(e.invalid, format!("{served_by}: {e}")))?;
     layout.resolve(None, None).map_err(|e| negative_if(e.invalid, format!("{served_by}: {}", e.message)))?;
     dir.commit()?;
     Ok(json!({

@@ -76,7 +76,7 @@ pub fn push(job: &Job, access: &Access) -> anyhow::Result<Value> {
         };
         pusher
             .push_tree(&top, &reference, 0)
-            .map_err(|e| anyhow!("{}: {}", mirror.reference, message(&e)))?;
+            .map_err(|e| super::prefixed(&mirror.reference.to_string(), e))?;
         let Counts { uploaded, existing, mounted, bytes } = pusher.counts;
         records.push(json!({
             "destination": mirror.reference.to_string(),
