@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use common::Cmd;
-use common::registry::{self, Auth, FixedServer, Registry, TokenServer, umoci_image};
+use common::registry::{self, Auth, CuttingRelay, FixedServer, Registry, TokenServer, umoci_image};
 use common::servers::Pki;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -603,6 +603,41 @@ fn unknown_tag_is_a_one_line_404_and_the_next_mirror_is_tried() {
         .code(2)
         .one_line_error("jfetch")
         .stderr_contains(&format!("docker://127.0.0.1:{dead}/app:1: manifest 1:"));
+}
+
+#[test]
+fn blob_cut_short_mid_layer_is_resumed_with_range() {
+    let test = "blob_cut_short_mid_layer_is_resumed_with_range";
+    if !tools(test) {
+        return;
+    }
+    let Some(reg) = registry::start(test, Auth::None, None) else { return };
+    let work = common::tempdir();
+    let source = work.path().join("src");
+    sample_image(&source, 10);
+    skopeo()
+        .args(["copy", "--dest-tls-verify=false"])
+        .arg(format!("oci:{}:t", source.display()))
+        .arg(reg.reference("app:1"))
+        .run()
+        .success();
+    let relay = CuttingRelay::start(reg.port, 200_000);
+    let out = work.path().join("out");
+    let run = jfetch()
+        .args(["--plain-http", "-o"])
+        .arg(&out)
+        .arg(format!("docker://127.0.0.1:{}/app:1", relay.port))
+        .run();
+    run.success().stderr_contains("body cut short at byte 200000");
+    let requests = relay.requests.lock().unwrap().clone();
+    let resumed: Vec<&String> = requests.iter().filter(|r| r.ends_with("| bytes=200000-")).collect();
+    assert_eq!(resumed.len(), 1, "{requests:?}");
+    let manifest: Value =
+        serde_json::from_slice(&blob(&out, layout_top(&out)["digest"].as_str().unwrap())).unwrap();
+    for d in std::iter::once(&manifest["config"]).chain(manifest["layers"].as_array().unwrap()) {
+        let d = d["digest"].as_str().unwrap();
+        assert_eq!(blob(&out, d), blob(&source, d), "{d}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -371,3 +371,95 @@ pub fn umoci_image(dir: &Path, name: &str, layers: &[&[(&str, &[u8])]]) {
         std::fs::remove_dir_all(&root).unwrap();
     }
 }
+
+/// A loopback HTTP relay in front of `upstream` that cuts the first response to a blob GET
+/// whose body reaches `cut` bytes (a connection lost mid-layer), and records each request
+/// line with its Range header (`GET /v2/… | bytes=N-`).
+pub struct CuttingRelay {
+    /// Its port.
+    pub port: u16,
+    /// The requests relayed.
+    pub requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl CuttingRelay {
+    /// Starts one.
+    pub fn start(upstream: u16, cut: usize) -> CuttingRelay {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        let cut_done = Arc::new(Mutex::new(false));
+        thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let (seen, cut_done) = (seen.clone(), cut_done.clone());
+                thread::spawn(move || relay(client, upstream, cut, &seen, &cut_done));
+            }
+        });
+        CuttingRelay { port, requests }
+    }
+}
+
+/// One request (the relay asks the upstream for `Connection: close`, so one per connection).
+fn relay(client: TcpStream, upstream: u16, cut: usize, seen: &Mutex<Vec<String>>, cut_done: &Mutex<bool>) {
+    let mut reader = BufReader::new(client.try_clone().unwrap());
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let request_line = line.trim().to_string();
+    let mut head = line.clone();
+    let mut range = String::new();
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
+            break;
+        }
+        let lower = header.to_ascii_lowercase();
+        if lower.starts_with("connection:") {
+            continue;
+        }
+        if let Some(value) = lower.strip_prefix("range:") {
+            range = value.trim().to_string();
+        }
+        head.push_str(&header);
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    seen.lock().unwrap().push(format!("{request_line} | {range}"));
+    let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)) else { return };
+    server.write_all(head.as_bytes()).unwrap();
+    let mut client = client;
+    // The first blob at least `cut` bytes long is cut (the config before it is not).
+    let cutting = request_line.starts_with("GET ")
+        && request_line.contains("/blobs/sha256:")
+        && !*cut_done.lock().unwrap();
+    let mut response = Vec::new();
+    let mut buf = [0u8; 16384];
+    let mut body_start = None;
+    loop {
+        let n = match server.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        response.extend_from_slice(&buf[..n]);
+        if !cutting {
+            if client.write_all(&response).is_err() {
+                return;
+            }
+            response.clear();
+            continue;
+        }
+        if body_start.is_none() {
+            body_start = response.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+        }
+        if let Some(start) = body_start
+            && response.len() >= start + cut
+        {
+            *cut_done.lock().unwrap() = true;
+            let _ = client.write_all(&response[..start + cut]);
+            return; // dropped: the connection closes mid-body
+        }
+    }
+    let _ = client.write_all(&response);
+}
