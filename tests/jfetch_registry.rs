@@ -640,6 +640,66 @@ fn blob_cut_short_mid_layer_is_resumed_with_range() {
     }
 }
 
+#[test]
+fn forbidden_malformed_manifest_and_unknown_media_type_are_one_line_errors() {
+    let work = common::tempdir();
+    let out = work.path().join("out");
+    let pull = |port: u16| {
+        jfetch()
+            .args(["--plain-http", "-q", "-o"])
+            .arg(&out)
+            .arg(format!("docker://127.0.0.1:{port}/app:1"))
+            .run()
+    };
+    // 403 with distribution's error body: permanent (one request), the code named.
+    let denied = FixedServer::start(
+        "403 Forbidden",
+        &["Content-Type: application/json"],
+        r#"{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}"#,
+    );
+    pull(denied.port)
+        .code(2)
+        .one_line_error("jfetch")
+        .stderr_contains(&format!(
+            "docker://127.0.0.1:{}/app:1: manifest 1: HTTP 403 Forbidden (DENIED: requested access to the resource is denied)",
+            denied.port
+        ));
+    assert_eq!(*denied.hits.lock().unwrap(), 1);
+    // Malformed JSON whose digest the server states truly: exit 1, line and column.
+    let body = "{\"schemaVersion\": 2,\n  \"config\": }";
+    let digest = sha256(body.as_bytes());
+    let malformed = FixedServer::start(
+        "200 OK",
+        &[
+            "Content-Type: application/vnd.oci.image.manifest.v1+json",
+            &format!("Docker-Content-Digest: {digest}"),
+        ],
+        body,
+    );
+    pull(malformed.port)
+        .code(1)
+        .one_line_error("jfetch")
+        .stderr_contains(": manifest sha256:")
+        .stderr_contains(": 2:13: ");
+    // A manifest that parses but does not validate: the field named.
+    let body = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:12","size":2},"layers":[]}"#;
+    let invalid =
+        FixedServer::start("200 OK", &["Content-Type: application/vnd.oci.image.manifest.v1+json"], body);
+    pull(invalid.port).code(1).one_line_error("jfetch").stderr_contains("config.digest");
+    // Schema 1 (or anything else): the media type named.
+    let body = r#"{"schemaVersion":1,"name":"app","tag":"1","fsLayers":[]}"#;
+    let schema1 = FixedServer::start(
+        "200 OK",
+        &["Content-Type: application/vnd.docker.distribution.manifest.v1+prettyjws"],
+        body,
+    );
+    pull(schema1.port)
+        .code(1)
+        .one_line_error("jfetch")
+        .stderr_contains("media type 'application/vnd.docker.distribution.manifest.v1+prettyjws' is not an OCI or Docker v2 manifest or index");
+    assert!(!out.exists());
+}
+
 // ---------------------------------------------------------------------------------------
 // Authentication
 

@@ -43,6 +43,10 @@ fn job(cli: &Cli) -> anyhow::Result<Job> {
     if let Some((_, flag)) = unused.iter().find(|(given, _)| *given) {
         bail!("{flag}: not for registries (every manifest and blob is verified against its own digest)");
     }
+    if cli.order == crate::args::Order::Random {
+        // Registries are tried in the order given; a shuffled order is not offered yet.
+        bail!("--order random: registries are tried in the order given");
+    }
     let references = cli.sources.iter().map(|s| Reference::parse(s)).collect::<anyhow::Result<Vec<_>>>()?;
     let mode = match &cli.push {
         Some(layout) => {
