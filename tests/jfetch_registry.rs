@@ -870,6 +870,20 @@ fn bearer_token_auth_with_a_token_server_the_registry_trusts() {
         .run()
         .success();
     assert_eq!(layout_top(&out)["digest"], digest.as_str());
+    // Anonymous: a pull-only token, as public registries give.
+    let out = work.path().join("anonymous");
+    jfetch().args(["-q", "--cacert", &ca, "-o"]).arg(&out).arg(reg.reference("tok/app:2")).run().success();
+    assert_eq!(layout_top(&out)["digest"], digest.as_str());
+    assert!(tokens.requests.lock().unwrap().iter().any(|r| r.ends_with("| ")), "an anonymous token request");
+    // ...which does not allow a push: the registry's 401 after the token, named.
+    jfetch()
+        .args(["-q", "--cacert", &ca, "--push"])
+        .arg(&source)
+        .arg(reg.reference("tok/anonymous:1"))
+        .run()
+        .code(2)
+        .one_line_error("jfetch")
+        .stderr_contains("authentication required (HTTP 401): no credentials");
     // The token server refuses a wrong password: one line, naming it, no password shown.
     let out = work.path().join("wrong");
     let run = jfetch().args(["-q", "--cacert", &ca, "-o"]).arg(&out).arg(authed("tok/app:2", "n0pe")).run();

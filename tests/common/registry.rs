@@ -143,7 +143,8 @@ pub const TOKEN_SERVICE: &str = "jtools-test-registry";
 pub const TOKEN_ISSUER: &str = "jtools-test-token-server";
 
 /// A token server: `GET /token?service=S&scope=…` with Basic credentials `user:password`
-/// answers `{"token": JWT}` granting every scope asked; other credentials get 401. Its
+/// answers `{"token": JWT}` granting every scope asked, without credentials a token for
+/// pull only; other credentials get 401. Its
 /// TLS certificate and key are given; the JWTs are RS256, signed by `openssl dgst` with a
 /// self-signed RSA certificate made here (`signer()`, for the registry's rootcertbundle).
 pub struct TokenServer {
@@ -217,8 +218,15 @@ impl TokenServer {
                     seen.lock()
                         .unwrap()
                         .push(format!("{line} | {}", authorization.clone().unwrap_or_default()));
-                    let response = if authorization.as_deref() == Some(expected.as_str()) {
-                        let token = sign_token(&line, &signer_key, &x5c);
+                    // The right credentials get every scope asked; none at all get pull
+                    // only (Docker Hub's anonymous tokens); wrong ones get 401.
+                    let granted = match authorization.as_deref() {
+                        Some(a) if a == expected => Some(false),
+                        None => Some(true),
+                        Some(_) => None,
+                    };
+                    let response = if let Some(pull_only) = granted {
+                        let token = sign_token(&line, &signer_key, &x5c, pull_only);
                         let body = format!("{{\"token\":\"{token}\",\"expires_in\":300}}");
                         format!(
                             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -274,7 +282,7 @@ fn read_head(stream: &mut impl Read) -> Option<(String, Option<String>)> {
 }
 
 /// A JWT granting the scopes of the request line `GET /token?…scope=…`.
-fn sign_token(line: &str, key: &Path, x5c: &str) -> String {
+fn sign_token(line: &str, key: &Path, x5c: &str, pull_only: bool) -> String {
     use base64::Engine;
     let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
     let target = line.split_whitespace().nth(1).unwrap_or("");
@@ -289,7 +297,8 @@ fn sign_token(line: &str, key: &Path, x5c: &str) -> String {
         let (Some(kind), Some(name), Some(actions)) = (parts.next(), parts.next(), parts.next()) else {
             continue;
         };
-        let actions: Vec<serde_json::Value> = actions.split(',').map(|a| a.into()).collect();
+        let actions: Vec<serde_json::Value> =
+            actions.split(',').filter(|a| !pull_only || *a == "pull").map(|a| a.into()).collect();
         access.push(serde_json::json!({"type": kind, "name": name, "actions": actions}));
     }
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
