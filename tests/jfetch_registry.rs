@@ -29,6 +29,8 @@ fn jfetch() -> Cmd {
         "SSL_CERT_DIR",
         "NETRC",
         "JFETCH_CREDS",
+        "REGISTRY_AUTH_FILE",
+        "XDG_RUNTIME_DIR",
     ] {
         cmd.command().env_remove(var);
     }
@@ -704,8 +706,8 @@ fn forbidden_malformed_manifest_and_unknown_media_type_are_one_line_errors() {
 // Authentication
 
 #[test]
-fn htpasswd_behind_tls_basic_auth_from_url_env_and_netrc_wrong_password_401() {
-    let test = "htpasswd_behind_tls_basic_auth_from_url_env_and_netrc_wrong_password_401";
+fn htpasswd_behind_tls_basic_auth_from_url_env_netrc_and_auth_file_wrong_password_401() {
+    let test = "htpasswd_behind_tls_basic_auth_from_url_env_netrc_and_auth_file_wrong_password_401";
     if !tools(test) || !common::have("htpasswd", test) {
         return;
     }
@@ -768,6 +770,24 @@ fn htpasswd_behind_tls_basic_auth_from_url_env_and_netrc_wrong_password_401() {
     let out = work.path().join("netrc-out");
     jfetch()
         .env("NETRC", &netrc)
+        .args(["-q", "--cacert", &ca, "-o"])
+        .arg(&out)
+        .arg(reg.reference("private/app:2"))
+        .run()
+        .success();
+    assert_eq!(layout_top(&out)["digest"], digest.as_str());
+    // The auth file `skopeo login` writes.
+    let auth_file = work.path().join("auth.json");
+    skopeo()
+        .args(["login", "-u", "jt", "-p", "s3cret"])
+        .arg(format!("--authfile={}", auth_file.display()))
+        .arg(format!("--cert-dir={}", certs.display()))
+        .arg(reg.host())
+        .run()
+        .success();
+    let out = work.path().join("authfile-out");
+    jfetch()
+        .env("REGISTRY_AUTH_FILE", &auth_file)
         .args(["-q", "--cacert", &ca, "-o"])
         .arg(&out)
         .arg(reg.reference("private/app:2"))

@@ -62,8 +62,10 @@ Examples:
 /// then the manifests, and the tag. Registries are reached over https unless --plain-http.
 /// Authentication is what the registry asks for: none, Basic, or a Bearer token from the
 /// realm its WWW-Authenticate challenge names; credentials come from the reference
-/// (docker://USER:PASSWORD@HOST/…), JFETCH_CREDS=USER:PASSWORD, or netrc (the registry's
-/// host name), and go only over https unless --plain-auth. Exit status 1 when a manifest or
+/// (docker://USER:PASSWORD@HOST/…), JFETCH_CREDS=USER:PASSWORD, netrc (the registry's
+/// host name), or the auth file skopeo login, podman and docker write ($REGISTRY_AUTH_FILE,
+/// else $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json,
+/// ~/.docker/config.json), and go only over https unless --plain-auth. Exit status 1 when a manifest or
 /// blob does not match its digest, or a manifest does not validate; nothing is kept then.
 #[derive(Parser, Debug)]
 #[command(name = "jfetch", version, after_long_help = EXAMPLES)]

@@ -14,6 +14,7 @@
 //!
 //! Not here: building images (jcore::oci::build), unpacking layers (jsnap), signatures.
 
+pub mod authfile;
 pub mod pull;
 pub mod push;
 pub mod session;

@@ -70,7 +70,8 @@ pub fn mirrors(
         .map(|r| {
             let actions = if push { "pull,push" } else { "pull" };
             let scopes = vec![format!("repository:{}:{actions}", r.repository)];
-            let session = Session::new(access, &r.host, r.credentials.as_ref(), scopes, &settings)?;
+            let session =
+                Session::new(access, &r.host, &r.repository, r.credentials.as_ref(), scopes, &settings)?;
             Ok(Mirror { reference: r.clone(), session: Rc::new(session) })
         })
         .collect()

@@ -7,7 +7,8 @@
 //! (`GET URL?service=S&scope=repository:REPO:pull,push`, with the credentials as Basic when
 //! there are some, anonymous otherwise), sent as `Authorization: Bearer TOKEN`. The
 //! credentials come from the reference's userinfo, then `JFETCH_CREDS` (USER:PASSWORD),
-//! then netrc (the registry's host name). They go only over https unless `--plain-auth`,
+//! then netrc (the registry's host name), then the auth files of skopeo, podman and docker
+//! ([`super::authfile`]). They go only over https unless `--plain-auth`,
 //! as for any jfetch URL, and the Authorization header never follows a redirect to another
 //! origin (blob GETs are redirected to storage by many registries).
 
@@ -65,10 +66,11 @@ pub struct Settings {
 
 impl Session {
     /// A session with `host` for these token scopes; credentials from the reference's
-    /// userinfo (`user`, `password`), `JFETCH_CREDS` or netrc.
+    /// userinfo (`user`, `password`), `JFETCH_CREDS`, netrc or an auth file.
     pub fn new(
         access: &Access,
         host: &str,
+        repository: &str,
         userinfo: Option<&(String, Option<String>)>,
         scopes: Vec<String>,
         settings: &Settings,
@@ -88,7 +90,9 @@ impl Session {
         let credentials = match userinfo {
             Some((user, Some(password))) => Some((user.clone(), password.clone())),
             Some((user, None)) => from_netrc(Some(user)),
-            None => from_env().or_else(|| from_netrc(None)),
+            None => {
+                from_env().or_else(|| from_netrc(None)).or_else(|| super::authfile::lookup(host, repository))
+            }
         };
         Ok(Session {
             base,
@@ -166,7 +170,7 @@ impl Session {
             )
         } else {
             anyhow!(
-                "authentication required (HTTP 401): no credentials (give them in the reference, JFETCH_CREDS or ~/.netrc)"
+                "authentication required (HTTP 401): no credentials (give them in the reference, JFETCH_CREDS, ~/.netrc or an auth file)"
             )
         }
     }
