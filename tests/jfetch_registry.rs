@@ -435,6 +435,23 @@ fn multi_platform_index_pulled_by_platform_and_unknown_platform_lists_them() {
                 .unwrap()
         );
     }
+    // No --platform: the host's (linux/amd64 on x86_64, linux/arm64 on aarch64).
+    let host = match std::env::consts::ARCH {
+        "x86_64" => Some(&amd),
+        "aarch64" => Some(&arm),
+        _ => None,
+    };
+    if let (Some(want), "linux") = (host, std::env::consts::OS) {
+        let out = work.path().join("host");
+        jfetch()
+            .args(["--plain-http", "-q", "-o"])
+            .arg(&out)
+            .arg(reg.reference("multi/app:v1"))
+            .run()
+            .success();
+        assert_eq!(layout_top(&out)["digest"], want.as_str());
+        assert_eq!(layout_top(&out)["platform"]["os"], "linux");
+    }
     let out = work.path().join("none");
     jfetch()
         .args(["--plain-http", "-q", "--platform", "freebsd/riscv64", "-o"])

@@ -364,12 +364,6 @@ impl Origin for BlobOrigin {
     }
 }
 
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.host)
-    }
-}
-
 /// A blob into `path`, from the registries in order, verified while streaming.
 fn fetch_blob(
     job: &Job,

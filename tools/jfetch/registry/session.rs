@@ -52,6 +52,12 @@ pub struct Session {
     quiet: bool,
 }
 
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.host)
+    }
+}
+
 /// How a session is set up.
 pub struct Settings {
     /// Plain http instead of https.
