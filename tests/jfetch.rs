@@ -288,7 +288,7 @@ fn ranged(
 
 #[test]
 fn nginx_http_to_file_verified_quietly_without_tty() {
-    let Some(nginx) = start_nginx("nginx_http_to_file_verified_quietly_without_tty") else { return };
+    let Some(nginx) = start_nginx() else { return };
     let data = common::noise(4 << 20, 1);
     std::fs::write(nginx.www().join("img.txz"), &data).unwrap();
     let dir = common::tempdir();
@@ -307,7 +307,7 @@ fn nginx_http_to_file_verified_quietly_without_tty() {
 
 #[test]
 fn nginx_https_verifies_against_ssl_cert_file() {
-    let Some(nginx) = start_nginx("nginx_https_verifies_against_ssl_cert_file") else { return };
+    let Some(nginx) = start_nginx() else { return };
     let data = common::noise(300_000, 2);
     std::fs::write(nginx.www().join("img.txz"), &data).unwrap();
     let run = jfetch()
@@ -332,7 +332,7 @@ fn nginx_https_verifies_against_ssl_cert_file() {
 
 #[test]
 fn nginx_resumes_part_left_by_earlier_run() {
-    let Some(nginx) = start_nginx("nginx_resumes_part_left_by_earlier_run") else { return };
+    let Some(nginx) = start_nginx() else { return };
     let data = common::noise(2 << 20, 3);
     std::fs::write(nginx.www().join("img.txz"), &data).unwrap();
     let dir = common::tempdir();
@@ -828,7 +828,7 @@ fn spec_errors_are_one_line() {
 fn hello_ajspec(server: &Server, data: &[u8]) -> Option<String> {
     let path = common::shared_dir().join("corpus/ajspec/AppJail-makejails_hello.ajspec");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        common::skip("spec tests", "the shared corpus is missing");
+        common::skip("the shared corpus is missing");
         return None;
     };
     let mut out = String::new();
@@ -910,7 +910,7 @@ fn spec_imgadm_manifest_with_source_base() {
 
 #[test]
 fn progress_bar_on_a_terminal_only() {
-    if !common::have("script", "progress_bar_on_a_terminal_only") {
+    if !common::have("script") {
         return;
     }
     let data = common::noise(100_000, 25);

@@ -41,7 +41,7 @@ fn jfetch() -> Cmd {
 #[test]
 fn squid_stock_rules_http_goes_in_absolute_form() {
     let test = "squid_stock_rules_http_goes_in_absolute_form";
-    let (Some(nginx), Some(squid)) = (start_nginx(test), servers::squid(test)) else { return };
+    let (Some(nginx), Some(squid)) = (start_nginx(), servers::squid(test)) else { return };
     let data = common::noise(300_000, 60);
     std::fs::write(nginx.www().join("f"), &data).unwrap();
     let run = jfetch()
@@ -57,7 +57,7 @@ fn squid_stock_rules_http_goes_in_absolute_form() {
 #[test]
 fn squid_stock_rules_refuse_connect_to_other_ports_clearly() {
     let test = "squid_stock_rules_refuse_connect_to_other_ports_clearly";
-    let (Some(nginx), Some(squid)) = (start_nginx(test), servers::squid(test)) else { return };
+    let (Some(nginx), Some(squid)) = (start_nginx(), servers::squid(test)) else { return };
     std::fs::write(nginx.www().join("f"), b"x").unwrap();
     // "http_access deny CONNECT !SSL_ports": the tunnel is refused, and said so; no
     // direct connection instead.
@@ -74,7 +74,7 @@ fn squid_stock_rules_refuse_connect_to_other_ports_clearly() {
 #[test]
 fn tinyproxy_http_absolute_form_and_https_connect() {
     let test = "tinyproxy_http_absolute_form_and_https_connect";
-    let (Some(nginx), Some(proxy)) = (start_nginx(test), servers::tinyproxy(test, None)) else { return };
+    let (Some(nginx), Some(proxy)) = (start_nginx(), servers::tinyproxy(test, None)) else { return };
     let data = common::noise(200_000, 61);
     std::fs::write(nginx.www().join("f"), &data).unwrap();
     let sha = sha256_hex(&data);
@@ -110,7 +110,7 @@ fn tinyproxy_http_absolute_form_and_https_connect() {
 #[test]
 fn tinyproxy_basic_auth_from_percent_encoded_proxy_url() {
     let test = "tinyproxy_basic_auth_from_percent_encoded_proxy_url";
-    let (Some(nginx), Some(proxy)) = (start_nginx(test), servers::tinyproxy(test, Some(("jt", "pw")))) else {
+    let (Some(nginx), Some(proxy)) = (start_nginx(), servers::tinyproxy(test, Some(("jt", "pw")))) else {
         return;
     };
     let data = common::noise(50_000, 62);
@@ -131,8 +131,7 @@ fn tinyproxy_basic_auth_from_percent_encoded_proxy_url() {
 
 #[test]
 fn no_proxy_cidr_and_names_go_direct_others_never_bypass() {
-    let test = "no_proxy_cidr_and_names_go_direct_others_never_bypass";
-    let Some(nginx) = start_nginx(test) else { return };
+    let Some(nginx) = start_nginx() else { return };
     std::fs::write(nginx.www().join("f"), b"direct").unwrap();
     let dead_proxy = format!("http://127.0.0.1:{}", dead_port());
     for rule in ["127.0.0.0/8", "127.0.0.1", "*", "example.com, 127.0.0.0/16"] {
@@ -154,7 +153,7 @@ fn no_proxy_cidr_and_names_go_direct_others_never_bypass() {
 #[test]
 fn socks5_and_socks5h_through_microsocks() {
     let test = "socks5_and_socks5h_through_microsocks";
-    let (Some(nginx), Some(socks)) = (start_nginx(test), servers::microsocks(test)) else { return };
+    let (Some(nginx), Some(socks)) = (start_nginx(), servers::microsocks(test)) else { return };
     let data = common::noise(100_000, 63);
     std::fs::write(nginx.www().join("f"), &data).unwrap();
     for scheme in ["socks5", "socks5h"] {
@@ -187,7 +186,7 @@ fn socks5_and_socks5h_through_microsocks() {
 #[test]
 fn socks4_and_socks4a_through_dante() {
     let test = "socks4_and_socks4a_through_dante";
-    let (Some(nginx), Some(socks)) = (start_nginx(test), servers::danted(test)) else { return };
+    let (Some(nginx), Some(socks)) = (start_nginx(), servers::danted(test)) else { return };
     let data = common::noise(100_000, 70);
     std::fs::write(nginx.www().join("f"), &data).unwrap();
     for scheme in ["socks4", "socks4a", "socks5"] {
@@ -206,8 +205,7 @@ fn socks4_and_socks4a_through_dante() {
 
 #[test]
 fn basic_auth_over_https_by_default_not_over_http() {
-    let test = "basic_auth_over_https_by_default_not_over_http";
-    let Some(nginx) = start_nginx(test) else { return };
+    let Some(nginx) = start_nginx() else { return };
     let data = common::noise(30_000, 71);
     std::fs::write(nginx.www().join("private/f"), &data).unwrap();
     let ca = nginx.ca().display().to_string();
@@ -237,13 +235,12 @@ fn basic_auth_over_https_by_default_not_over_http() {
 
 #[test]
 fn cacert_bundle_and_self_signed_leaf_are_trusted() {
-    let test = "cacert_bundle_and_self_signed_leaf_are_trusted";
-    if !common::have("openssl", test) {
+    if !common::have("openssl") {
         return;
     }
     let pki = Pki::new();
     let (cert, key) = pki.self_signed("self");
-    let Some(nginx) = start_nginx_with_cert(test, Some((&cert, &key))) else { return };
+    let Some(nginx) = start_nginx_with_cert(Some((&cert, &key))) else { return };
     let data = common::noise(50_000, 64);
     std::fs::write(nginx.www().join("f"), &data).unwrap();
     // `openssl req -x509` marks it CA:TRUE; given as the trusted file it is accepted, as curl does.
@@ -271,9 +268,8 @@ fn cacert_bundle_and_self_signed_leaf_are_trusted() {
 
 #[test]
 fn ssl_cert_dir_hashed_directory_is_read() {
-    let test = "ssl_cert_dir_hashed_directory_is_read";
-    let Some(nginx) = start_nginx(test) else { return };
-    if !common::have("c_rehash", test) && !common::have("openssl", test) {
+    let Some(nginx) = start_nginx() else { return };
+    if !common::have("c_rehash") && !common::have("openssl") {
         return;
     }
     std::fs::write(nginx.www().join("f"), b"hashed").unwrap();
@@ -303,8 +299,7 @@ fn ssl_cert_dir_hashed_directory_is_read() {
 
 #[test]
 fn unknown_issuer_expired_and_wrong_name_in_plain_words() {
-    let test = "unknown_issuer_expired_and_wrong_name_in_plain_words";
-    if !common::have("openssl", test) {
+    if !common::have("openssl") {
         return;
     }
     let pki = Pki::new();
@@ -333,7 +328,7 @@ fn unknown_issuer_expired_and_wrong_name_in_plain_words() {
         ),
     ];
     for (name, (cert, key), trusted, expected) in &cases {
-        let Some(nginx) = start_nginx_with_cert(test, Some((cert, key))) else { return };
+        let Some(nginx) = start_nginx_with_cert(Some((cert, key))) else { return };
         std::fs::write(nginx.www().join("f"), b"x").unwrap();
         let run = jfetch().args(["-q", "--retries", "0", "--cacert", trusted, &nginx.tls_url("f")]).run();
         run.code(2).one_line_error("jfetch");
@@ -425,9 +420,8 @@ fn python_http_server_ignores_range_part_kept_by_validator() {
 
 #[test]
 fn file_changed_on_server_between_runs_restarts_with_if_range() {
-    let test = "file_changed_on_server_between_runs_restarts_with_if_range";
-    let Some(nginx) = start_nginx(test) else { return };
-    if !common::have("curl", test) {
+    let Some(nginx) = start_nginx() else { return };
+    if !common::have("curl") {
         return;
     }
     let old = common::noise(200_000, 68);
@@ -462,4 +456,86 @@ fn file_changed_on_server_between_runs_restarts_with_if_range() {
     run.success();
     assert!(run.stdout_str().contains("\"resumed\":100000"), "{}", run.stdout_str());
     assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), new);
+}
+
+// ---------------------------------------------------------------------------------------
+// DNS
+
+/// Runs `script` under sh in a private network, mount and PID namespace (every process
+/// started there ends with it) whose resolv.conf names only 127.0.0.1. With `dns`,
+/// dnsmasq (a real DNS server) answers there: `ok.test` is 127.0.0.1 and every other name
+/// is NXDOMAIN; without, nothing answers. Nothing reaches the host's resolver.
+fn in_private_dns(dns: bool, script: &str) -> Option<common::Run> {
+    if !common::have("dnsmasq") || !common::have("unshare") || !common::have("python3") {
+        return None;
+    }
+    if unsafe { libc::geteuid() } != 0 {
+        common::skip("needs root for a network and mount namespace");
+        return None;
+    }
+    let dir = common::tempdir();
+    let d = dir.path().display();
+    std::fs::write(dir.path().join("resolv.conf"), "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+        .unwrap();
+    std::fs::create_dir(dir.path().join("www")).unwrap();
+    std::fs::write(dir.path().join("www/f"), b"resolved\n").unwrap();
+    let wrapper = format!(
+        r#"set -e
+ip link set lo up
+mount --bind {d}/resolv.conf /etc/resolv.conf
+if {dns}; then
+  dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll --bind-interfaces \
+    --listen-address=127.0.0.1 --port=53 --pid-file={d}/dnsmasq.pid --user=root \
+    --address=/ok.test/127.0.0.1 --address=/#/ >{d}/dnsmasq.log 2>&1 &
+fi
+python3 -m http.server --bind 127.0.0.1 --directory {d}/www 8080 >{d}/http.log 2>&1 &
+for i in $(seq 50); do
+  python3 -c 'import socket; socket.create_connection(("127.0.0.1", 8080))' 2>/dev/null &&
+    {{ ! {dns} || getent hosts ok.test >/dev/null 2>&1; }} && break
+  sleep 0.1
+done
+set +e
+{script}
+"#
+    );
+    let run = Cmd::new("unshare")
+        .args(["--net", "--mount", "--pid", "--fork", "sh", "-c", &wrapper])
+        .env("JFETCH", env!("CARGO_BIN_EXE_jfetch"))
+        .run();
+    Some(run)
+}
+
+#[test]
+fn dns_nxdomain_is_named_and_not_retried() {
+    // The same resolver answers a name it knows: the setup works, so the failure below is
+    // the resolver's answer, not a broken namespace.
+    let script = r#"
+"$JFETCH" http://ok.test:8080/f || exit 90
+"$JFETCH" --retries 3 http://no-such-host.invalid/f
+echo "exit=$?" >&2
+"#;
+    let Some(run) = in_private_dns(true, script) else { return };
+    run.stdout_is("resolved\n")
+        .stderr_contains(
+            "jfetch: http://no-such-host.invalid/f: cannot resolve host no-such-host.invalid (DNS): ",
+        )
+        // NXDOMAIN is an answer: exit 2 and no retry (curl does not retry it either).
+        .stderr_contains("exit=2");
+    assert!(!run.stderr.contains("retry"), "an NXDOMAIN was retried: {}", run.stderr);
+}
+
+#[test]
+fn dns_resolver_unreachable_is_named_and_retried() {
+    // No DNS server listens: the resolver gets no answer (EAI_AGAIN), which is worth a
+    // retry.
+    let script = r#"
+"$JFETCH" --retries 2 http://ok.test:8080/f
+echo "exit=$?" >&2
+"#;
+    let Some(run) = in_private_dns(false, script) else { return };
+    run.stdout_is("")
+        .stderr_contains("jfetch: http://ok.test:8080/f: cannot resolve host ok.test (DNS): ")
+        .stderr_contains("retry 1/2")
+        .stderr_contains("retry 2/2")
+        .stderr_contains("exit=2");
 }

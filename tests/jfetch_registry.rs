@@ -37,8 +37,8 @@ fn jfetch() -> Cmd {
     cmd.env("HOME", "/nonexistent-jtools-home")
 }
 
-fn tools(test: &str) -> bool {
-    ["docker-registry", "skopeo", "umoci", "oci-image-tool", "openssl"].iter().all(|t| common::have(t, test))
+fn tools() -> bool {
+    ["docker-registry", "skopeo", "umoci", "oci-image-tool", "openssl"].iter().all(|t| common::have(t))
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -91,11 +91,10 @@ fn sample_image(dir: &Path, seed: u64) {
 
 #[test]
 fn skopeo_pushes_jfetch_pulls_same_digests_and_a_layout_the_tools_accept() {
-    let test = "skopeo_pushes_jfetch_pulls_same_digests_and_a_layout_the_tools_accept";
-    if !tools(test) {
+    if !tools() {
         return;
     }
-    let Some(reg) = registry::start(test, Auth::None, None) else { return };
+    let Some(reg) = registry::start(Auth::None, None) else { return };
     let work = common::tempdir();
     let source = work.path().join("src");
     sample_image(&source, 1);
@@ -167,11 +166,10 @@ fn skopeo_pushes_jfetch_pulls_same_digests_and_a_layout_the_tools_accept() {
 
 #[test]
 fn docker_v2_manifest_is_stored_as_served_with_its_digest() {
-    let test = "docker_v2_manifest_is_stored_as_served_with_its_digest";
-    if !tools(test) {
+    if !tools() {
         return;
     }
-    let Some(reg) = registry::start(test, Auth::None, None) else { return };
+    let Some(reg) = registry::start(Auth::None, None) else { return };
     let work = common::tempdir();
     let source = work.path().join("src");
     sample_image(&source, 2);
@@ -210,11 +208,10 @@ fn docker_v2_manifest_is_stored_as_served_with_its_digest() {
 
 #[test]
 fn jfetch_pushes_umoci_layout_skopeo_reads_it_back() {
-    let test = "jfetch_pushes_umoci_layout_skopeo_reads_it_back";
-    if !tools(test) {
+    if !tools() {
         return;
     }
-    let Some(reg) = registry::start(test, Auth::None, None) else { return };
+    let Some(reg) = registry::start(Auth::None, None) else { return };
     let work = common::tempdir();
     let source = work.path().join("src");
     sample_image(&source, 3);
@@ -302,11 +299,10 @@ fn jfetch_pushes_umoci_layout_skopeo_reads_it_back() {
 
 #[test]
 fn pushed_layout_with_a_corrupted_blob_exits_1_and_the_tag_is_not_set() {
-    let test = "pushed_layout_with_a_corrupted_blob_exits_1_and_the_tag_is_not_set";
-    if !tools(test) {
+    if !tools() {
         return;
     }
-    let Some(reg) = registry::start(test, Auth::None, None) else { return };
+    let Some(reg) = registry::start(Auth::None, None) else { return };
     let work = common::tempdir();
     let source = work.path().join("src");
     sample_image(&source, 4);
@@ -390,11 +386,10 @@ fn two_platform_layout(dir: &Path) -> (String, String, String) {
 
 #[test]
 fn multi_platform_index_pulled_by_platform_and_unknown_platform_lists_them() {
-    let test = "multi_platform_index_pulled_by_platform_and_unknown_platform_lists_them";
-    if !tools(test) {
+    if !tools() {
         return;
     }
-    let Some(reg) = registry::start(test, Auth::None, None) else { return };
+    let Some(reg) = registry::start(Auth::None, None) else { return };
     let work = common::tempdir();
     let source = work.path().join("src");
     let (index_digest, amd, arm) = two_platform_layout(&source);
@@ -495,12 +490,10 @@ fn multi_platform_index_pulled_by_platform_and_unknown_platform_lists_them() {
 
 #[test]
 fn corrupted_blob_in_registry_storage_exits_1_nothing_kept_and_a_good_mirror_serves() {
-    let test = "corrupted_blob_in_registry_storage_exits_1_nothing_kept_and_a_good_mirror_serves";
-    if !tools(test) {
+    if !tools() {
         return;
     }
-    let (Some(bad), Some(good)) =
-        (registry::start(test, Auth::None, None), registry::start(test, Auth::None, None))
+    let (Some(bad), Some(good)) = (registry::start(Auth::None, None), registry::start(Auth::None, None))
     else {
         return;
     };
@@ -565,11 +558,10 @@ fn corrupted_blob_in_registry_storage_exits_1_nothing_kept_and_a_good_mirror_ser
 
 #[test]
 fn unknown_tag_is_a_one_line_404_and_the_next_mirror_is_tried() {
-    let test = "unknown_tag_is_a_one_line_404_and_the_next_mirror_is_tried";
-    if !tools(test) {
+    if !tools() {
         return;
     }
-    let Some(reg) = registry::start(test, Auth::None, None) else { return };
+    let Some(reg) = registry::start(Auth::None, None) else { return };
     let work = common::tempdir();
     let source = work.path().join("src");
     sample_image(&source, 7);
@@ -626,11 +618,10 @@ fn unknown_tag_is_a_one_line_404_and_the_next_mirror_is_tried() {
 
 #[test]
 fn blob_cut_short_mid_layer_is_resumed_with_range() {
-    let test = "blob_cut_short_mid_layer_is_resumed_with_range";
-    if !tools(test) {
+    if !tools() {
         return;
     }
-    let Some(reg) = registry::start(test, Auth::None, None) else { return };
+    let Some(reg) = registry::start(Auth::None, None) else { return };
     let work = common::tempdir();
     let source = work.path().join("src");
     sample_image(&source, 10);
@@ -724,13 +715,12 @@ fn forbidden_malformed_manifest_and_unknown_media_type_are_one_line_errors() {
 
 #[test]
 fn htpasswd_behind_tls_basic_auth_from_url_env_netrc_and_auth_file_wrong_password_401() {
-    let test = "htpasswd_behind_tls_basic_auth_from_url_env_netrc_and_auth_file_wrong_password_401";
-    if !tools(test) || !common::have("htpasswd", test) {
+    if !tools() || !common::have("htpasswd") {
         return;
     }
     let pki = Pki::new();
     let (cert, key) = pki.leaf("registry", "IP:127.0.0.1", None);
-    let Some(reg) = registry::start(test, Auth::Htpasswd("jt", "s3cret"), Some((&cert, &key))) else {
+    let Some(reg) = registry::start(Auth::Htpasswd("jt", "s3cret"), Some((&cert, &key))) else {
         return;
     };
     let work = common::tempdir();
@@ -844,8 +834,7 @@ fn htpasswd_behind_tls_basic_auth_from_url_env_netrc_and_auth_file_wrong_passwor
 
 #[test]
 fn bearer_token_auth_with_a_token_server_the_registry_trusts() {
-    let test = "bearer_token_auth_with_a_token_server_the_registry_trusts";
-    if !tools(test) {
+    if !tools() {
         return;
     }
     let pki = Pki::new();
@@ -854,8 +843,7 @@ fn bearer_token_auth_with_a_token_server_the_registry_trusts() {
     let tokens = TokenServer::start("jt", "t0ken-pass", &token_cert, &token_key);
     let signer = tokens.signer();
     let realm = tokens.realm();
-    let Some(reg) =
-        registry::start(test, Auth::Token { realm: &realm, signer: &signer }, Some((&cert, &key)))
+    let Some(reg) = registry::start(Auth::Token { realm: &realm, signer: &signer }, Some((&cert, &key)))
     else {
         return;
     };

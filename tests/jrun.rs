@@ -37,12 +37,12 @@ impl Jail {
 }
 
 /// Builds the jail, or returns None (SKIPPED) when this machine cannot run the tests.
-fn jail(test: &str) -> Option<Jail> {
+fn jail() -> Option<Jail> {
     if !is_root() {
-        common::skip(test, "needs root (namespaces, mounts)");
+        common::skip("needs root (namespaces, mounts)");
         return None;
     }
-    if !common::have("busybox", test) {
+    if !common::have("busybox") {
         return None;
     }
     let dir = common::tempdir();
@@ -153,7 +153,7 @@ fn host_mounts_under(path: &Path) -> Vec<String> {
 
 #[test]
 fn stdin_and_stdout_go_through_pipes() {
-    let Some(jail) = jail("stdin_and_stdout_go_through_pipes") else { return };
+    let Some(jail) = jail() else { return };
     jail.run(&["--", "cat"]).stdin("a\nb\n").run().success().stdout_is("a\nb\n");
     let data = common::noise(3 << 20, 7);
     let run = jail.run(&["--", "cat"]).stdin(data.clone()).run();
@@ -176,7 +176,7 @@ fn stdin_and_stdout_go_through_pipes() {
 
 #[test]
 fn exit_status_is_the_commands() {
-    let Some(jail) = jail("exit_status_is_the_commands") else { return };
+    let Some(jail) = jail() else { return };
     jail.run(&["--", "sh", "-c", "exit 0"]).run().success().stderr_is_empty();
     jail.run(&["--", "sh", "-c", "exit 7"]).run().code(7);
     jail.run(&["--", "nosuchcommand"])
@@ -196,7 +196,7 @@ fn exit_status_is_the_commands() {
 
 #[test]
 fn signals_reach_the_command() {
-    let Some(jail) = jail("signals_reach_the_command") else { return };
+    let Some(jail) = jail() else { return };
     for (signal, code) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
         let mut child = start_until_ready(&jail, "echo ready; exec sleep 100");
         kill(&child, signal);
@@ -213,7 +213,7 @@ fn signals_reach_the_command() {
 /// by the command, as it would be without jrun; the others still reach it.
 #[test]
 fn signals_ignored_at_start_stay_ignored() {
-    let Some(jail) = jail("signals_ignored_at_start_stay_ignored") else { return };
+    let Some(jail) = jail() else { return };
     let mut child = start_until_ready_ignoring(&jail, "echo ready; exec sleep 100", &[libc::SIGINT]);
     kill(&child, "INT");
     std::thread::sleep(Duration::from_millis(500));
@@ -224,7 +224,7 @@ fn signals_ignored_at_start_stay_ignored() {
 
 #[test]
 fn no_process_of_the_jail_remains() {
-    let Some(jail) = jail("no_process_of_the_jail_remains") else { return };
+    let Some(jail) = jail() else { return };
     let marker = format!("{}", 4_000_000 + std::process::id());
     // A daemon left behind in the background, then the command ends by itself or by signal.
     let daemon = ["sleep", marker.as_str()];
@@ -244,7 +244,7 @@ fn no_process_of_the_jail_remains() {
 
 #[test]
 fn command_is_alone_in_its_pid_namespace() {
-    let Some(jail) = jail("command_is_alone_in_its_pid_namespace") else { return };
+    let Some(jail) = jail() else { return };
     // PID 1 is jrun's init; the command is PID 2 and nothing else is there.
     jail.run(&["--", "sh", "-c", "echo $$"]).run().success().stdout_is("2\n");
     let run = jail.run(&["--", "ls", "/proc"]).run();
@@ -272,7 +272,7 @@ fn command_is_alone_in_its_pid_namespace() {
 
 #[test]
 fn hostname_is_the_jails_own() {
-    let Some(jail) = jail("hostname_is_the_jails_own") else { return };
+    let Some(jail) = jail() else { return };
     let host_before = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
     jail.run(&["--hostname", "buildbox", "--", "hostname"]).run().success().stdout_is("buildbox\n");
     // The default is the root directory's name; changing it inside stays inside.
@@ -285,7 +285,7 @@ fn hostname_is_the_jails_own() {
 
 #[test]
 fn no_host_path_is_visible_or_reachable() {
-    let Some(jail) = jail("no_host_path_is_visible_or_reachable") else { return };
+    let Some(jail) = jail() else { return };
     let script =
         "cd /; cd ..; cd ../..; pwd; ls; cat ../outside ../../outside /outside 2>/dev/null; echo end";
     jail.run(&["--", "sh", "-c", script])
@@ -334,7 +334,7 @@ fn no_host_path_is_visible_or_reachable() {
 
 #[test]
 fn network_is_loopback_only_unless_host() {
-    let Some(jail) = jail("network_is_loopback_only_unless_host") else { return };
+    let Some(jail) = jail() else { return };
     let interfaces = |args: &[&str]| {
         let mut all = args.to_vec();
         all.extend(["--", "cat", "/proc/net/dev"]);
@@ -357,7 +357,7 @@ fn network_is_loopback_only_unless_host() {
 
 #[test]
 fn user_comes_from_the_jails_passwd() {
-    let Some(jail) = jail("user_comes_from_the_jails_passwd") else { return };
+    let Some(jail) = jail() else { return };
     jail.run(&["--", "id"]).run().success().stdout_is("uid=0(root) gid=0(root) groups=0(root)\n");
     let nobody = "uid=65534(nobody) gid=65534(nogroup) groups=50(staff),65534(nogroup)\n";
     jail.run(&["-u", "nobody", "--", "id"]).run().success().stdout_is(nobody);
@@ -374,7 +374,7 @@ fn user_comes_from_the_jails_passwd() {
 
 #[test]
 fn workdir_is_w_or_root() {
-    let Some(jail) = jail("workdir_is_w_or_root") else { return };
+    let Some(jail) = jail() else { return };
     jail.run(&["--", "pwd"]).run().success().stdout_is("/\n");
     jail.run(&["-w", "/tmp", "--", "pwd"]).run().success().stdout_is("/tmp\n");
     jail.run(&["-w", "/tmp", "-u", "nobody", "--", "sh", "-c", "pwd; echo x > f; cat f"])
@@ -391,7 +391,7 @@ fn workdir_is_w_or_root() {
 
 #[test]
 fn environment_is_clean() {
-    let Some(jail) = jail("environment_is_clean") else { return };
+    let Some(jail) = jail() else { return };
     let sorted = |run: &common::Run| {
         let mut lines: Vec<String> = run.stdout_str().lines().map(str::to_string).collect();
         lines.sort();
@@ -436,7 +436,7 @@ fn environment_is_clean() {
 
 #[test]
 fn read_only_root() {
-    let Some(jail) = jail("read_only_root") else { return };
+    let Some(jail) = jail() else { return };
     jail.run(&["--ro", "--", "sh", "-c", "echo x > /tmp/x"])
         .run()
         .code(1)
@@ -454,7 +454,7 @@ fn read_only_root() {
 
 #[test]
 fn bind_mounts_rw_and_ro() {
-    let Some(jail) = jail("bind_mounts_rw_and_ro") else { return };
+    let Some(jail) = jail() else { return };
     let share = jail.dir.path().join("share");
     std::fs::create_dir(&share).unwrap();
     std::fs::write(share.join("in"), "from host\n").unwrap();
@@ -480,7 +480,7 @@ fn bind_mounts_rw_and_ro() {
 
 #[test]
 fn nothing_stays_mounted_on_the_host() {
-    let Some(jail) = jail("nothing_stays_mounted_on_the_host") else { return };
+    let Some(jail) = jail() else { return };
     let before = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     assert_eq!(host_mounts_under(jail.dir.path()), Vec::<String>::new());
     let share = jail.dir.path().join("share");
@@ -516,7 +516,7 @@ fn nothing_stays_mounted_on_the_host() {
 
 #[test]
 fn no_descriptor_leaks_into_the_jail() {
-    let Some(jail) = jail("no_descriptor_leaks_into_the_jail") else { return };
+    let Some(jail) = jail() else { return };
     // Outside, the shell's descriptors 7 and 9 reach its children...
     sh("exec 7</etc/hostname 9>/dev/null; ls /proc/self/fd").run().success().stdout_contains("7\n9\n");
     // ...but not the jail: only 0, 1, 2, and the directory ls itself reads (3).
@@ -530,7 +530,7 @@ fn no_descriptor_leaks_into_the_jail() {
 
 #[test]
 fn missing_root_is_an_error() {
-    let Some(jail) = jail("missing_root_is_an_error") else { return };
+    let Some(jail) = jail() else { return };
     let missing = jail.dir.path().join("nope");
     jrun()
         .arg("--root")
@@ -552,8 +552,8 @@ fn missing_root_is_an_error() {
 
 #[test]
 fn not_root_is_refused_clearly() {
-    let Some(jail) = jail("not_root_is_refused_clearly") else { return };
-    if !common::have("setpriv", "not_root_is_refused_clearly") {
+    let Some(jail) = jail() else { return };
+    if !common::have("setpriv") {
         return;
     }
     // The binary must be reachable by nobody: copy it to a world-readable place.
@@ -581,7 +581,7 @@ fn not_root_is_refused_clearly() {
 #[test]
 fn existing_jails_are_not_supported_on_linux() {
     if !is_root() {
-        common::skip("existing_jails_are_not_supported_on_linux", "needs root");
+        common::skip("needs root");
         return;
     }
     jrun()

@@ -71,7 +71,7 @@ int main(int argc, char **argv) {
 "#;
 
 /// The probe, built once per test binary (static: the jail has no libc).
-fn probe(test: &str) -> Option<PathBuf> {
+fn probe() -> Option<PathBuf> {
     static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
     let built = BUILT.get_or_init(|| {
         // In cargo's scratch directory for tests, built anew by each run (under a name of
@@ -93,16 +93,11 @@ fn probe(test: &str) -> Option<PathBuf> {
         Some(path) => Some(path.clone()),
         None => {
             common::skip(
-                test,
                 "gcc -static cannot build the probe (tests/setup.d/jrun.sh installs gcc, libc6-dev)",
             );
             None
         }
     }
-}
-
-fn test_name() -> String {
-    std::thread::current().name().unwrap_or("test").rsplit("::").next().unwrap().to_string()
 }
 
 struct Jail {
@@ -126,15 +121,14 @@ impl Jail {
 
 /// A jail root with a static busybox and, when asked, the probe as /bin/probe.
 fn jail(with_probe: bool) -> Option<Jail> {
-    let test = test_name();
     if !nix::unistd::geteuid().is_root() {
-        common::skip(&test, "needs root (namespaces, mounts)");
+        common::skip("needs root (namespaces, mounts)");
         return None;
     }
-    if !common::have("busybox", &test) {
+    if !common::have("busybox") {
         return None;
     }
-    let probe = if with_probe { Some(probe(&test)?) } else { None };
+    let probe = if with_probe { Some(probe()?) } else { None };
     let dir = common::tempdir();
     let root = dir.path().join("root");
     for sub in ["bin", "etc", "tmp"] {
@@ -435,12 +429,11 @@ fn sleepers(marker: &str) -> Vec<u32> {
 #[test]
 fn tiocsti_cannot_type_into_the_callers_terminal() {
     let Some(jail) = jail(true) else { return };
-    let test = test_name();
     if std::fs::read_to_string("/proc/sys/dev/tty/legacy_tiocsti").is_ok_and(|v| v.trim() == "0") {
-        common::skip(&test, "the kernel refuses TIOCSTI for everyone (dev.tty.legacy_tiocsti=0)");
+        common::skip("the kernel refuses TIOCSTI for everyone (dev.tty.legacy_tiocsti=0)");
         return;
     }
-    if !common::have("script", &test) {
+    if !common::have("script") {
         return;
     }
     let probe = jail.root.join("bin/probe");
@@ -486,7 +479,7 @@ fn pids_are_limited() {
     let script = "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 1 & done; wait";
     let run = jail.run(&["--pids-max", "6", "--", "sh", "-c", script]).run();
     if run.stderr.contains("not available or not delegated") {
-        common::skip(&test_name(), "no pids cgroup controller here");
+        common::skip("no pids cgroup controller here");
         return;
     }
     assert!(run.stderr.contains("can't fork"), "12 processes under --pids-max 6: {}", run.stderr);
@@ -506,7 +499,7 @@ fn dev_shm_is_sized() {
 #[test]
 fn a_terminal_gets_a_pseudo_terminal_of_the_jails_own() {
     let Some(jail) = jail(false) else { return };
-    if !common::have("script", &test_name()) {
+    if !common::have("script") {
         return;
     }
     // Under script, stdin and stdout are a terminal: the jail's must be another one, and
@@ -540,7 +533,7 @@ fn memory_is_limited() {
     symlink("busybox", jail.root.join("bin/tr")).unwrap();
     let run = jail.run(&["--memory-max", "16M", "--", "sh", "-c", script]).run();
     if run.stderr.contains("not available or not delegated") {
-        common::skip(&test_name(), "no memory cgroup controller here");
+        common::skip("no memory cgroup controller here");
         return;
     }
     // Killed: the shell itself (status 137) or the pipe feeding it (a short count).

@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
 use common::jsnap;
-use common::zfs::{Pool, get, is_mounted, source, test_name, zfs_ok};
+use common::zfs::{Pool, get, is_mounted, source, zfs_ok};
 
 // ---------------------------------------------------------------------------------------
 // ZFS
@@ -19,7 +19,7 @@ fn lines(run: &common::Run) -> Vec<String> {
 
 #[test]
 fn zfs_full_and_incremental_round_trips() {
-    let Some(pool) = Pool::new(&test_name()) else { return };
+    let Some(pool) = Pool::new() else { return };
     let (src, mnt) = pool.mounted("src");
     fs::write(mnt.join("one"), common::noise(300_000, 1)).unwrap();
     jsnap().args(["create", &format!("{src}@s1")]).run().success().stdout_is(format!("{src}@s1\n"));
@@ -61,7 +61,7 @@ fn zfs_full_and_incremental_round_trips() {
 /// -R -p: the descendants come along, through the temporary name and the rename.
 #[test]
 fn zfs_replication_stream_brings_descendants() {
-    let Some(pool) = Pool::new(&test_name()) else { return };
+    let Some(pool) = Pool::new() else { return };
     let src = pool.ds("src");
     zfs_ok("zfs", &["create", &src]);
     zfs_ok("zfs", &["create", &format!("{src}/child")]);
@@ -79,7 +79,7 @@ fn zfs_replication_stream_brings_descendants() {
 
 #[test]
 fn zfs_mountpoint_paths_resolve_to_their_dataset() {
-    let Some(pool) = Pool::new(&test_name()) else { return };
+    let Some(pool) = Pool::new() else { return };
     let (src, mnt) = pool.mounted("jail");
     let path = mnt.display().to_string();
     jsnap().args(["create", &format!("{path}@before")]).run().success().stdout_is(format!("{src}@before\n"));
@@ -115,7 +115,7 @@ fn zfs_mountpoint_paths_resolve_to_their_dataset() {
 
 #[test]
 fn zfs_missing_datasets_are_one_line_errors() {
-    let Some(pool) = Pool::new(&test_name()) else { return };
+    let Some(pool) = Pool::new() else { return };
     let missing = pool.ds("nope");
     for args in [
         vec!["send".to_string(), format!("{missing}@x")],
@@ -140,7 +140,7 @@ fn zfs_missing_datasets_are_one_line_errors() {
 
 #[test]
 fn zfs_garbage_and_truncated_streams_leave_no_dataset() {
-    let Some(pool) = Pool::new(&test_name()) else { return };
+    let Some(pool) = Pool::new() else { return };
     let (src, mnt) = pool.mounted("src");
     fs::write(mnt.join("data"), common::noise(500_000, 7)).unwrap();
     jsnap().args(["create", &format!("{src}@s")]).run().success();
@@ -169,7 +169,7 @@ fn zfs_garbage_and_truncated_streams_leave_no_dataset() {
 /// dataset is left (neither the target nor the temporary one).
 #[test]
 fn zfs_interrupted_receive_leaves_no_dataset() {
-    let Some(pool) = Pool::new(&test_name()) else { return };
+    let Some(pool) = Pool::new() else { return };
     let (src, mnt) = pool.mounted("src");
     fs::write(mnt.join("data"), common::noise(4 << 20, 11)).unwrap();
     jsnap().args(["create", &format!("{src}@s")]).run().success();
@@ -200,7 +200,7 @@ fn zfs_interrupted_receive_leaves_no_dataset() {
 /// OpenZFS is unit-tested in tools/jsnap/zfs.rs.)
 #[test]
 fn zfs_flags_zfs_fuse_lacks_fail_cleanly() {
-    let Some(pool) = Pool::new(&test_name()) else { return };
+    let Some(pool) = Pool::new() else { return };
     let (src, mnt) = pool.mounted("src");
     fs::write(mnt.join("f"), b"data").unwrap();
     jsnap().args(["create", &format!("{src}@s")]).run().success();
@@ -277,7 +277,7 @@ fn no_temporaries(pool: &Pool) {
 /// -F into a new dataset works the same way.
 #[test]
 fn zfs_recv_new_dataset_on_a_pool_whose_datasets_mount_is_not_busy() {
-    let Some(pool) = Pool::mounting(&test_name()) else { return };
+    let Some(pool) = Pool::mounting() else { return };
     let src = pool.ds("src");
     zfs_ok("zfs", &["create", &src]);
     let src_mnt = pool.root().join("src");
@@ -318,7 +318,7 @@ fn zfs_recv_new_dataset_on_a_pool_whose_datasets_mount_is_not_busy() {
 /// that name from every descendant.
 #[test]
 fn zfs_create_r_is_atomic_and_destroy_r_reaches_every_descendant() {
-    let Some(pool) = Pool::mounting(&test_name()) else { return };
+    let Some(pool) = Pool::mounting() else { return };
     let (a, b, c) = (pool.ds("a"), pool.ds("a/b"), pool.ds("a/b/c"));
     for ds in [&a, &b, &c] {
         zfs_ok("zfs", &["create", ds]);
@@ -354,7 +354,7 @@ fn zfs_create_r_is_atomic_and_destroy_r_reaches_every_descendant() {
 /// read back, `zfs send -R`) works.
 #[test]
 fn zfs_pot_layout_round_trips_with_its_child_and_user_properties() {
-    let Some(pool) = Pool::mounting(&test_name()) else { return };
+    let Some(pool) = Pool::mounting() else { return };
     let jails = pool.ds("pot/jails");
     zfs_ok("zfs", &["create", &pool.ds("pot")]);
     zfs_ok("zfs", &["create", &jails]);
@@ -414,7 +414,7 @@ fn zfs_pot_layout_round_trips_with_its_child_and_user_properties() {
 /// both mounted (`zfs mount` lists them), and the next export of the imported jail works.
 #[test]
 fn zfs_bastille_layout_round_trips_with_its_child_and_user_properties() {
-    let Some(pool) = Pool::mounting(&test_name()) else { return };
+    let Some(pool) = Pool::mounting() else { return };
     let jails = pool.ds("bastille/jails");
     zfs_ok("zfs", &["create", &pool.ds("bastille")]);
     zfs_ok("zfs", &["create", &jails]);
@@ -470,7 +470,7 @@ fn zfs_bastille_layout_round_trips_with_its_child_and_user_properties() {
 /// and the live jail's files are what they were. With -u nothing is mounted and all is well.
 #[test]
 fn zfs_recv_does_not_mount_over_a_live_jail_and_keeps_what_it_received() {
-    let Some(pool) = Pool::mounting(&test_name()) else { return };
+    let Some(pool) = Pool::mounting() else { return };
     let live = pool.dir().join("jails/web");
     let web = pool.ds("web");
     zfs_ok("zfs", &["create", "-o", &format!("mountpoint={}", live.display()), &web]);
@@ -507,7 +507,7 @@ fn zfs_recv_does_not_mount_over_a_live_jail_and_keeps_what_it_received() {
 /// saying the dataset was received, and the dataset with its snapshot is kept.
 #[test]
 fn zfs_recv_keeps_the_dataset_when_only_the_mount_fails() {
-    let Some(pool) = Pool::mounting(&test_name()) else { return };
+    let Some(pool) = Pool::mounting() else { return };
     let src = pool.ds("src");
     zfs_ok("zfs", &["create", &src]);
     fs::write(pool.root().join("src/f"), b"kept").unwrap();
@@ -528,7 +528,7 @@ fn zfs_recv_keeps_the_dataset_when_only_the_mount_fails() {
 /// mountpoint (FreeBSD's zroot/ROOT and boot environments) are not it.
 #[test]
 fn zfs_path_maps_to_the_mounted_dataset_not_the_mountpoint_property() {
-    let Some(pool) = Pool::mounting(&test_name()) else { return };
+    let Some(pool) = Pool::mounting() else { return };
     let place = pool.dir().join("jail");
     let at = format!("mountpoint={}", place.display());
     zfs_ok("zfs", &["create", "-o", "canmount=off", "-o", &at, &pool.ds("a-container")]);
@@ -553,13 +553,12 @@ fn zfs_path_maps_to_the_mounted_dataset_not_the_mountpoint_property() {
 /// stay unmounted too rather than land inside whatever is mounted there.
 #[test]
 fn zfs_recv_leaves_children_of_a_refused_parent_unmounted() {
-    let test = test_name();
     // SAFETY: no preconditions.
     if unsafe { libc::geteuid() } != 0 {
-        common::skip(&test, "mounting a tmpfs needs root");
+        common::skip("mounting a tmpfs needs root");
         return;
     }
-    let Some(pool) = Pool::mounting(&test) else { return };
+    let Some(pool) = Pool::mounting() else { return };
     let busy = pool.dir().join("busy");
     let snd = pool.ds("snd");
     zfs_ok("zfs", &["create", "-o", &format!("mountpoint={}", busy.display()), &snd]);

@@ -189,7 +189,7 @@ fn cases() -> Vec<(String, Value)> {
 
 #[test]
 fn aci_verdicts_match_actool() {
-    let Some(actool) = common::actool::actool("aci_verdicts_match_actool") else { return };
+    let Some(actool) = common::actool::actool() else { return };
     let dir = tempdir();
     let mut all = cases();
     let made = jspec()
@@ -268,7 +268,7 @@ impl Rng {
 /// actool and jspec must agree on each.
 #[test]
 fn aci_verdicts_match_actool_on_random_mutations() {
-    let Some(actool) = common::actool::actool("aci_verdicts_match_actool_on_random_mutations") else {
+    let Some(actool) = common::actool::actool() else {
         return;
     };
     let places = [

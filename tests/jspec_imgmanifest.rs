@@ -38,7 +38,7 @@ fn write(dir: &Path, name: &str, value: &serde_json::Value) -> PathBuf {
 
 #[test]
 fn imgadm_verdicts_match_node_imgmanifest() {
-    let Some(module) = common::imgadm::imgmanifest_of_imgadm("imgadm_verdicts_match_node_imgmanifest") else {
+    let Some(module) = common::imgadm::imgmanifest_of_imgadm() else {
         return;
     };
     let dir = tempdir();
@@ -275,8 +275,7 @@ console.log(JSON.stringify(out));
 
 #[test]
 fn imgadm_verdicts_match_imgadm_on_node_imgmanifest_test_suite() {
-    let test = "imgadm_verdicts_match_imgadm_on_node_imgmanifest_test_suite";
-    let Some(module) = common::imgadm::imgmanifest_of_imgadm(test) else { return };
+    let Some(module) = common::imgadm::imgmanifest_of_imgadm() else { return };
     let dir = tempdir();
     let script = dir.path().join("suite.js");
     fs::write(&script, SUITE_JS).unwrap();
@@ -465,8 +464,7 @@ fn value_pool() -> Vec<serde_json::Value> {
 /// the upstream suite's minimal one: imgadm's validator and jspec must agree on each.
 #[test]
 fn imgadm_verdicts_match_node_imgmanifest_on_random_mutations() {
-    let test = "imgadm_verdicts_match_node_imgmanifest_on_random_mutations";
-    let Some(module) = common::imgadm::imgmanifest_of_imgadm(test) else { return };
+    let Some(module) = common::imgadm::imgmanifest_of_imgadm() else { return };
     let dir = tempdir();
     let bases = [
         base_manifest(),

@@ -40,7 +40,7 @@ fn every_tool_prints_the_same_overview() {
 /// unparseable date) and every page long lines, trailing blanks and a lower-case title.
 #[test]
 fn man_pages_pass_mandoc_lint() {
-    if !common::have("mandoc", "man_pages_pass_mandoc_lint") {
+    if !common::have("mandoc") {
         return;
     }
     let mut findings = Vec::new();
@@ -53,4 +53,11 @@ fn man_pages_pass_mandoc_lint() {
         }
     }
     assert!(findings.is_empty(), "mandoc -Tlint findings:\n{}", findings.join("\n"));
+}
+
+/// Skips name the test from its thread (tests/common/mod.rs::test_name): libtest must
+/// keep naming test threads after the test, with one thread as with several.
+#[test]
+fn skips_are_named_after_the_running_test() {
+    assert_eq!(common::test_name(), "skips_are_named_after_the_running_test");
 }

@@ -10,7 +10,7 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::zfs::{Pool, get as zfs_get, test_name, zfs_ok};
+use common::zfs::{Pool, get as zfs_get, zfs_ok};
 use common::{Cmd, Run, sh};
 
 // ---------------------------------------------------------------------------------------
@@ -54,8 +54,8 @@ fn failed_with(run: &Run, tool_line: &str) {
 /// A jail directory in AppJail's layout whose jail/ is a busybox userland: jail/bin/busybox
 /// with a few applets, passwd, group; init; conf/volumes/data/{mountpoint,type};
 /// conf/config.conf. None (SKIPPED) without busybox.
-fn appjail_dir(parent: &Path, test: &str) -> Option<PathBuf> {
-    if !common::have("busybox", test) {
+fn appjail_dir(parent: &Path) -> Option<PathBuf> {
+    if !common::have("busybox") {
         return None;
     }
     let dir = parent.join("web");
@@ -114,16 +114,15 @@ fn appjail_import(work: &Path, spec: &Path, dest: &str) -> Run {
 
 #[test]
 fn appjail_export_publish_import_run() {
-    let test = "appjail_export_publish_import_run";
     let work = common::tempdir();
     let w = work.path();
-    let Some(jail) = appjail_dir(w, test) else { return };
+    let Some(jail) = appjail_dir(w) else { return };
     let spec = appjail_publish(w, &jail);
     let image = w.join("out/1.0-amd64-image.appjail");
 
     // The four members AppJail's import asks bsdtar for are all there (bsdtar exits 1 if one
     // is missing), and the stream is xz.
-    if common::have("bsdtar", test) {
+    if common::have("bsdtar") {
         let members = Cmd::new("bsdtar")
             .arg("-tf")
             .arg(&image)
@@ -156,7 +155,7 @@ fn appjail_export_publish_import_run() {
 
     // And it runs.
     if !is_root() {
-        common::skip(test, "jrun needs root");
+        common::skip("jrun needs root");
         return;
     }
     let run = example("appjail.sh", w).args(["run", "jails/web2", "sh", "-c", "cat /etc/motd; id -u"]).run();
@@ -166,11 +165,10 @@ fn appjail_export_publish_import_run() {
 /// The same workflow over HTTP: mirrors on nginx, the first one a port nothing listens on.
 #[test]
 fn appjail_over_http_mirrors_skips_a_dead_one() {
-    let test = "appjail_over_http_mirrors_skips_a_dead_one";
     let work = common::tempdir();
     let w = work.path();
-    let Some(jail) = appjail_dir(w, test) else { return };
-    let Some(nginx) = common::nginx::start_nginx(test) else { return };
+    let Some(jail) = appjail_dir(w) else { return };
+    let Some(nginx) = common::nginx::start_nginx() else { return };
     let mirrors =
         format!("http://127.0.0.1:{}/ http://127.0.0.1:{}/", common::nginx::dead_port(), nginx.port);
     example("appjail.sh", w)
@@ -209,10 +207,9 @@ fn appjail_over_http_mirrors_skips_a_dead_one() {
 
 #[test]
 fn appjail_import_failures_leave_nothing() {
-    let test = "appjail_import_failures_leave_nothing";
     let work = common::tempdir();
     let w = work.path();
-    let Some(jail) = appjail_dir(w, test) else { return };
+    let Some(jail) = appjail_dir(w) else { return };
     let spec = appjail_publish(w, &jail);
     let published = w.join("mirror/web/1.0-amd64-image.appjail");
     let clean = |what: &str| {
@@ -267,7 +264,7 @@ fn appjail_import_failures_leave_nothing() {
 
     // Full disk: a 1 MiB tmpfs cannot hold the busybox jail.
     if !is_root() {
-        common::skip(test, "full-disk case needs root to mount a tmpfs");
+        common::skip("full-disk case needs root to mount a tmpfs");
         return;
     }
     let small = w.join("small");
@@ -297,8 +294,7 @@ impl Drop for Unmount {
 /// `:pot.tag`/`:pot.snap` set on both sides as pot's export reads them back.
 #[test]
 fn pot_export_and_import_from_base_url() {
-    let test = &test_name();
-    let Some(pool) = Pool::mounting(test) else { return };
+    let Some(pool) = Pool::mounting() else { return };
     let work = common::tempdir();
     let w = work.path();
     let src = pool.ds("web");
@@ -390,8 +386,8 @@ fn pot_export_and_import_from_base_url() {
 
 /// node-imgmanifest 3.2.1's verdict on a manifest (see tests/jspec_imgmanifest.rs), or None
 /// when node or npm is missing (SKIPPED).
-fn imgmanifest_verdict(manifest: &Path, test: &str) -> Option<String> {
-    let dir = common::imgmanifest(test)?;
+fn imgmanifest_verdict(manifest: &Path) -> Option<String> {
+    let dir = common::imgmanifest()?;
     let script = r#"
 const m = require(process.argv[1] + '/node_modules/imgmanifest');
 const manifest = m.upgradeManifest(JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8')));
@@ -405,8 +401,7 @@ console.log(errors ? 'INVALID ' + JSON.stringify(errors) : 'VALID');
 
 #[test]
 fn smartos_full_and_incremental_images_install() {
-    let test = "smartos_full_and_incremental_images_install";
-    let Some(pool) = Pool::new(test) else { return };
+    let Some(pool) = Pool::new() else { return };
     let work = common::tempdir();
     let w = work.path();
     let (src, mnt) = pool.mounted("base");
@@ -423,7 +418,7 @@ fn smartos_full_and_incremental_images_install() {
     assert_eq!(get(&manifest, "files.0.sha1"), out(&sha1));
     assert_eq!(get(&manifest, "files.0.size"), fs::metadata(&file).unwrap().len().to_string());
     assert_eq!(get(&manifest, "files.0.compression"), "gzip");
-    if let Some(verdict) = imgmanifest_verdict(&manifest, test) {
+    if let Some(verdict) = imgmanifest_verdict(&manifest) {
         assert_eq!(verdict, "VALID", "imgmanifest 3.2.1 refuses {}", fs::read_to_string(&manifest).unwrap());
     }
     let uuid = get(&manifest, "uuid");
@@ -445,7 +440,7 @@ fn smartos_full_and_incremental_images_install() {
         .success();
     let inc = w.join("out/base-1.1.0.json");
     assert_eq!(get(&inc, "origin"), uuid);
-    if let Some(verdict) = imgmanifest_verdict(&inc, test) {
+    if let Some(verdict) = imgmanifest_verdict(&inc) {
         assert_eq!(verdict, "VALID");
     }
     smartos(&["publish", inc.to_str().unwrap(), "server"]).run().success();
@@ -475,7 +470,7 @@ fn smartos_full_and_incremental_images_install() {
         failed_with(&run, "No space left on device");
         assert!(entries(&small).is_empty(), "left behind {:?}", entries(&small));
     } else {
-        common::skip(test, "full-disk case needs root to mount a tmpfs");
+        common::skip("full-disk case needs root to mount a tmpfs");
     }
     let all = pool.all();
     assert!(!all.iter().any(|n| n.contains("/bad") || n.contains("jsnap-recv")), "left behind: {all:?}");
@@ -491,8 +486,7 @@ fn bare_sha256(file: &Path) -> String {
 
 #[test]
 fn bastille_tar_exports_both_ways() {
-    let test = &test_name();
-    if !common::have("bsdtar", test) || !common::have("zstd", test) {
+    if !common::have("bsdtar") || !common::have("zstd") {
         return;
     }
     let work = common::tempdir();
@@ -556,11 +550,10 @@ fn bastille_tar_exports_both_ways() {
 /// mounts the jail with its root; and a stream made the way Bastille makes it is imported too.
 #[test]
 fn bastille_zfs_exports_both_ways() {
-    let test = &test_name();
-    if !common::have("zstd", test) {
+    if !common::have("zstd") {
         return;
     }
-    let Some(pool) = Pool::mounting(test) else { return };
+    let Some(pool) = Pool::mounting() else { return };
     let work = common::tempdir();
     let w = work.path();
     let jails = pool.ds("jails");
@@ -644,8 +637,7 @@ fn bastille_zfs_exports_both_ways() {
 
 #[test]
 fn aci_image_and_its_id() {
-    let test = "aci_image_and_its_id";
-    if !common::have("bsdtar", test) {
+    if !common::have("bsdtar") {
         return;
     }
     let work = common::tempdir();
@@ -715,8 +707,8 @@ fn keys(dir: &Path) -> Keys {
 }
 
 /// The reference verifier accepts what a workflow published (skipped without minisign).
-fn minisign_accepts(public: &Path, file: &Path, test: &str) {
-    if common::have("minisign", test) {
+fn minisign_accepts(public: &Path, file: &Path) {
+    if common::have("minisign") {
         Cmd::new("minisign").arg("-V").arg("-p").arg(public).arg("-m").arg(file).run().success();
     }
 }
@@ -740,10 +732,9 @@ fn copy_into(from: &Path, to: &Path, names: &[&str]) {
 
 #[test]
 fn appjail_signed_ajspec_round_trip_and_refusals() {
-    let test = "appjail_signed_ajspec_round_trip_and_refusals";
     let work = common::tempdir();
     let w = work.path();
-    let Some(jail) = appjail_dir(w, test) else { return };
+    let Some(jail) = appjail_dir(w) else { return };
     let k = keys(w);
     let mirrors = format!("file://{}/mirror", w.display());
     let appjail = || example("appjail.sh", w).env("TAG", "1.0").env("ARCH", "amd64");
@@ -760,7 +751,7 @@ fn appjail_signed_ajspec_round_trip_and_refusals() {
     appjail().args(["publish", "out", "mirror"]).run().success();
     let mirror = w.join("mirror/web");
     assert_eq!(entries(&mirror), [".ajspec", ".ajspec.minisig", "1.0-amd64-image.appjail"]);
-    minisign_accepts(&k.public, &mirror.join(".ajspec"), test);
+    minisign_accepts(&k.public, &mirror.join(".ajspec"));
     let import = |spec: &Path, key: &Path, dest: &str| {
         appjail().env("VERIFY_KEY", key).env("VERBOSE", "1").arg("import").arg(spec).arg(dest).run()
     };
@@ -792,8 +783,7 @@ fn appjail_signed_ajspec_round_trip_and_refusals() {
 
 #[test]
 fn pot_signed_skein_round_trip_and_refusals() {
-    let test = &test_name();
-    let Some(pool) = Pool::mounting(test) else { return };
+    let Some(pool) = Pool::mounting() else { return };
     let work = common::tempdir();
     let w = work.path();
     let k = keys(w);
@@ -808,7 +798,7 @@ fn pot_signed_skein_round_trip_and_refusals() {
         entries(&out_dir),
         ["web_1.0.xz", "web_1.0.xz.meta", "web_1.0.xz.skein", "web_1.0.xz.skein.minisig"]
     );
-    minisign_accepts(&k.public, &out_dir.join("web_1.0.xz.skein"), test);
+    minisign_accepts(&k.public, &out_dir.join("web_1.0.xz.skein"));
     let import = |dir: &Path, key: &Path, ds: &str| {
         pot()
             .env("VERIFY_KEY", key)
@@ -836,7 +826,7 @@ fn pot_signed_skein_round_trip_and_refusals() {
     let run = import(&tampered, &k.public, &pool.ds("bad"));
     refused(&run, "bad signature", fetch);
     // Over HTTP (nginx): the signature is fetched beside the .skein; a 404 for it is refused.
-    if let Some(nginx) = common::nginx::start_nginx(test) {
+    if let Some(nginx) = common::nginx::start_nginx() {
         copy_into(
             &out_dir,
             &nginx.www().join("pot"),
@@ -876,7 +866,7 @@ fn bastille_signed_sha256_round_trip_and_refusals() {
     let sum = format!("web_{date}.sha256");
     let sig = format!("web_{date}.sha256.minisig");
     assert_eq!(entries(&backups), [sum.clone(), sig.clone(), txz.clone()]);
-    minisign_accepts(&k.public, &backups.join(&sum), "bastille_signed_sha256_round_trip_and_refusals");
+    minisign_accepts(&k.public, &backups.join(&sum));
     let import = |dir: &Path, key: Option<&Path>, into: &str| {
         let mut cmd = example("bastille.sh", w).env("VERBOSE", "1");
         if let Some(key) = key {
@@ -929,11 +919,7 @@ fn bastille_signed_sha256_round_trip_and_refusals() {
         .args(["export", "jails/web", "encrypted"])
         .run()
         .success();
-    minisign_accepts(
-        &enc_pub,
-        &w.join("encrypted/web_2025-06-16-204339.sha256"),
-        "bastille_signed_sha256_round_trip_and_refusals",
-    );
+    minisign_accepts(&enc_pub, &w.join("encrypted/web_2025-06-16-204339.sha256"));
     example("bastille.sh", w)
         .env("VERIFY_KEY", &enc_pub)
         .arg("import")
@@ -947,8 +933,7 @@ fn bastille_signed_sha256_round_trip_and_refusals() {
 
 #[test]
 fn smartos_signed_manifest_round_trip_and_refusals() {
-    let test = "smartos_signed_manifest_round_trip_and_refusals";
-    let Some(pool) = Pool::new(test) else { return };
+    let Some(pool) = Pool::new() else { return };
     let work = common::tempdir();
     let w = work.path();
     let k = keys(w);
@@ -962,7 +947,7 @@ fn smartos_signed_manifest_round_trip_and_refusals() {
     let uuid = out(&common::jspec().arg("get").arg(&manifest).arg("uuid").run());
     let served = w.join("server").join(&uuid);
     assert_eq!(entries(&served), ["file", "manifest", "manifest.minisig"]);
-    minisign_accepts(&k.public, &served.join("manifest"), test);
+    minisign_accepts(&k.public, &served.join("manifest"));
     let base_url = format!("file://{}/server", w.display());
     let import = |m: &Path, key: &Path, ds: &str| {
         smartos(&["import", m.to_str().unwrap(), &base_url, ds])
@@ -993,8 +978,7 @@ fn smartos_signed_manifest_round_trip_and_refusals() {
 
 #[test]
 fn make_rebuilds_only_a_changed_jail() {
-    let test = "make_rebuilds_only_a_changed_jail";
-    if !common::have("make", test) {
+    if !common::have("make") {
         return;
     }
     let work = common::tempdir();
@@ -1027,8 +1011,7 @@ fn make_rebuilds_only_a_changed_jail() {
 /// (appjail: the workflow's publish; bastille: the macros' own copy).
 #[test]
 fn make_signs_and_verifies_with_keys() {
-    let test = "make_signs_and_verifies_with_keys";
-    if !common::have("make", test) {
+    if !common::have("make") {
         return;
     }
     let work = common::tempdir();
@@ -1056,7 +1039,7 @@ fn make_signs_and_verifies_with_keys() {
         .args(["image", "publish", "import"])
         .run()
         .success();
-    minisign_accepts(&k.public, &w.join("mirror/hello/.ajspec"), test);
+    minisign_accepts(&k.public, &w.join("mirror/hello/.ajspec"));
     assert!(w.join("imported/hello/jail/etc/motd").is_file());
     let run = make("appjail", &[jail, wrong.clone(), "DEST=imported/other".into()]).arg("import").run();
     assert_ne!(run.code, Some(0));
@@ -1073,7 +1056,7 @@ fn make_signs_and_verifies_with_keys() {
         entries(&w.join("bmirror")).into_iter().filter(|n| n.contains(".sha256")).collect();
     assert_eq!(sums.len(), 2, "{sums:?}");
     assert!(sums[1].ends_with(".sha256.minisig"), "{sums:?}");
-    minisign_accepts(&k.public, &w.join("bmirror").join(&sums[0]), test);
+    minisign_accepts(&k.public, &w.join("bmirror").join(&sums[0]));
     assert_eq!(fs::read(w.join("bimported/web/root/motd")).unwrap(), b"made\n");
     let run = make("bastille", &[&bastille[..], &[wrong, "DEST=bother".into()]].concat()).arg("import").run();
     assert_ne!(run.code, Some(0));

@@ -11,7 +11,7 @@ use super::{Cmd, have, skip, which};
 const SOURCE: &str = "/usr/share/gocode/src/github.com/appc/spec/actool";
 
 /// The actool binary; `None` (test skipped) when it is not installed and cannot be built.
-pub fn actool(test: &str) -> Option<PathBuf> {
+pub fn actool() -> Option<PathBuf> {
     // appc's actool, not any program of that name.
     if let Some(path) = which("actool")
         && Cmd::new(&path).arg("version").run().stdout_str().starts_with("actool version")
@@ -22,11 +22,11 @@ pub fn actool(test: &str) -> Option<PathBuf> {
     if built.exists() {
         return Some(built);
     }
-    if !have("go", test) {
+    if !have("go") {
         return None;
     }
     if !Path::new(SOURCE).is_dir() {
-        skip(test, "golang-github-appc-spec-dev is not installed (no appc source to build actool)");
+        skip("golang-github-appc-spec-dev is not installed (no appc source to build actool)");
         return None;
     }
     let dir = built.parent().unwrap();
@@ -42,7 +42,7 @@ pub fn actool(test: &str) -> Option<PathBuf> {
         .dir(dir)
         .run();
     if run.code != Some(0) {
-        skip(test, &format!("building actool failed: {}", run.stderr));
+        skip(&format!("building actool failed: {}", run.stderr));
         return None;
     }
     Some(built)

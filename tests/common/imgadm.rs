@@ -11,11 +11,11 @@ pub const IMGADM_IMGMANIFEST: &str = "3.1.0";
 
 /// The directory holding `node_modules/imgmanifest` 3.1.0; `None` (test skipped) when node
 /// or npm is missing or the install fails.
-pub fn imgmanifest_of_imgadm(test: &str) -> Option<PathBuf> {
-    let dir = super::npm_package("imgmanifest", IMGADM_IMGMANIFEST, test)?;
+pub fn imgmanifest_of_imgadm() -> Option<PathBuf> {
+    let dir = super::npm_package("imgmanifest", IMGADM_IMGMANIFEST)?;
     // Its npm package carries the upstream test suite the tests read.
     if !dir.join("node_modules/imgmanifest/test/basics.test.js").exists() {
-        super::skip(test, "the imgmanifest npm package has no test/basics.test.js");
+        super::skip("the imgmanifest npm package has no test/basics.test.js");
         return None;
     }
     Some(dir)

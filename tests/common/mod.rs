@@ -5,6 +5,7 @@
 // Each test file uses a different subset.
 #![allow(dead_code)]
 
+pub mod access_log;
 pub mod actool;
 pub mod imgadm;
 pub mod nginx;
@@ -197,18 +198,29 @@ pub fn require_all() -> bool {
     std::env::var_os("JTOOLS_REQUIRE_ALL").is_some_and(|v| v == "1")
 }
 
+/// The running test's name. libtest runs every test on a thread named after it (also with
+/// `--test-threads=1`), so a skip names the test without each test typing its own name.
+/// The module path is left out (`tests::x` is `x`).
+pub fn test_name() -> String {
+    let thread = std::thread::current();
+    let name = thread.name().unwrap_or("(a thread the test started)");
+    name.rsplit("::").next().unwrap_or(name).to_string()
+}
+
 /// Whether `program` is on PATH. When it is not: under `JTOOLS_REQUIRE_ALL=1` the test
 /// fails; otherwise it prints `SKIPPED: <test>: <program> not installed` and the caller
 /// returns early.
-pub fn have(program: &str, test: &str) -> bool {
+pub fn have(program: &str) -> bool {
     if which(program).is_some() {
         return true;
     }
-    skip(test, &format!("{program} not installed (make test installs it)"))
+    skip(&format!("{program} not installed (make test installs it)"))
 }
 
-/// Reports a skip with its reason, or fails under `JTOOLS_REQUIRE_ALL=1`. Returns false.
-pub fn skip(test: &str, reason: &str) -> bool {
+/// Reports a skip of the running test with its reason, or fails under
+/// `JTOOLS_REQUIRE_ALL=1`. Returns false.
+pub fn skip(reason: &str) -> bool {
+    let test = test_name();
     if require_all() {
         panic!("{test}: {reason}, and JTOOLS_REQUIRE_ALL=1 forbids skipping");
     }
@@ -289,17 +301,17 @@ pub fn kill_mid_stream(
 /// The directory holding node_modules/imgmanifest 3.2.1 (the validator IMGAPI runs), installed
 /// from the npm registry into the target directory on first use; `None` (test skipped) when
 /// node or npm is missing or the install fails.
-pub fn imgmanifest(test: &str) -> Option<PathBuf> {
-    npm_package("imgmanifest", "3.2.1", test)
+pub fn imgmanifest() -> Option<PathBuf> {
+    npm_package("imgmanifest", "3.2.1")
 }
 
 /// The directory holding `node_modules/NAME` at VERSION, installed from the npm registry into
 /// the target directory once. Tests of one binary run in parallel and a fresh clone has no
 /// copy yet: the install goes to a directory of its own and is renamed into place whole, under
 /// a lock, so no test ever sees a half-installed package.
-pub fn npm_package(name: &str, version: &str, test: &str) -> Option<PathBuf> {
+pub fn npm_package(name: &str, version: &str) -> Option<PathBuf> {
     static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    if !have("node", test) || !have("npm", test) {
+    if !have("node") || !have("npm") {
         return None;
     }
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{version}"));
@@ -318,7 +330,7 @@ pub fn npm_package(name: &str, version: &str, test: &str) -> Option<PathBuf> {
         .run();
     if run.code != Some(0) || !installed(&staging) {
         let _ = std::fs::remove_dir_all(&staging);
-        skip(test, &format!("npm install {name}@{version} failed: {}", run.stderr));
+        skip(&format!("npm install {name}@{version} failed: {}", run.stderr));
         return None;
     }
     // Another test binary may have installed it meanwhile: then keep that one.

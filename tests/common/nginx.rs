@@ -103,18 +103,18 @@ fn make_certs(dir: &Path) {
 /// nginx serving a temporary directory over HTTP and HTTPS on loopback (`www/private/`
 /// behind Basic auth: jt / p@ss;w), or None (test
 /// skipped) when nginx or openssl is missing. Killed when dropped.
-pub fn start_nginx(test: &str) -> Option<Nginx> {
-    start_nginx_with_cert(test, None)
+pub fn start_nginx() -> Option<Nginx> {
+    start_nginx_with_cert(None)
 }
 
 /// nginx as [`start_nginx`], its TLS server with the certificate and key given (made by
 /// the test: self-signed, expired, for another name) instead of the CA-signed one.
-pub fn start_nginx_with_cert(test: &str, cert: Option<(&Path, &Path)>) -> Option<Nginx> {
+pub fn start_nginx_with_cert(cert: Option<(&Path, &Path)>) -> Option<Nginx> {
     // nginx lives in /usr/sbin, which a non-root PATH may lack.
-    if !Path::new("/usr/sbin/nginx").exists() && !super::have("nginx", test) {
+    if !Path::new("/usr/sbin/nginx").exists() && !super::have("nginx") {
         return None;
     }
-    if !super::have("openssl", test) {
+    if !super::have("openssl") {
         return None;
     }
     let nginx = super::which("nginx").unwrap_or_else(|| PathBuf::from("/usr/sbin/nginx"));

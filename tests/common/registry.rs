@@ -76,8 +76,9 @@ impl Drop for Registry {
 }
 
 /// Starts docker-registry with this authentication, and TLS with `tls` (certificate, key).
-pub fn start(test: &str, auth: Auth, tls: Option<(&Path, &Path)>) -> Option<Registry> {
-    if !super::have("docker-registry", test) {
+pub fn start(auth: Auth, tls: Option<(&Path, &Path)>) -> Option<Registry> {
+    let test = super::test_name();
+    if !super::have("docker-registry") {
         return None;
     }
     let dir = super::tempdir();
@@ -98,7 +99,7 @@ pub fn start(test: &str, auth: Auth, tls: Option<(&Path, &Path)>) -> Option<Regi
     match auth {
         Auth::None => {}
         Auth::Htpasswd(user, password) => {
-            if !super::have("htpasswd", test) {
+            if !super::have("htpasswd") {
                 return None;
             }
             let file = dir.path().join("htpasswd");

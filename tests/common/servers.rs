@@ -55,7 +55,7 @@ fn is_root() -> bool {
 }
 
 /// A directory the unprivileged daemon can write, with `www/` in it.
-fn daemon_dir() -> tempfile::TempDir {
+pub fn daemon_dir() -> tempfile::TempDir {
     use std::os::unix::fs::PermissionsExt;
     let dir = super::tempdir();
     std::fs::create_dir(dir.path().join("www")).unwrap();
@@ -67,7 +67,7 @@ fn daemon_dir() -> tempfile::TempDir {
 
 /// `program args…`, as nobody when we are root (setpriv), in `dir`, waited for until it
 /// accepts connections on `port`.
-fn spawn(test: &str, program: &Path, args: &[String], dir: tempfile::TempDir, port: u16) -> Daemon {
+pub fn spawn(test: &str, program: &Path, args: &[String], dir: tempfile::TempDir, port: u16) -> Daemon {
     let mut cmd = if is_root() {
         let mut c = Command::new("setpriv");
         c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"]).arg(program);
@@ -101,17 +101,17 @@ fn spawn(test: &str, program: &Path, args: &[String], dir: tempfile::TempDir, po
     daemon
 }
 
-fn find(program: &str, test: &str, places: &[&str]) -> Option<PathBuf> {
+pub fn find(program: &str, places: &[&str]) -> Option<PathBuf> {
     if let Some(p) = places.iter().map(PathBuf::from).find(|p| p.is_file()) {
         return Some(p);
     }
-    if super::have(program, test) { super::which(program) } else { None }
+    if super::have(program) { super::which(program) } else { None }
 }
 
 /// squid with Debian's /etc/squid/squid.conf: its ACLs (localhost allowed, CONNECT only to
 /// port 443) as shipped; only the port, the address and the log and pid paths changed.
 pub fn squid(test: &str) -> Option<Daemon> {
-    let program = find("squid", test, &["/usr/sbin/squid"])?;
+    let program = find("squid", &["/usr/sbin/squid"])?;
     let stock = std::fs::read_to_string("/etc/squid/squid.conf").ok()?;
     let dir = daemon_dir();
     let port = dead_port();
@@ -137,7 +137,7 @@ pub fn squid(test: &str) -> Option<Daemon> {
 /// tinyproxy with Debian's /etc/tinyproxy/tinyproxy.conf (Allow 127.0.0.1, every CONNECT
 /// port), on loopback; `basic_auth` adds a `BasicAuth user password` line.
 pub fn tinyproxy(test: &str, basic_auth: Option<(&str, &str)>) -> Option<Daemon> {
-    let program = find("tinyproxy", test, &["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"])?;
+    let program = find("tinyproxy", &["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"])?;
     let stock = std::fs::read_to_string("/etc/tinyproxy/tinyproxy.conf").ok()?;
     let dir = daemon_dir();
     let port = dead_port();
@@ -164,7 +164,7 @@ pub fn tinyproxy(test: &str, basic_auth: Option<(&str, &str)>) -> Option<Daemon>
 
 /// microsocks, a SOCKS5 proxy.
 pub fn microsocks(test: &str) -> Option<Daemon> {
-    let program = find("microsocks", test, &["/usr/bin/microsocks"])?;
+    let program = find("microsocks", &["/usr/bin/microsocks"])?;
     let dir = daemon_dir();
     let port = dead_port();
     Some(spawn(test, &program, &["-i".into(), "127.0.0.1".into(), "-p".into(), port.to_string()], dir, port))
@@ -172,7 +172,7 @@ pub fn microsocks(test: &str) -> Option<Daemon> {
 
 /// Dante's danted, a SOCKS4, SOCKS4a and SOCKS5 server, letting loopback clients through.
 pub fn danted(test: &str) -> Option<Daemon> {
-    let program = find("danted", test, &["/usr/sbin/danted"])?;
+    let program = find("danted", &["/usr/sbin/danted"])?;
     let dir = daemon_dir();
     let port = dead_port();
     let d = dir.path().display();
@@ -189,7 +189,7 @@ pub fn danted(test: &str) -> Option<Daemon> {
 
 /// lighttpd serving `www/`.
 pub fn lighttpd(test: &str) -> Option<Daemon> {
-    let program = find("lighttpd", test, &["/usr/sbin/lighttpd"])?;
+    let program = find("lighttpd", &["/usr/sbin/lighttpd"])?;
     let dir = daemon_dir();
     let port = dead_port();
     let d = dir.path().display();
@@ -203,7 +203,7 @@ pub fn lighttpd(test: &str) -> Option<Daemon> {
 
 /// apache2 (one process, -X) serving `www/` with Debian's modules.
 pub fn apache2(test: &str) -> Option<Daemon> {
-    let program = find("apache2", test, &["/usr/sbin/apache2"])?;
+    let program = find("apache2", &["/usr/sbin/apache2"])?;
     let modules = Path::new("/usr/lib/apache2/modules");
     let dir = daemon_dir();
     let port = dead_port();
@@ -221,7 +221,7 @@ pub fn apache2(test: &str) -> Option<Daemon> {
 
 /// busybox httpd (the static busybox) serving `www/`.
 pub fn busybox_httpd(test: &str) -> Option<Daemon> {
-    let program = find("busybox", test, &["/bin/busybox", "/usr/bin/busybox"])?;
+    let program = find("busybox", &["/bin/busybox", "/usr/bin/busybox"])?;
     let dir = daemon_dir();
     let port = dead_port();
     let www = dir.path().join("www").display().to_string();
@@ -231,7 +231,7 @@ pub fn busybox_httpd(test: &str) -> Option<Daemon> {
 
 /// python3's http.server, which ignores Range (always 200, whole file).
 pub fn python_http(test: &str) -> Option<Daemon> {
-    let program = find("python3", test, &["/usr/bin/python3"])?;
+    let program = find("python3", &["/usr/bin/python3"])?;
     let dir = daemon_dir();
     let port = dead_port();
     let www = dir.path().join("www").display().to_string();

@@ -26,18 +26,18 @@ static POOL_COUNTER: AtomicU32 = AtomicU32::new(0);
 
 impl Pool {
     /// A new pool with `-m none`, or `None` (test skipped) when zfs-fuse is not usable here.
-    pub fn new(test: &str) -> Option<Pool> {
-        Pool::create(test, false)
+    pub fn new() -> Option<Pool> {
+        Pool::create(false)
     }
 
     /// A new pool whose datasets mount, as on a host: the root dataset at
     /// [`Pool::root`], every new dataset below it by inheritance.
-    pub fn mounting(test: &str) -> Option<Pool> {
-        Pool::create(test, true)
+    pub fn mounting() -> Option<Pool> {
+        Pool::create(true)
     }
 
-    fn create(test: &str, mounting: bool) -> Option<Pool> {
-        if !super::have("zpool", test) || !super::have("zfs", test) {
+    fn create(mounting: bool) -> Option<Pool> {
+        if !super::have("zpool") || !super::have("zfs") {
             return None;
         }
         if !Command::new("zpool").arg("list").output().is_ok_and(|o| o.status.success()) {
@@ -45,7 +45,7 @@ impl Pool {
                 "zfs-fuse daemon not running (tests/setup.d/jsnap.sh starts it){}",
                 daemon_log_tail()
             );
-            super::skip(test, &why);
+            super::skip(&why);
             return None;
         }
         // A test that panicked while holding the lock poisons it; the pool it held is gone.
@@ -167,11 +167,4 @@ fn daemon_log_tail() -> String {
     let df = Command::new("df").arg("-h").arg(std::env::temp_dir()).output();
     let df = df.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
     format!("\n--- last lines of {DAEMON_LOG}:\n{tail}\n--- df -h:\n{df}")
-}
-
-/// The running test's name (libtest names each test's thread after it), for skip messages.
-pub fn test_name() -> String {
-    let thread = std::thread::current();
-    let name = thread.name().unwrap_or("unknown test");
-    name.rsplit("::").next().unwrap_or(name).to_string()
 }

@@ -12,7 +12,7 @@ if ! command -v script >/dev/null 2>&1; then
 fi
 # jfetch's real-world tests (tests/jfetch_real.rs): stock squid and tinyproxy, microsocks
 # (SOCKS5), danted (SOCKS4/4a), lighttpd, apache2, busybox httpd (the static busybox), python3's http.server,
-# curl (to read an ETag) and setpriv (the daemons run as nobody). Checked by what the tests
+# curl (to read an ETag), dnsmasq and unshare (the DNS test) and setpriv (the daemons run as nobody). Checked by what the tests
 # run, not by package name.
 jfetch_need=()
 [[ -x /usr/sbin/squid ]] || jfetch_need+=(squid)
@@ -25,6 +25,10 @@ command -v python3 >/dev/null 2>&1 || jfetch_need+=(python3)
 command -v curl >/dev/null 2>&1 || jfetch_need+=(curl)
 command -v setpriv >/dev/null 2>&1 || jfetch_need+=(util-linux)
 command -v c_rehash >/dev/null 2>&1 || jfetch_need+=(openssl)
+# dnsmasq: a real DNS server answering NXDOMAIN for the DNS-failure test (in a private
+# network namespace, so the host's resolver is never asked).
+command -v dnsmasq >/dev/null 2>&1 || jfetch_need+=(dnsmasq-base)
+command -v unshare >/dev/null 2>&1 || jfetch_need+=(util-linux)
 if ! /bin/busybox httpd --help >/dev/null 2>&1; then jfetch_need+=(busybox-static); fi
 if ((${#jfetch_need[@]})); then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then

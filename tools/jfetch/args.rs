@@ -13,6 +13,14 @@ Examples:
   jfetch --cache /var/cache/jtools --sha256 HEX -o web.txz URL
   jfetch --json -q -o web.txz --sha256 HEX URL      summary record on stdout
   jfetch -o base.txz /mnt/mirror/base.txz            a plain path or file:// URL works too
+
+Signatures (minisign or signify public keys, as jsum -p/-P takes them):
+  jfetch --pubkey release.pub --spec https://a.example/web.ajspec -o web.txz
+                                   checks web.ajspec.minisig (or .sig) before any download
+  jfetch --pubkey release.pub --sig URL.minisig -o web.txz URL     the file itself
+  jfetch --pubkey-string RWQ... --sig web.txz.minisig URL | jpack -d | jsnap recv tank/web
+
+Registries (OCI distribution; docker://HOST[:PORT]/REPOSITORY[:TAG|@DIGEST]):
   jfetch -o web-layout docker://registry.example/jails/web:14.2    pull an image to an OCI layout
   jfetch --platform freebsd/arm64 -o web docker://reg-a.example/web:1 docker://reg-b.example/web:1
   jfetch --push web-layout docker://registry.example/jails/web:14.2 push a layout's image
@@ -31,9 +39,15 @@ Examples:
 /// network failure keeps it, and the next run resumes it. Without -o, data streams to
 /// standard output as it arrives; a fallback continues from the byte already written.
 ///
-/// Exit status: 0 delivered (and verified when a digest or size was given); 1 no source
-/// delivered and at least one served wrong content (digest or size mismatch); 2 network or
-/// other errors.
+/// With --pubkey, a spec is trusted only when its signature verifies, and --sig checks the
+/// file's own minisign or signify signature: minisign's default (prehashed) signatures while
+/// the bytes stream by, legacy and signify ones on the finished OUT.part before the rename
+/// (they need the whole file, so they are refused for standard output).
+///
+/// Exit status: 0 delivered (and verified when a digest, size or signature was given); 1 no
+/// source delivered and at least one served wrong content (digest, size or signature
+/// mismatch), or a spec or signature was refused (unsigned, another key, tampered); 2 network
+/// or other errors, and malformed key or signature files.
 ///
 /// HTTPS verifies certificates against the system trust store (SSL_CERT_FILE,
 /// SSL_CERT_DIR, the system's bundle and hashed directories) or --cacert, never built-in
@@ -143,7 +157,8 @@ pub struct Cli {
     #[arg(short = 'f', long)]
     pub force: bool,
 
-    /// Take sources, digest and size from an AppJail .ajspec or an imgadm manifest
+    /// Take sources, digest and size from an AppJail .ajspec or an imgadm manifest (a path,
+    /// or an http(s) URL fetched first)
     #[arg(long, value_name = "FILE", conflicts_with_all = ["sources", "sha256", "sum", "size"], help_heading = "Specification")]
     pub spec: Option<PathBuf>,
 
@@ -165,6 +180,24 @@ pub struct Cli {
     /// With an imgadm manifest: the image server; the file is fetched from URL/<uuid>/file
     #[arg(long, value_name = "URL", requires = "spec", help_heading = "Specification")]
     pub source_base: Option<String>,
+
+    /// Trust this minisign or signify public key file: a --spec must be signed by it (its
+    /// signature verified before anything is downloaded), and --sig is checked with it
+    #[arg(long, value_name = "PUBKEY", help_heading = "Signatures")]
+    pub pubkey: Option<PathBuf>,
+
+    /// The public key as its base64 string (RWQ..., as minisign -P takes it)
+    #[arg(long, value_name = "KEY", conflicts_with = "pubkey", help_heading = "Signatures")]
+    pub pubkey_string: Option<String>,
+
+    /// The spec's signature (a path or URL) instead of SPEC.minisig, else SPEC.sig, beside it
+    #[arg(long, value_name = "SIG", requires = "spec", help_heading = "Signatures")]
+    pub spec_sig: Option<String>,
+
+    /// The file's own minisign or signify signature (a path or URL): a mirror serving bytes
+    /// it does not verify is left like one with a wrong digest
+    #[arg(long, value_name = "SIG", help_heading = "Signatures")]
+    pub sig: Option<String>,
 
     /// Push the image of the OCI layout DIR to the docker:// SOURCEs
     #[arg(long, value_name = "DIR", conflicts_with_all = ["output", "spec"], help_heading = "Registries")]

@@ -14,9 +14,10 @@ use serde_json::json;
 use crate::args::{Cli, Order};
 use crate::cache::{self, Cache};
 use crate::fetch::{Fetcher, Plan, Report, Sink};
+use crate::signature::{Checked, FileCheckError, ImageSignature, Remote};
 use crate::source::{Access, Source};
 use crate::tls::Trust;
-use crate::{http, netrc, spec};
+use crate::{http, netrc, signature, spec};
 use jcore::io::AtomicFile;
 
 /// Runs jfetch.
@@ -24,22 +25,66 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     if crate::cli_registry::wanted(&cli) {
         return crate::cli_registry::run(&cli, &access(&cli)?);
     }
-    let plan = plan(&cli)?;
+    let remote = Remote::new(|| access(&cli), cli.retries, Duration::from_secs_f64(cli.retry_max_time));
     let output = cli.output.as_deref().filter(|p| !jcore::io::is_std(Some(p)));
+    let key = signature_key(&cli)?;
+    // A spec given with a key is verified here, before a single source is asked for anything.
+    let (plan, spec_signature) = plan(&cli, key.as_ref(), &remote)?;
+    let image_signature = match (&cli.sig, &key) {
+        (Some(sig), Some(key)) => Some(ImageSignature::load(sig, key, output.is_none(), &remote)?),
+        _ => None,
+    };
     let mut report = Report::default();
     let mut cache_state = None;
-    let result = fetch(&cli, &plan, output, &mut report, &mut cache_state);
+    let job = Job { plan: &plan, remote: &remote, signature: image_signature.as_ref() };
+    let result = fetch(&cli, &job, output, &mut report, &mut cache_state);
     if cli.json {
-        print_summary(&plan, output, &report, cache_state, &result)?;
+        print_summary(&plan, output, &report, spec_signature.as_ref(), cache_state, &result)?;
     }
     result.map(|()| Status::Success)
 }
 
-/// Flags to a plan: sources in order, the expected digest and size.
-fn plan(cli: &Cli) -> anyhow::Result<Plan> {
+/// The plan and what goes with it for one transfer.
+struct Job<'a> {
+    plan: &'a Plan,
+    remote: &'a Remote<'a>,
+    /// `--sig`, loaded and checked against the key.
+    signature: Option<&'a ImageSignature>,
+}
+
+/// `--pubkey` or `--pubkey-string`, when something is to be checked with it.
+fn signature_key(cli: &Cli) -> anyhow::Result<Option<jcore::sign::PublicKey>> {
+    let has_key = cli.pubkey.is_some() || cli.pubkey_string.is_some();
+    for (given, flag) in [(cli.sig.is_some(), "--sig"), (cli.spec_sig.is_some(), "--spec-sig")] {
+        if given && !has_key {
+            bail!("{flag}: give the key to check it with: --pubkey FILE or --pubkey-string KEY");
+        }
+    }
+    if has_key && cli.spec.is_none() && cli.sig.is_none() {
+        bail!("--pubkey: nothing to verify with it: give --spec (signed) or --sig SIG");
+    }
+    signature::load_key(cli.pubkey.as_deref(), cli.pubkey_string.as_deref())
+}
+
+/// Flags to a plan: sources in order, the expected digest and size; with --spec and a key,
+/// the spec's verified signature.
+fn plan(
+    cli: &Cli,
+    key: Option<&jcore::sign::PublicKey>,
+    remote: &Remote,
+) -> anyhow::Result<(Plan, Option<Checked>)> {
+    let mut spec_signature = None;
     let (texts, expected, size) = match &cli.spec {
         Some(path) => {
-            let resolved = spec::resolve(path, &cli.tag, cli.arch.as_deref(), cli.source_base.as_deref())?;
+            let read = signature::read_spec(path, cli.spec_sig.as_deref(), key, remote)?;
+            spec_signature = read.checked;
+            let resolved = spec::resolve(
+                &read.name,
+                &read.data,
+                &cli.tag,
+                cli.arch.as_deref(),
+                cli.source_base.as_deref(),
+            )?;
             (resolved.sources, resolved.expected, resolved.size)
         }
         None => {
@@ -67,17 +112,19 @@ fn plan(cli: &Cli) -> anyhow::Result<Plan> {
         bail!("--cache: the cache is keyed by digest; give --sha256 or --sum");
     }
     let retry_max_time = Duration::from_secs_f64(cli.retry_max_time);
-    Ok(Plan { sources, expected, size, retries: cli.retries, retry_max_time, quiet: cli.quiet })
+    let plan = Plan { sources, expected, size, retries: cli.retries, retry_max_time, quiet: cli.quiet };
+    Ok((plan, spec_signature))
 }
 
 /// Cache lookup, then the transfer into OUT.part or stdout, then the cache insert.
 fn fetch(
     cli: &Cli,
-    plan: &Plan,
+    job: &Job,
     output: Option<&Path>,
     report: &mut Report,
     cache_state: &mut Option<&'static str>,
 ) -> anyhow::Result<()> {
+    let plan = job.plan;
     if output.is_none() {
         jcore::io::check_binary_stdout(cli.force)?;
     }
@@ -86,6 +133,9 @@ fn fetch(
         match cache.lookup(expected, plan.size) {
             Ok(Some(hit)) => {
                 *cache_state = Some("hit");
+                if let Some(signature) = job.signature {
+                    report.signature = Some(check_hit(signature, &hit)?);
+                }
                 return deliver_hit(&hit, output, plan, report);
             }
             Ok(None) => *cache_state = Some("miss"),
@@ -97,13 +147,13 @@ fn fetch(
             }
         }
     }
-    let access = access(cli)?;
+    let access = job.remote.access()?;
     if plan.sources.iter().any(Source::is_https) {
         access.client.check_trust()?;
     }
     match output {
-        Some(out) => fetch_to_file(plan, &access, out, report)?,
-        None => fetch_to_stdout(plan, &access, cache.as_ref(), report, cache_state)?,
+        Some(out) => fetch_to_file(plan, access, job.signature, out, report)?,
+        None => fetch_to_stdout(plan, access, job.signature, cache.as_ref(), report, cache_state)?,
     }
     if let (Some(cache), Some(expected), Some(out)) = (&cache, &plan.expected, output) {
         store(plan, cache.insert(expected, out), cache_state);
@@ -135,8 +185,23 @@ fn store(plan: &Plan, result: io::Result<()>, cache_state: &mut Option<&'static 
     }
 }
 
+/// A cache hit is keyed by its digest; `--sig` must vouch for it too.
+fn check_hit(signature: &ImageSignature, hit: &Path) -> anyhow::Result<Checked> {
+    let name = hit.display().to_string();
+    signature.check_file(hit).map_err(|e| match e {
+        FileCheckError::Bad(why) => jcore::exit::StatusError::negative(format!("{name}: {why}")).into(),
+        FileCheckError::Read(e) => jcore::io::Error::new(name, e).into(),
+    })
+}
+
 /// `-o OUT`: through OUT.part (resumed when an earlier run left one), renamed when verified.
-fn fetch_to_file(plan: &Plan, access: &Access, out: &Path, report: &mut Report) -> anyhow::Result<()> {
+fn fetch_to_file(
+    plan: &Plan,
+    access: &Access,
+    signature: Option<&ImageSignature>,
+    out: &Path,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     let name = out.display().to_string();
     if out.is_dir() {
         return Err(jcore::io::Error::new(&name, io::Error::from_raw_os_error(libc::EISDIR)).into());
@@ -162,12 +227,15 @@ fn fetch_to_file(plan: &Plan, access: &Access, out: &Path, report: &mut Report) 
     let mut reader = file.try_clone().map_err(io_err)?;
     let mut fetcher =
         Fetcher::new(plan, access, Sink::file(atomic), resume.then_some(&mut reader)).map_err(io_err)?;
+    if let Some(signature) = signature {
+        fetcher.check_signature(signature, resume.then_some(&mut reader)).map_err(io_err)?;
+    }
     drop(reader);
     let mut validator_name = part.as_os_str().to_owned();
     validator_name.push(".validator");
     let validator = PathBuf::from(validator_name);
     let vouched = fetcher.remember_origin_in(validator.clone());
-    if resume && !vouched && plan.expected.is_none() {
+    if resume && !vouched && plan.expected.is_none() && signature.is_none() {
         // Neither a digest nor a validator can tell whether these bytes are a prefix of
         // the file the server has now: splicing onto them could deliver a chimera.
         if !plan.quiet {
@@ -212,6 +280,7 @@ fn lock(file: &File) -> io::Result<()> {
 fn fetch_to_stdout(
     plan: &Plan,
     access: &Access,
+    signature: Option<&ImageSignature>,
     cache: Option<&Cache>,
     report: &mut Report,
     cache_state: &mut Option<&'static str>,
@@ -229,6 +298,9 @@ fn fetch_to_stdout(
         _ => None,
     };
     let mut fetcher = Fetcher::new(plan, access, Sink::stdout(copy), None)?;
+    if let Some(signature) = signature {
+        fetcher.check_signature(signature, None)?;
+    }
     let result = fetcher.run(report);
     // A copy that did not verify is dropped, which removes it.
     if let (Ok(()), Some(copy)) = (&result, fetcher.into_sink().into_file()) {
@@ -261,6 +333,7 @@ fn print_summary(
     plan: &Plan,
     output: Option<&Path>,
     report: &Report,
+    spec_signature: Option<&Checked>,
     cache_state: Option<&'static str>,
     result: &anyhow::Result<()>,
 ) -> anyhow::Result<()> {
@@ -284,7 +357,9 @@ fn print_summary(
         "bytes": report.bytes,
         "resumed": report.resumed,
         "digest": report.digest.as_ref().map(|d| format!("{}:{}", d.algorithm, d.to_hex())),
-        "verified": result.is_ok() && plan.expected.is_some(),
+        "verified": result.is_ok() && (plan.expected.is_some() || report.signature.is_some()),
+        "signature": report.signature.as_ref().map(Checked::to_json),
+        "spec_signature": spec_signature.map(Checked::to_json),
         "sources": sources,
         "error": error,
     });

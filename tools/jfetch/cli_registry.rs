@@ -39,6 +39,9 @@ fn job(cli: &Cli) -> anyhow::Result<Job> {
         (cli.size.is_some(), "--size"),
         (cli.cache.is_some(), "--cache"),
         (cli.spec.is_some(), "--spec"),
+        (cli.sig.is_some(), "--sig"),
+        (cli.pubkey.is_some(), "--pubkey"),
+        (cli.pubkey_string.is_some(), "--pubkey-string"),
     ];
     if let Some((_, flag)) = unused.iter().find(|(given, _)| *given) {
         bail!("{flag}: not for registries (every manifest and blob is verified against its own digest)");

@@ -14,7 +14,7 @@
 //! - transient (refused, reset, timeout, 5xx, a body cut short): retried on the same source
 //!   with exponential backoff, up to `retries` times, then the next source resumes;
 //! - permanent (4xx, TLS, a missing file): the next source at once;
-//! - wrong content (digest or size mismatch): the next source, from byte 0;
+//! - wrong content (digest, size or `--sig` signature mismatch): the next source, from byte 0;
 //! - fatal (the output cannot be written): the end.
 
 use std::fs::File;
@@ -27,8 +27,10 @@ use indicatif::ProgressBar;
 use jcore::digest::{Algorithm, Digest, Expected, MultiHasher, StreamError};
 use jcore::exit::StatusError;
 use jcore::io::AtomicFile;
+use jcore::sign::Verifier;
 
 use crate::common;
+use crate::signature::{Checked, FileCheckError, ImageSignature};
 use crate::source::{Access, Body, OpenError, Source, describe_io};
 
 /// What to fetch and how hard to try.
@@ -69,6 +71,8 @@ pub struct Report {
     pub digest: Option<Digest>,
     /// One entry per source tried.
     pub sources: Vec<SourceReport>,
+    /// The `--sig` signature the delivered file verified against.
+    pub signature: Option<Checked>,
 }
 
 /// How one source fared.
@@ -219,6 +223,32 @@ pub struct Fetcher<'a> {
     /// Where `origin` is kept for a later run (OUT.part.validator), with -o.
     origin_file: Option<PathBuf>,
     bar: Option<ProgressBar>,
+    /// `--sig`: the signature the file must verify against.
+    signature: Option<&'a ImageSignature>,
+    /// Its verification over the bytes held, when it is checked while streaming.
+    verifier: Option<Verifier<'a>>,
+    /// The signature once verified.
+    checked: Option<Checked>,
+}
+
+/// The sink and the streaming signature check, fed the same bytes.
+struct Tee<'s, 'v> {
+    sink: &'s mut Sink,
+    verifier: Option<&'s mut Verifier<'v>>,
+}
+
+impl Write for Tee<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.sink.write_all(buf)?;
+        if let Some(verifier) = self.verifier.as_deref_mut() {
+            verifier.write_all(buf)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.sink.flush()
+    }
 }
 
 impl<'a> Fetcher<'a> {
@@ -248,7 +278,30 @@ impl<'a> Fetcher<'a> {
             origin: None,
             origin_file: None,
             bar: None,
+            signature: None,
+            verifier: None,
+            checked: None,
         })
+    }
+
+    /// The file must also verify against `signature` (`--sig`). `held` is the file holding
+    /// the bytes already held (an OUT.part resumed), which a streaming check reads first.
+    pub fn check_signature(
+        &mut self,
+        signature: &'a ImageSignature,
+        held: Option<&mut File>,
+    ) -> io::Result<()> {
+        self.signature = Some(signature);
+        self.verifier = signature.verifier();
+        if let (Some(verifier), Some(file), true) = (&mut self.verifier, held, self.written > 0) {
+            file.seek(SeekFrom::Start(0))?;
+            let copied = io::copy(&mut file.take(self.written), verifier)?;
+            file.seek(SeekFrom::End(0))?;
+            if copied != self.written {
+                return Err(io::Error::other("the partial file shrank while it was read"));
+            }
+        }
+        Ok(())
     }
 
     /// Tries the sources until one delivers a verified file. On success the sink holds it.
@@ -266,6 +319,7 @@ impl<'a> Fetcher<'a> {
                     report.sources.push(entry);
                     report.source = Some(source.to_string());
                     report.digest = digest;
+                    report.signature = self.checked.take();
                     self.clear_bar();
                     return Ok(());
                 }
@@ -446,6 +500,7 @@ impl<'a> Fetcher<'a> {
         self.hasher = MultiHasher::new(&self.plan.algorithms());
         self.written = 0;
         self.spliced = false;
+        self.verifier = self.signature.and_then(ImageSignature::verifier);
         self.set_origin(None);
         if let Some(bar) = &self.bar {
             bar.set_position(0);
@@ -492,7 +547,8 @@ impl<'a> Fetcher<'a> {
         }
         let remaining = self.plan.size.map(|size| size - self.written);
         let mut guard = Guard { inner: reader, remaining, bar };
-        let result = self.hasher.hash_stream(&mut guard, Some(&mut self.sink));
+        let mut tee = Tee { sink: &mut self.sink, verifier: self.verifier.as_mut() };
+        let result = self.hasher.hash_stream(&mut guard, Some(&mut tee));
         self.written = self.hasher.bytes();
         match result {
             Ok(_) => {}
@@ -554,8 +610,8 @@ impl<'a> Fetcher<'a> {
             (Some(stated), _) => {
                 Err(Failure::Restart(format!("the file has {stated} bytes, not the {} held", self.written)))
             }
-            // A digest proves the bytes whatever the server says of their number.
-            (None, _) if self.plan.expected.is_some() => Ok(()),
+            // A digest (or signature) proves the bytes whatever the server says of their number.
+            (None, _) if self.plan.expected.is_some() || self.signature.is_some() => Ok(()),
             (None, _) => Err(Failure::Restart(format!(
                 "range from byte {} not satisfiable and the server states no size",
                 self.written
@@ -582,7 +638,41 @@ impl<'a> Fetcher<'a> {
                 expected.to_hex()
             )));
         }
+        self.check_signed()?;
         Ok(digest)
+    }
+
+    /// `--sig`: the streaming check's verdict, or (legacy and signify signatures) the
+    /// verification of the whole OUT.part.
+    fn check_signed(&mut self) -> Result<(), Failure> {
+        let Some(signature) = self.signature else { return Ok(()) };
+        let checked = match self.verifier.take() {
+            Some(verifier) => signature.finish(verifier),
+            None => {
+                let name = self.sink.name();
+                let part = match &mut self.sink.file {
+                    Some(file) if !self.sink.stdout => {
+                        file.file().map_err(|e| Failure::Fatal(jcore::io::Error::new(&name, e).into()))?;
+                        file.temp_path().to_path_buf()
+                    }
+                    _ => return Err(Failure::Fatal(anyhow!("{}: needs -o OUT", signature.name))),
+                };
+                match signature.check_file(&part) {
+                    Ok(checked) => Ok(checked),
+                    Err(FileCheckError::Bad(why)) => Err(why),
+                    Err(FileCheckError::Read(e)) => {
+                        return Err(Failure::Fatal(jcore::io::Error::new(name, e).into()));
+                    }
+                }
+            }
+        };
+        match checked {
+            Ok(checked) => {
+                self.checked = Some(checked);
+                Ok(())
+            }
+            Err(why) => Err(Failure::Mismatch(why)),
+        }
     }
 }
 

@@ -122,11 +122,11 @@ impl Client {
                         .chain(ConnectProxyConnector::default())
                         .chain(TcpConnector::default())
                         .chain(tls);
-                Agent::with_parts(builder.build(), connector, DefaultResolver::default())
+                Agent::with_parts(builder.build(), connector, NamingResolver)
             }
             None => {
                 let connector = ().chain(TcpConnector::default()).chain(tls);
-                Agent::with_parts(builder.build(), connector, DefaultResolver::default())
+                Agent::with_parts(builder.build(), connector, NamingResolver)
             }
         }
     }
@@ -175,7 +175,60 @@ impl Resolver for ProxyResolver {
         config: &ureq::config::Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        DefaultResolver::default().resolve(&self.proxy, config, timeout)
+        NamingResolver.resolve(&self.proxy, config, timeout)
+    }
+}
+
+/// A name that could not be resolved, carried inside ureq's I/O error so that the source
+/// can say "cannot resolve HOST" and retry only what the resolver calls temporary.
+#[derive(Debug)]
+pub struct DnsFailure {
+    /// The host name asked for.
+    pub host: String,
+    /// The resolver's words (gai_strerror).
+    pub why: String,
+    /// EAI_AGAIN: the resolver could not answer now (worth a retry); anything else
+    /// (EAI_NONAME, EAI_FAIL...) is an answer and is not retried, as curl does not.
+    pub transient: bool,
+}
+
+impl fmt::Display for DnsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot resolve host {} (DNS): {}", self.host, self.why)
+    }
+}
+
+impl std::error::Error for DnsFailure {}
+
+/// ureq's resolver (getaddrinfo through std), with its failures named. std reports
+/// getaddrinfo errors only as text ("failed to lookup address information: WHY", WHY from
+/// gai_strerror), so the text is what can be matched; a failure of any other shape passes
+/// through unchanged.
+#[derive(Debug)]
+struct NamingResolver;
+
+impl Resolver for NamingResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        DefaultResolver::default().resolve(uri, config, timeout).map_err(|err| match err {
+            ureq::Error::Io(io) => {
+                let text = io.to_string();
+                match text.strip_prefix("failed to lookup address information: ") {
+                    Some(why) => {
+                        let host = uri.host().unwrap_or("").to_string();
+                        let transient = why.contains("Temporary failure") || why.contains("try again");
+                        let failure = DnsFailure { host, why: why.to_string(), transient };
+                        ureq::Error::Io(std::io::Error::other(failure))
+                    }
+                    None => ureq::Error::Io(io),
+                }
+            }
+            other => other,
+        })
     }
 }
 

@@ -9,6 +9,7 @@ mod http;
 mod netrc;
 mod proxy;
 mod registry;
+mod signature;
 mod source;
 mod spec;
 mod tls;

@@ -13,6 +13,7 @@ use percent_encoding::percent_decode_str;
 use ureq::http::Response;
 use url::Url;
 
+use crate::http::DnsFailure;
 use crate::http::{self, Client, MAX_REDIRECTS};
 use crate::netrc;
 use crate::proxy::Proxy;
@@ -346,6 +347,12 @@ pub fn classify_ureq(err: ureq::Error, proxy: Option<&Proxy>) -> OpenError {
     };
     if let Some(text) = tls {
         return OpenError::Permanent(anyhow!("TLS: {text}"));
+    }
+    if let E::Io(io) = &err
+        && let Some(dns) = io.get_ref().and_then(|i| i.downcast_ref::<DnsFailure>())
+    {
+        let err = anyhow!("{}", via(dns.to_string()));
+        return if dns.transient { OpenError::Transient(err, None) } else { OpenError::Permanent(err) };
     }
     let permanent = match &err {
         E::HostNotFound => return OpenError::Permanent(anyhow!("{}", via("host not found (DNS)".into()))),

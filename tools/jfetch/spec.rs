@@ -1,4 +1,4 @@
-//! `--spec FILE`: sources, digest and size from an AppJail .ajspec or an imgadm manifest,
+//! `--spec FILE` (or URL, read by signature.rs): sources, digest and size from an AppJail .ajspec or an imgadm manifest,
 //! read with the one parser of each format in jcore.
 //! - .ajspec: refuse when `maintenance` is set (with its text), as `appjail image import`
 //!   does; the tag (default `latest`) must be in `tags` and the arch (default: the host's,
@@ -8,8 +8,6 @@
 //!   `<--source-base>/<uuid>/file` (the IMGAPI layout), and `--source-base` is required.
 //!
 //! The format is told by content: a JSON object is a manifest, anything else an .ajspec.
-
-use std::path::Path;
 
 use anyhow::{Context, bail};
 use jcore::digest::{Algorithm, Expected};
@@ -25,21 +23,21 @@ pub struct Resolved {
     pub size: Option<u64>,
 }
 
-/// Reads `path` and picks the file for `tag` and `arch` (the host's when `None`), or, for an
-/// imgadm manifest, its first file under `source_base`.
+/// Picks from the spec `data` (read from `name`, and verified when a key was given) the file
+/// for `tag` and `arch` (the host's when `None`), or, for an imgadm manifest, its first file
+/// under `source_base`.
 pub fn resolve(
-    path: &Path,
+    name: &str,
+    data: &[u8],
     tag: &str,
     arch: Option<&str>,
     source_base: Option<&str>,
 ) -> anyhow::Result<Resolved> {
-    let name = path.display().to_string();
-    let data = std::fs::read(path).map_err(|e| jcore::io::Error::new(&name, e))?;
     if data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-        return from_manifest(&name, &data, source_base);
+        return from_manifest(name, data, source_base);
     }
     let arch = arch.map_or_else(host_arch, str::to_string);
-    from_ajspec(&name, &data, tag, &arch)
+    from_ajspec(name, data, tag, &arch)
 }
 
 fn from_ajspec(name: &str, data: &[u8], tag: &str, arch: &str) -> anyhow::Result<Resolved> {
