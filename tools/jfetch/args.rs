@@ -18,7 +18,13 @@ Signatures (minisign or signify public keys, as jsum -p/-P takes them):
   jfetch --pubkey release.pub --spec https://a.example/web.ajspec -o web.txz
                                    checks web.ajspec.minisig (or .sig) before any download
   jfetch --pubkey release.pub --sig URL.minisig -o web.txz URL     the file itself
-  jfetch --pubkey-string RWQ... --sig web.txz.minisig URL | jpack -d | jsnap recv tank/web";
+  jfetch --pubkey-string RWQ... --sig web.txz.minisig URL | jpack -d | jsnap recv tank/web
+
+Registries (OCI distribution; docker://HOST[:PORT]/REPOSITORY[:TAG|@DIGEST]):
+  jfetch -o web-layout docker://registry.example/jails/web:14.2    pull an image to an OCI layout
+  jfetch --platform freebsd/arm64 -o web docker://reg-a.example/web:1 docker://reg-b.example/web:1
+  jfetch --push web-layout docker://registry.example/jails/web:14.2 push a layout's image
+  jfetch --plain-http --push web --ref 14.2 docker://127.0.0.1:5000/web:14.2";
 
 /// Download with mirror fallback, resume, and verification while streaming.
 ///
@@ -52,6 +58,29 @@ Signatures (minisign or signify public keys, as jsum -p/-P takes them):
 /// (user:password@, percent-decoded) or netrc, and are never printed. A 429 or 503 with
 /// Retry-After waits as asked, up to --retry-max-time. Content is never decoded (no gzip),
 /// so digests and offsets stay true.
+///
+/// Registries (OCI distribution, Docker registry API v2): a SOURCE
+/// docker://HOST[:PORT]/REPOSITORY[:TAG|@sha256:HEX] (skopeo's transport name; the tag
+/// defaults to latest) pulls that image into the OCI image layout -o DIR, which must not
+/// exist: it is built beside DIR and renamed into place once complete, with index.json naming
+/// the image by its tag (org.opencontainers.image.ref.name). Several docker:// SOURCEs are
+/// mirrors of one image: each step goes to the next one when a registry fails. The manifest
+/// is asked for with the OCI and Docker v2 media types; an index (or Docker manifest list)
+/// is resolved to --platform, or the host's platform; a Docker v2 manifest is stored as
+/// served, so its digest is the registry's. Every manifest and blob is verified against its
+/// digest while it streams; a blob cut short is resumed with Range, retried and taken from
+/// the next mirror as any download. With --push DIR, the SOURCEs are destinations: the
+/// layout's image (--ref, or its only one; an index with all its manifests) is pushed to
+/// each: blobs the registry has (HEAD) are skipped, --mount-from mounts them from another
+/// repository, the others are uploaded in one request or, above --chunk-size, in chunks;
+/// then the manifests, and the tag. Registries are reached over https unless --plain-http.
+/// Authentication is what the registry asks for: none, Basic, or a Bearer token from the
+/// realm its WWW-Authenticate challenge names; credentials come from the reference
+/// (docker://USER:PASSWORD@HOST/…), JFETCH_CREDS=USER:PASSWORD, netrc (the registry's
+/// host name), or the auth file skopeo login, podman and docker write ($REGISTRY_AUTH_FILE,
+/// else $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json,
+/// ~/.docker/config.json), and go only over https unless --plain-auth. Exit status 1 when a manifest or
+/// blob does not match its digest, or a manifest does not validate; nothing is kept then.
 #[derive(Parser, Debug)]
 #[command(name = "jfetch", version, after_long_help = EXAMPLES)]
 pub struct Cli {
@@ -169,6 +198,34 @@ pub struct Cli {
     /// it does not verify is left like one with a wrong digest
     #[arg(long, value_name = "SIG", help_heading = "Signatures")]
     pub sig: Option<String>,
+
+    /// Push the image of the OCI layout DIR to the docker:// SOURCEs
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["output", "spec"], help_heading = "Registries")]
+    pub push: Option<PathBuf>,
+
+    /// With --push: the image to push, by its org.opencontainers.image.ref.name or its
+    /// manifest digest [default: the layout's only image]
+    #[arg(long = "ref", value_name = "NAME", requires = "push", help_heading = "Registries")]
+    pub image_ref: Option<String>,
+
+    /// Pulling an index: the platform to take, OS/ARCH[/VARIANT] (Go names; x86_64,
+    /// aarch64, i386 are mapped as containerd maps them) [default: the host's]
+    #[arg(long, value_name = "OS/ARCH", help_heading = "Registries")]
+    pub platform: Option<String>,
+
+    /// Talk plain http to the registries (a registry on loopback or a trusted network)
+    #[arg(long, help_heading = "Registries")]
+    pub plain_http: bool,
+
+    /// With --push: mount the blobs the destination lacks from this repository of the same
+    /// registry (POST …/blobs/uploads/?mount=DIGEST&from=REPO) before uploading them
+    #[arg(long, value_name = "REPO", requires = "push", help_heading = "Registries")]
+    pub mount_from: Option<String>,
+
+    /// With --push: blobs larger than SIZE are uploaded in chunks of SIZE (PATCH), smaller
+    /// ones in one request (N, or with K, M, G)
+    #[arg(long, value_name = "SIZE", default_value = "64M", help_heading = "Registries")]
+    pub chunk_size: String,
 }
 
 /// Source order.

@@ -22,6 +22,9 @@ use jcore::io::AtomicFile;
 
 /// Runs jfetch.
 pub fn run(cli: Cli) -> anyhow::Result<Status> {
+    if crate::cli_registry::wanted(&cli) {
+        return crate::cli_registry::run(&cli, &access(&cli)?);
+    }
     let remote = Remote::new(|| access(&cli), cli.retries, Duration::from_secs_f64(cli.retry_max_time));
     let output = cli.output.as_deref().filter(|p| !jcore::io::is_std(Some(p)));
     let key = signature_key(&cli)?;

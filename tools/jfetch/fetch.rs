@@ -682,7 +682,7 @@ fn describe(err: &anyhow::Error) -> String {
 }
 
 /// The pause before retry `n` (1-based): 0.25 s doubling, at most 8 s.
-fn backoff(n: u32) -> Duration {
+pub fn backoff(n: u32) -> Duration {
     Duration::from_millis(250u64 << (n - 1).min(5))
 }
 

@@ -26,6 +26,17 @@ pub enum Source {
     Http(HttpSource),
     /// A local file (file:// URL or plain path).
     File(PathBuf),
+    /// A source that opens itself (a blob in a registry, [`crate::registry`]): the retries,
+    /// resume and verification of [`crate::fetch`] apply to it as to a URL.
+    Origin(std::rc::Rc<dyn Origin>),
+}
+
+/// What a [`Source::Origin`] does: one request for the file from byte `offset` on.
+pub trait Origin: fmt::Debug {
+    /// Asks for the file from byte `offset` on.
+    fn open(&self, access: &Access, offset: u64) -> Result<Body, OpenError>;
+    /// How it is named in messages (no credentials).
+    fn name(&self) -> String;
 }
 
 /// An http(s) URL, its credentials kept apart so that nothing prints them.
@@ -103,6 +114,7 @@ impl Source {
         match self {
             Source::Http(source) => open_http(access, source, offset, if_range),
             Source::File(path) => open_file(path, offset),
+            Source::Origin(origin) => origin.open(access, offset),
         }
     }
 
@@ -118,6 +130,7 @@ impl Source {
                 response.headers().get("content-length")?.to_str().ok()?.trim().parse().ok()
             }
             Source::File(path) => std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len()),
+            Source::Origin(_) => None,
         }
     }
 }
@@ -141,6 +154,7 @@ impl fmt::Display for Source {
         match self {
             Source::Http(source) => f.write_str(source.url.as_str()),
             Source::File(path) => write!(f, "{}", path.display()),
+            Source::Origin(origin) => f.write_str(&origin.name()),
         }
     }
 }
@@ -259,6 +273,13 @@ fn open_http(
     if_range: Option<&str>,
 ) -> Result<Body, OpenError> {
     let response = send(access, source, "GET", offset, if_range)?;
+    into_body(response, offset)
+}
+
+/// A response to a GET for the file from byte `offset` on, read as [`Source::open`]
+/// answers: 200 and 206 give the body, 416 says where the file ends, 5xx, 408 and 429 are
+/// transient (with the Retry-After asked for), other statuses permanent.
+pub fn into_body(response: Response<ureq::Body>, offset: u64) -> Result<Body, OpenError> {
     let status = response.status();
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     // A weak ETag may not be used in If-Range (RFC 9110 13.1.5).
@@ -314,7 +335,7 @@ pub fn retry_after(value: &str) -> Option<Duration> {
 }
 
 /// Splits ureq's errors into worth-retrying and not, in words that say what failed.
-fn classify_ureq(err: ureq::Error, proxy: Option<&Proxy>) -> OpenError {
+pub fn classify_ureq(err: ureq::Error, proxy: Option<&Proxy>) -> OpenError {
     use ureq::Error as E;
     let via = |text: String| match proxy {
         Some(p) => format!("proxy {p}: {text}"),
