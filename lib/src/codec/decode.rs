@@ -20,7 +20,10 @@
 //! Anything else is trailing garbage and an error, as are truncation, corruption (every
 //! format's checksum is verified), an empty input and data with no known magic. Errors are
 //! [`DecodeError`]s (inside the `io::Error` that `Read` returns) naming the format, which
-//! stream (or member) and the byte offset in the compressed input. Errors reading the
+//! stream (or member) and the byte offset in the compressed input; xz and zstd errors also
+//! name the block and what is wrong with it (a check or checksum mismatch, corrupt data, a
+//! bad block header, index or footer), found by a map of the stream that follows the
+//! decoder at no cost on good data ([`super::layout`]). Errors reading the
 //! input itself pass through unchanged. An xz stream whose check type this build cannot
 //! verify decodes with a [`Warning`] (xz warns and exits 2) unless checks are ignored
 //! ([`Decoder::ignore_check`], xz's `--ignore-check`).
@@ -71,8 +74,9 @@ pub enum Problem {
 }
 
 /// A compressed input that cannot be decoded: the format (none when unknown), what is
-/// wrong, and the byte offset in the compressed input where it was found. For corrupt
-/// data the offset is how far the decoder had read, which may be up to one input buffer
+/// wrong, and the byte offset in the compressed input where it was found. For
+/// [`Problem::Damaged`] (xz, zstd) the offset is where the damaged part starts; for other
+/// corrupt data it is how far the decoder had read, which may be up to one input buffer
 /// past the damage; `stream` says which stream (gzip member, zstd or lz4 frame) it is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {

@@ -1028,6 +1028,66 @@ mod tests {
         }
     }
 
+    /// The map keeps only the blocks whose output the caller has not read past: memory
+    /// stays bounded however many blocks a stream has.
+    #[test]
+    fn blocks_already_read_are_forgotten() {
+        let data = sample(2_000_000);
+        let packed = xz(&data, 2);
+        let mut map = XzMap::new(0);
+        let mut most = 0;
+        for (i, chunk) in packed.chunks(10_000).enumerate() {
+            map.feed(chunk, (i * 10_000) as u64);
+            map.decoded(map.out_total);
+            most = most.max(map.blocks.len());
+        }
+        assert!(map.count > 25, "{} blocks", map.count);
+        assert!(most <= 2, "{most} blocks kept");
+    }
+
+    proptest::proptest! {
+        // A fixed seed, so that CI runs are reproducible (as in tests/jpack_fuzz.rs).
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 128,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(17),
+            ..Default::default()
+        })]
+        /// Whatever the bytes (a real stream with bytes flipped, or noise behind a magic
+        /// number) and however they are split, walking them and describing a failure
+        /// never panics, and zstd's next read is never empty (that would read as the end).
+        #[test]
+        fn maps_never_panic(
+            noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3000),
+            flips in proptest::collection::vec((0usize..5000, 1u8..=255), 0..6),
+            piece in 1usize..700,
+        ) {
+            let mut xz_stream = xz(&sample(5000), 2);
+            for &(at, mask) in &flips {
+                let n = xz_stream.len();
+                xz_stream[at % n] ^= mask;
+            }
+            let xz_noise = [&xz_stream[..12], &noise].concat();
+            let zstd_noise = [&[0x28, 0xb5, 0x2f, 0xfd][..], &noise].concat();
+            for input in [&xz_stream, &xz_noise] {
+                let mut map = XzMap::new(0);
+                for (i, chunk) in input.chunks(piece).enumerate() {
+                    map.feed(chunk, (i * piece) as u64);
+                    map.decoded((i * piece) as u64);
+                }
+                for (unsupported, threaded) in [(false, false), (true, true), (false, true)] {
+                    let _ = map.failure(unsupported, threaded, input.len() as u64, 1000);
+                }
+                let _ = map.input_ends();
+            }
+            let mut map = ZstdMap::new(0);
+            for (i, chunk) in zstd_noise.chunks(piece).enumerate() {
+                proptest::prop_assert_ne!(map.wanted(), Some(0));
+                map.feed(chunk, (i * piece) as u64);
+            }
+            let _ = (map.failure("corrupt"), map.input_ends());
+        }
+    }
+
     #[test]
     fn a_good_zstd_frame_walks_to_its_end() {
         let data = sample(900_000);
