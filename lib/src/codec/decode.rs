@@ -631,7 +631,7 @@ fn locate<R: Read>(err: &io::Error, stream: &Stream<R>, threaded: bool) -> Optio
     match (&source.layout, stream) {
         (Layout::Xz(map), Stream::Xz(decoder, false)) => {
             if truncated {
-                return Some((Problem::TruncatedIn(map.input_ends()), source.offset));
+                return Some((truncated_in(map.input_ends()), source.offset));
             }
             let lzma = err.get_ref().and_then(|e| e.downcast_ref::<liblzma::stream::Error>());
             if matches!(lzma, Some(liblzma::stream::Error::Mem | liblzma::stream::Error::MemLimit)) {
@@ -643,13 +643,19 @@ fn locate<R: Read>(err: &io::Error, stream: &Stream<R>, threaded: bool) -> Optio
         }
         (Layout::Zstd(map), Stream::Zstd(..)) => {
             if truncated {
-                return Some((Problem::TruncatedIn(map.input_ends()), source.offset));
+                return Some((truncated_in(map.input_ends()), source.offset));
             }
             let (why, at) = map.failure(&describe(err, stream));
             Some((Problem::Damaged(why), at))
         }
         _ => None,
     }
+}
+
+/// A cut at `place` ("in block 3 (starting at byte …)"), or just a cut when the map cannot
+/// say where.
+fn truncated_in(place: String) -> Problem {
+    if place.is_empty() { Problem::Truncated } else { Problem::TruncatedIn(place) }
 }
 
 /// How far past leading skippable frames detection looks for the frame that says whether
