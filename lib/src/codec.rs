@@ -24,6 +24,7 @@ mod bz2;
 mod bzip2_blocks;
 pub mod decode;
 pub mod encode;
+mod layout;
 mod lz4;
 mod multistream;
 mod parallel;

@@ -20,7 +20,10 @@
 //! Anything else is trailing garbage and an error, as are truncation, corruption (every
 //! format's checksum is verified), an empty input and data with no known magic. Errors are
 //! [`DecodeError`]s (inside the `io::Error` that `Read` returns) naming the format, which
-//! stream (or member) and the byte offset in the compressed input. Errors reading the
+//! stream (or member) and the byte offset in the compressed input; xz and zstd errors also
+//! name the block and what is wrong with it (a check or checksum mismatch, corrupt data, a
+//! bad block header, index or footer), found by a map of the stream that follows the
+//! decoder at no cost on good data ([`super::layout`]). Errors reading the
 //! input itself pass through unchanged. An xz stream whose check type this build cannot
 //! verify decodes with a [`Warning`] (xz warns and exits 2) unless checks are ignored
 //! ([`Decoder::ignore_check`], xz's `--ignore-check`).
@@ -37,6 +40,7 @@ use std::io::{self, BufRead, Read};
 
 use liblzma::stream::{MtStreamBuilder, Stream as LzmaStream};
 
+use super::layout::{XzMap, ZstdMap};
 use super::{Format, bzip2_blocks, is_skippable_frame, lz4, multistream};
 
 /// How much compressed input is read at once.
@@ -57,6 +61,12 @@ pub enum Problem {
     /// The decoder rejected the data (bad header, bad checksum, invalid code); the text is
     /// the decoder's.
     Corrupt(String),
+    /// The decoder rejected the data, and the text says what and in which part (xz: the
+    /// block, its check, the index; zstd: the block, the checksum); the offset is where
+    /// that part starts.
+    Damaged(String),
+    /// The input ends in the middle of a stream; the text says in which part.
+    TruncatedIn(String),
     /// Bytes that are not a stream of the same format follow a complete stream.
     TrailingGarbage,
     /// An xz stream uses a check type (the number) that cannot be verified.
@@ -64,8 +74,9 @@ pub enum Problem {
 }
 
 /// A compressed input that cannot be decoded: the format (none when unknown), what is
-/// wrong, and the byte offset in the compressed input where it was found. For corrupt
-/// data the offset is how far the decoder had read, which may be up to one input buffer
+/// wrong, and the byte offset in the compressed input where it was found. For
+/// [`Problem::Damaged`] (xz, zstd) the offset is where the damaged part starts; for other
+/// corrupt data it is how far the decoder had read, which may be up to one input buffer
 /// past the damage; `stream` says which stream (gzip member, zstd or lz4 frame) it is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
@@ -111,7 +122,7 @@ impl DecodeError {
 
     fn into_io(self) -> io::Error {
         let kind = match self.problem {
-            Problem::Truncated => io::ErrorKind::UnexpectedEof,
+            Problem::Truncated | Problem::TruncatedIn(_) => io::ErrorKind::UnexpectedEof,
             _ => io::ErrorKind::InvalidData,
         };
         io::Error::new(kind, self)
@@ -140,6 +151,10 @@ impl fmt::Display for DecodeError {
                 write!(f, "{why}{at}")
             }
             Problem::Corrupt(why) => write!(f, "{why}{at}, near byte {}", self.offset),
+            Problem::Damaged(why) => write!(f, "{why}{at}"),
+            Problem::TruncatedIn(place) => {
+                write!(f, "truncated: the input ends at byte {} {place}{at}", self.offset)
+            }
             Problem::TrailingGarbage => {
                 write!(f, "trailing garbage at byte {} after the end of the compressed stream", self.offset)
             }
@@ -299,6 +314,7 @@ impl<R: Read> Decoder<R> {
 
     /// After a stream: start the next one, or finish, or fail on trailing garbage.
     fn after_stream(&mut self, mut source: Source<R>) -> io::Result<()> {
+        source.layout = Layout::None;
         if self.format == Format::Xz {
             // xz stream padding: zero bytes, a multiple of four, between or after streams.
             let zeros = source.skip_zeros()?;
@@ -360,6 +376,11 @@ impl<R: Read> Decoder<R> {
     fn stream_starts(&mut self, source: &mut Source<R>) -> io::Result<()> {
         self.stream_number += 1;
         self.stream_start = source.offset;
+        source.layout = match self.format {
+            Format::Xz => Layout::Xz(Box::new(XzMap::new(source.offset))),
+            Format::Zstd => Layout::Zstd(Box::new(ZstdMap::new(source.offset))),
+            _ => Layout::None,
+        };
         if self.format == Format::Xz && !self.ignore_check {
             // Stream header: magic (6), flags: a zero byte and the check type (4 bits);
             // liblzma decodes an unknown check type without verifying it.
@@ -496,6 +517,10 @@ impl<R: Read> Decoder<R> {
                         if source.input_failed {
                             return Err(err);
                         }
+                        let threaded = self.threads > 1 && !self.ignore_check;
+                        if let Some((problem, offset)) = locate(&err, &stream, threaded) {
+                            return Err(self.error(problem, offset));
+                        }
                         let problem = if err.kind() == io::ErrorKind::UnexpectedEof {
                             Problem::Truncated
                         } else {
@@ -597,6 +622,42 @@ fn describe<R: Read>(err: &io::Error, stream: &Stream<R>) -> String {
     }
 }
 
+/// For xz and zstd: what is wrong and in which part, from the map of the stream that
+/// followed the decoder (see [`super::layout`]); the offset is where that part starts, or
+/// for a truncated stream where the input ends.
+fn locate<R: Read>(err: &io::Error, stream: &Stream<R>, threaded: bool) -> Option<(Problem, u64)> {
+    let source = stream.source();
+    let truncated = err.kind() == io::ErrorKind::UnexpectedEof;
+    match (&source.layout, stream) {
+        (Layout::Xz(map), Stream::Xz(decoder, false)) => {
+            if truncated {
+                return Some((truncated_in(map.input_ends()), source.offset));
+            }
+            let lzma = err.get_ref().and_then(|e| e.downcast_ref::<liblzma::stream::Error>());
+            if matches!(lzma, Some(liblzma::stream::Error::Mem | liblzma::stream::Error::MemLimit)) {
+                return None;
+            }
+            let unsupported = matches!(lzma, Some(liblzma::stream::Error::Options));
+            let (why, at) = map.failure(unsupported, threaded, source.offset, decoder.total_out());
+            Some((Problem::Damaged(why), at))
+        }
+        (Layout::Zstd(map), Stream::Zstd(..)) => {
+            if truncated {
+                return Some((truncated_in(map.input_ends()), source.offset));
+            }
+            let (why, at) = map.failure(&describe(err, stream));
+            Some((Problem::Damaged(why), at))
+        }
+        _ => None,
+    }
+}
+
+/// A cut at `place` ("in block 3 (starting at byte …)"), or just a cut when the map cannot
+/// say where.
+fn truncated_in(place: String) -> Problem {
+    if place.is_empty() { Problem::Truncated } else { Problem::TruncatedIn(place) }
+}
+
 /// How far past leading skippable frames detection looks for the frame that says whether
 /// this is zstd or lz4; past that, zstd is assumed.
 const SKIPPABLE_LOOKAHEAD: usize = 16 << 20;
@@ -629,7 +690,8 @@ fn detect<R: Read>(source: &mut Source<R>) -> io::Result<Option<Format>> {
 
 /// A single-stream decoder over the shared input.
 enum Stream<R: Read> {
-    Zstd(zstd::stream::read::Decoder<'static, Source<R>>),
+    /// The decoder, and an error held back to return after the data decoded before it.
+    Zstd(zstd::stream::read::Decoder<'static, Source<R>>, Option<io::Error>),
     /// xz, or .lzma when the flag is set.
     Xz(liblzma::bufread::XzDecoder<Source<R>>, bool),
     /// The member's decoder and the bytes it decoded so far.
@@ -644,7 +706,7 @@ impl<R: Read> Stream<R> {
             Format::Zstd => {
                 let mut decoder = zstd::stream::read::Decoder::with_buffer(source)?.single_frame();
                 decoder.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
-                Stream::Zstd(decoder)
+                Stream::Zstd(decoder, None)
             }
             Format::Xz => {
                 let stream = xz_stream(threads, ignore_check)?;
@@ -663,7 +725,7 @@ impl<R: Read> Stream<R> {
 
     fn format(&self) -> Format {
         match self {
-            Stream::Zstd(_) => Format::Zstd,
+            Stream::Zstd(..) => Format::Zstd,
             Stream::Xz(_, false) => Format::Xz,
             Stream::Xz(_, true) => Format::Lzma,
             Stream::Gzip(..) => Format::Gzip,
@@ -674,7 +736,7 @@ impl<R: Read> Stream<R> {
 
     fn source(&self) -> &Source<R> {
         match self {
-            Stream::Zstd(d) => d.get_ref(),
+            Stream::Zstd(d, _) => d.get_ref(),
             Stream::Xz(d, _) => d.get_ref(),
             Stream::Gzip(d, _) => d.get_ref(),
             Stream::Bzip2(d) => d.get_ref(),
@@ -684,7 +746,7 @@ impl<R: Read> Stream<R> {
 
     fn into_source(self) -> Source<R> {
         match self {
-            Stream::Zstd(d) => d.finish(),
+            Stream::Zstd(d, _) => d.finish(),
             Stream::Xz(d, _) => d.into_inner(),
             Stream::Gzip(d, _) => d.into_inner(),
             Stream::Bzip2(d) => d.into_inner(),
@@ -696,8 +758,15 @@ impl<R: Read> Stream<R> {
 impl<R: Read> Read for Stream<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
-            Stream::Zstd(d) => d.read(buf),
-            Stream::Xz(d, _) => d.read(buf),
+            Stream::Zstd(d, held) => read_zstd(d, held, buf),
+            Stream::Xz(d, _) => {
+                let n = d.read(buf)?;
+                let total_out = d.total_out();
+                if let Layout::Xz(map) = &mut d.get_mut().layout {
+                    map.decoded(total_out);
+                }
+                Ok(n)
+            }
             Stream::Gzip(d, decoded) => {
                 let n = d.read(buf)?;
                 *decoded += n as u64;
@@ -705,6 +774,36 @@ impl<R: Read> Read for Stream<R> {
             }
             Stream::Bzip2(d) => d.read(buf),
             Stream::Lz4(d) => d.read(buf),
+        }
+    }
+}
+
+/// Reads from a zstd frame. The frame's map gives the decoder one block per call (see
+/// [`super::layout`]), and the crate's reader returns after each call that produced output:
+/// this keeps reading while input is buffered, so a read still fills most of `buf`. An error
+/// after some data is held back and returned by the next read, so that data is not lost.
+fn read_zstd<R: Read>(
+    decoder: &mut zstd::stream::read::Decoder<'static, Source<R>>,
+    held: &mut Option<io::Error>,
+    buf: &mut [u8],
+) -> io::Result<usize> {
+    if let Some(err) = held.take() {
+        return Err(err);
+    }
+    let mut n = 0;
+    loop {
+        match decoder.read(&mut buf[n..]) {
+            Ok(0) => return Ok(n),
+            Ok(m) => n += m,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if n == 0 => return Err(e),
+            Err(e) => {
+                *held = Some(e);
+                return Ok(n);
+            }
+        }
+        if n == buf.len() || decoder.get_ref().pos == decoder.get_ref().end {
+            return Ok(n);
         }
     }
 }
@@ -749,6 +848,15 @@ struct Source<R: Read> {
     input_failed: bool,
     /// The last 8 bytes consumed (a gzip trailer, when flate2 rejects one).
     last_consumed: [u8; 8],
+    /// The map of the xz stream or zstd frame being decoded, fed what is consumed.
+    layout: Layout,
+}
+
+/// The map a [`Source`] keeps of the stream being decoded (see [`super::layout`]).
+enum Layout {
+    None,
+    Xz(Box<XzMap>),
+    Zstd(Box<ZstdMap>),
 }
 
 impl<R: Read> Source<R> {
@@ -761,6 +869,7 @@ impl<R: Read> Source<R> {
             offset: 0,
             input_failed: false,
             last_consumed: [0; 8],
+            layout: Layout::None,
         }
     }
 
@@ -836,12 +945,25 @@ impl<R: Read> BufRead for Source<R> {
             self.end = 0;
             self.fill_more()?;
         }
-        Ok(&self.buf[self.pos..self.end])
+        // A zstd frame is given to the decoder one part at a time (see super::layout).
+        let end = match &self.layout {
+            Layout::Zstd(map) => match map.wanted() {
+                Some(n) => self.end.min(self.pos.saturating_add(n.try_into().unwrap_or(usize::MAX))),
+                None => self.end,
+            },
+            _ => self.end,
+        };
+        Ok(&self.buf[self.pos..end])
     }
 
     fn consume(&mut self, amt: usize) {
         let amt = amt.min(self.end - self.pos);
         let taken = &self.buf[self.pos..self.pos + amt];
+        match &mut self.layout {
+            Layout::None => {}
+            Layout::Xz(map) => map.feed(taken, self.offset),
+            Layout::Zstd(map) => map.feed(taken, self.offset),
+        }
         if amt >= 8 {
             self.last_consumed.copy_from_slice(&taken[amt - 8..]);
         } else {
