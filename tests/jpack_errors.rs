@@ -17,13 +17,13 @@ fn reference(program: &str, args: &[&str], input: &[u8]) -> common::Run {
 }
 
 /// The path of one of xz's upstream test files (the test needs xz too).
-fn xz_file(name: &str, test: &str) -> Option<PathBuf> {
+fn xz_file(name: &str) -> Option<PathBuf> {
     let path = common::shared_dir().join("corpus/conformance/xz").join(name);
-    if !common::have("xz", test) {
+    if !common::have("xz") {
         return None;
     }
     if !path.is_file() {
-        common::skip(test, &format!("{} missing", path.display()));
+        common::skip(&format!("{} missing", path.display()));
         return None;
     }
     Some(path)
@@ -53,8 +53,8 @@ fn xz_verdict(path: &Path) -> (Option<i32>, &'static str) {
 /// documented to break (README.upstream), where it is. On two threads liblzma cannot tell a
 /// wrong check from corrupt data at a block's very end when the block header carries its
 /// sizes; then `threaded` is what it says instead.
-fn check_xz_file(test: &str, name: &str, says: &str, threaded: &str) {
-    let Some(path) = xz_file(name, test) else { return };
+fn check_xz_file(name: &str, says: &str, threaded: &str) {
+    let Some(path) = xz_file(name) else { return };
     let (code, class) = xz_verdict(&path);
     for (threads, says) in [("1", says), ("2", threaded)] {
         let run = jpack().args(["-t", "-T", threads]).arg(&path).run();
@@ -81,7 +81,7 @@ macro_rules! xz_cases {
             #[allow(unused_variables)]
             let threaded = says;
             $(let threaded = $threaded;)?
-            check_xz_file(stringify!($test), $file, says, threaded);
+            check_xz_file($file, says, threaded);
         }
     )*};
 }
@@ -243,8 +243,7 @@ fn jpack_test(input: &[u8], threads: &str) -> String {
 /// block's check: the message names that block and the kind, on one thread and two.
 #[test]
 fn xz_flipped_byte_names_the_block_it_is_in() {
-    let test = "xz_flipped_byte_names_the_block_it_is_in";
-    if !common::have("xz", test) {
+    if !common::have("xz") {
         return;
     }
     let dir = common::tempdir();
@@ -301,8 +300,7 @@ fn xz_flipped_byte_names_the_block_it_is_in() {
 /// numbered from 1 within the stream.
 #[test]
 fn xz_damage_in_second_stream_names_stream_and_block() {
-    let test = "xz_damage_in_second_stream_names_stream_and_block";
-    if !common::have("xz", test) {
+    if !common::have("xz") {
         return;
     }
     let dir = common::tempdir();
@@ -325,8 +323,7 @@ fn xz_damage_in_second_stream_names_stream_and_block() {
 /// it an unexpected end of input.
 #[test]
 fn xz_truncated_names_where_the_input_ends() {
-    let test = "xz_truncated_names_where_the_input_ends";
-    if !common::have("xz", test) {
+    if !common::have("xz") {
         return;
     }
     let dir = common::tempdir();
@@ -389,8 +386,7 @@ fn zstd_layout(data: &[u8]) -> Vec<(usize, Vec<usize>)> {
 /// a flipped block size makes zstd read past the end, both say the input ends early.
 #[test]
 fn zstd_flipped_byte_names_frame_and_block() {
-    let test = "zstd_flipped_byte_names_frame_and_block";
-    if !common::have("zstd", test) {
+    if !common::have("zstd") {
         return;
     }
     let data = text(1_200_000);
@@ -449,8 +445,7 @@ fn zstd_flipped_byte_names_frame_and_block() {
 /// A cut zstd frame names the byte where the input ends and the block it ends in.
 #[test]
 fn zstd_truncated_names_where_the_input_ends() {
-    let test = "zstd_truncated_names_where_the_input_ends";
-    if !common::have("zstd", test) {
+    if !common::have("zstd") {
         return;
     }
     let data = text(1_200_000);
