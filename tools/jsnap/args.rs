@@ -17,6 +17,8 @@ Examples:
   jpack -d < web.zfs.zst | jsnap recv -x encryption zroot/jails/web2
   jsnap send --dir /usr/local/appjail/jails/web ./jail ./init ./conf/volumes ./conf/config.conf | jpack -c xz > web.appjail
   jsnap send --dir /jails/web --exclude './tmp/*' > web.tar
+  jsnap send --dir /jails/web --base /jails/web.old | jpack -c gzip > layer.tar.gz
+  jsnap recv --dir /jails/web2 --layer base.tar.gz --layer layer.tar.gz
   jpack -d < web.appjail | jsnap recv --dir /usr/local/appjail/jails/web2";
 
 /// Snapshot a jail's ZFS dataset or directory, and stream it out and back in.
@@ -117,6 +119,13 @@ pub struct SendArgs {
     #[arg(long, value_name = "DIR", help_heading = "Directories")]
     pub dir: Option<PathBuf>,
 
+    /// With --dir: write only the changes from this earlier tree to DIR, as an OCI layer:
+    /// new and changed entries (type, content, mode, owner, mtime, xattrs and ACLs, file
+    /// flags, symlink target, hard links), `.wh.NAME` for each deleted NAME and
+    /// `.wh..wh..opq` for a directory whose old contents are all gone; no MEMBER arguments
+    #[arg(long, value_name = "OLD", requires = "dir", help_heading = "Directories")]
+    pub base: Option<PathBuf>,
+
     /// With --dir: leave out paths matching this glob (repeatable; matched like GNU tar
     /// --exclude against the name and each trailing part of it)
     #[arg(long, value_name = "GLOB", requires = "dir", help_heading = "Directories")]
@@ -181,6 +190,22 @@ pub struct RecvArgs {
     #[arg(long, value_name = "DIR", help_heading = "Directories")]
     pub dir: Option<PathBuf>,
 
+    /// With --dir: apply this OCI layer (a tar, compressed in any format jpack reads, or '-'
+    /// for stdin, once) instead of extracting stdin; repeatable, applied in order: whiteouts
+    /// delete, opaque markers clear a directory's lower contents, later layers override
+    /// earlier ones. The whole stack or nothing: a new DIR appears only when every layer
+    /// applied cleanly; an existing DIR is copied beside itself, the layers applied to the
+    /// copy, and the copy swapped in (renameat2 RENAME_EXCHANGE on Linux) and the old tree
+    /// removed — refused when a file system is mounted under DIR
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "dir",
+        conflicts_with = "target",
+        help_heading = "Directories"
+    )]
+    pub layer: Vec<PathBuf>,
+
     /// With --dir: create device nodes (only as root; refused otherwise)
     #[arg(long, requires = "dir", help_heading = "Directories")]
     pub devices: bool,
@@ -235,6 +260,10 @@ mod tests {
         Cli::try_parse_from(["jsnap", "send", "-L", "-e", "-c", "-R", "t/a@s"]).unwrap();
         assert!(Cli::try_parse_from(["jsnap", "send", "--dir", "/x", "-c"]).is_err());
         Cli::try_parse_from(["jsnap", "create", "-r", "t/a@s"]).unwrap();
+        Cli::try_parse_from(["jsnap", "send", "--dir", "/new", "--base", "/old"]).unwrap();
+        Cli::try_parse_from(["jsnap", "recv", "--dir", "/x", "--layer", "a", "--layer", "-"]).unwrap();
+        assert!(Cli::try_parse_from(["jsnap", "send", "--base", "/old", "t/a@s"]).is_err());
+        assert!(Cli::try_parse_from(["jsnap", "recv", "--layer", "a", "t/a"]).is_err());
         Cli::try_parse_from(["jsnap", "destroy", "-r", "t/a@s"]).unwrap();
     }
 }

@@ -21,8 +21,10 @@
 
 pub mod archive;
 pub mod extract;
+pub mod layer;
 mod libarchive;
 mod sys;
 
 pub use archive::{ArchiveOptions, ArchiveSummary, archive};
 pub use extract::{ExtractOptions, ExtractSummary, extract};
+pub use layer::archive_changes;
