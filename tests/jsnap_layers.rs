@@ -42,6 +42,8 @@ ln -s foo link
 mkfifo p
 echo xf > xf; setfattr -n user.test -v 'one value' xf
 echo acl > acl/file; setfacl -m u:1003:r acl/file
+setfattr -n user.dir -v gone-later keep; setfattr -n user.dir -v stays quiet
+setfacl -d -m u:1003:rx acl
 chmod 4755 f
 touch -d @1500000000.25 same2
 "#;
@@ -61,6 +63,7 @@ echo more >> h1
 ln keep/k k2
 setfattr -x user.test xf; echo xf2 > xf2; setfattr -n user.new -v 2 xf2
 setfacl -m u:1003:rw acl/file
+setfattr -x user.dir keep; setfacl -k acl
 touch -d @1600000000.5 same2
 rm p; mkfifo p2
 "#;

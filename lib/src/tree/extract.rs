@@ -719,9 +719,15 @@ impl Extractor<'_> {
         dirs.sort_by_key(|(parts, _)| std::cmp::Reverse(parts.len()));
         for (parts, meta) in dirs {
             let name = parts.join(&b'/');
-            let result = walk(self.root.as_fd(), &parts, false)
-                .map_err(Problem::Member)
-                .and_then(|fd| self.restore(fd.as_fd(), &meta, &name));
+            let layer = self.options.layer;
+            let result = walk(self.root.as_fd(), &parts, false).map_err(Problem::Member).and_then(|fd| {
+                // A layer's directory entry says all its xattrs: a lower directory's others go.
+                if layer {
+                    let keep: Vec<&[u8]> = meta.xattrs.iter().map(|(key, _)| &key[..]).collect();
+                    sys::remove_other_xattrs(fd.as_fd(), &keep)?;
+                }
+                self.restore(fd.as_fd(), &meta, &name)
+            });
             if let Err(problem) = result {
                 let why = match problem {
                     Problem::Member(why) => why,
