@@ -472,3 +472,85 @@ fn layers_send_refuses_whiteout_names_and_members() {
     run.success();
     assert_eq!(run.stdout, vec![0u8; 1024]);
 }
+
+#[test]
+fn layers_an_existing_directory_with_a_mount_under_it_is_refused() {
+    let test = "layers_an_existing_directory_with_a_mount_under_it_is_refused";
+    if !ready(test) {
+        return;
+    }
+    let tmp = common::tempdir();
+    let t = tmp.path();
+    let target = t.join("target");
+    fs::create_dir_all(target.join("mnt")).unwrap();
+    fs::write(target.join("file"), "old\n").unwrap();
+    python_tar(&t.join("layer.tar"), "[('.wh.file', 'f', ''), ('new', 'f', '')]");
+    let mount = common::Cmd::new("mount").args(["-t", "tmpfs", "jtools-test"]).arg(target.join("mnt")).run();
+    if mount.code != Some(0) {
+        common::skip(test, &format!("cannot mount a tmpfs here: {}", mount.stderr.trim()));
+        return;
+    }
+    fs::write(target.join("mnt/host-file"), "host\n").unwrap();
+    let run = jsnap().args(["recv", "--dir"]).arg(&target).arg("--layer").arg(t.join("layer.tar")).run();
+    let _ = common::Cmd::new("umount").arg(target.join("mnt")).run();
+    // The swap would have moved the mount with the old tree, and its removal reached into it.
+    run.code(2).one_line_error("jsnap").stderr_contains("mounted at ./mnt");
+    assert_eq!(fs::read(target.join("file")).unwrap(), b"old\n");
+    assert!(!target.join("new").exists());
+    let mut left: Vec<String> =
+        fs::read_dir(t).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    left.sort();
+    assert_eq!(left, ["layer.tar", "target"]);
+}
+
+/// Whiteouts apply to the layers below only (image-spec layer.md): an entry of the same
+/// layer survives its whiteout whatever the order, an opaque marker after entries of its
+/// directory keeps them, a whiteout of something missing is nothing to do, and a directory
+/// the layer changes without an entry keeps its mtime. umoci decides what is right.
+#[test]
+fn layers_whiteouts_spare_their_own_layer_as_in_umoci() {
+    let test = "layers_whiteouts_spare_their_own_layer_as_in_umoci";
+    if !ready(test) {
+        return;
+    }
+    let tmp = common::tempdir();
+    let t = tmp.path();
+    python_tar(
+        &t.join("lower.tar"),
+        "[('d', 'd', ''), ('d/a', 'f', ''), ('d/b', 'f', ''), ('e', 'd', ''), ('e/x', 'f', ''), ('g', 'f', ''), ('q', 'd', ''), ('q/old', 'f', ''), ('s', 'l', 'g')]",
+    );
+    python_tar(
+        &t.join("upper.tar"),
+        "[('d/c', 'f', ''), ('d/.wh..wh..opq', 'f', ''), ('g', 'f', ''), ('.wh.g', 'f', ''), ('.wh.missing', 'f', ''), \
+         ('e/y', 'f', ''), ('.wh.e', 'f', ''), ('q/.wh.old', 'f', ''), ('q/new', 'f', ''), ('.wh.s', 'f', ''), ('s', 'd', '')]",
+    );
+    script(
+        t,
+        "umoci init --layout img\numoci new --image img:t0\n\
+         umoci raw add-layer --image img:t0 --tag t1 lower.tar\n\
+         umoci raw add-layer --image img:t1 --tag t2 upper.tar\n\
+         umoci raw unpack --image img:t2 expected\n",
+    );
+    let ours = t.join("ours");
+    jsnap()
+        .args(["recv", "--dir"])
+        .arg(&ours)
+        .arg("--layer")
+        .arg(t.join("lower.tar"))
+        .arg("--layer")
+        .arg(t.join("upper.tar"))
+        .run()
+        .success();
+    let expected = snapshot(&t.join("expected"));
+    // What umoci did, spelled out (so that a change of umoci shows here too).
+    let listed: Vec<String> = expected.keys().map(|k| String::from_utf8_lossy(k).into_owned()).collect();
+    assert_eq!(listed, [".", "./d", "./d/c", "./e", "./e/y", "./g", "./q", "./q/new", "./s"]);
+    // One deliberate difference: `e` (whited out, its lower file removed, a new file of this
+    // layer kept) has no entry in the layer, so jsnap keeps its mtime as for every directory
+    // a layer changes without an entry; umoci puts back only the mtime of the whiteout's
+    // parent, leaving `e` with the time of the unpack.
+    let mut expected = expected;
+    expected.get_mut(&b"./e"[..]).unwrap().mtime = (0, 0);
+    let diff = differences(&expected, &snapshot(&ours));
+    assert!(diff.is_empty(), "jsnap differs from umoci raw unpack:\n{}", diff.join("\n"));
+}

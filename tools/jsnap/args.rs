@@ -61,6 +61,19 @@ Examples:
 /// xattrs and ACLs are always restored (GNU tar needs --xattrs --acls); owners are numeric;
 /// reading stops at the first end-of-archive marker. Compressed input goes through `jpack -d`.
 ///
+/// OCI layers: `send --dir NEW --base OLD` writes only what changed from OLD to NEW, in the
+/// same tar format, with OCI whiteouts: `.wh.NAME` for a deleted NAME (one for a deleted
+/// directory), `.wh..wh..opq` for a directory whose old contents are all gone (then every
+/// entry it holds follows), the headers of the directories on the way to each change, and
+/// POSIX ACLs as `system.posix_acl_*` xattrs (what umoci, containerd and Docker read).
+/// `recv --dir DIR --layer FILE...` applies layers in order as the image spec says (a
+/// whiteout deletes only what lower layers made; an entry replaces whatever has its name, a
+/// directory tree too; a directory entry's xattrs replace the lower ones; a directory a
+/// layer changes without an entry keeps its mtime), with the refusals of a plain recv (names
+/// with `..`, absolute names, anything reached through a symlink, whiteouts included). Two
+/// ZFS snapshots are not compared with `zfs diff` (zfs-fuse has none): give their mounted
+/// trees as NEW and OLD.
+///
 /// Platform notes: --raw, -L, -e, -c (zfs send) and -o, -x (zfs receive) need OpenZFS or
 /// FreeBSD; zfs-fuse refuses them with one error line.
 #[derive(Parser, Debug)]
