@@ -299,7 +299,9 @@ impl Diff<'_> {
         if (t.is_file() || t.is_dir()) && file_flags(new, a, None) != file_flags(base, b, None) {
             return Ok(true);
         }
-        Ok(t.is_file() && !self.same_content(new, base)?)
+        // The same inode (OLD a hard-linked copy of NEW) holds the same bytes.
+        let same_inode = (a.dev(), a.ino()) == (b.dev(), b.ino());
+        Ok(t.is_file() && !same_inode && !self.same_content(new, base)?)
     }
 
     /// The names linked to a file (itself alone when it has one link).
