@@ -148,7 +148,7 @@ struct Diff<'a> {
 /// What became of one old entry of a directory.
 enum Old {
     /// Kept as a directory: compared below.
-    Directory(PathBuf, fs::Metadata),
+    Directory(PathBuf, Box<fs::Metadata>),
     /// Same type, nothing changed.
     Same,
     /// Same type, changed: the new entry is written.
@@ -211,7 +211,7 @@ impl Diff<'_> {
             let fate = match base_children.remove(child) {
                 None => Old::Replaced,
                 Some((_, old)) if kind(&old) != kind(meta) => Old::Replaced,
-                Some((old_path, old)) if meta.is_dir() => Old::Directory(old_path, old),
+                Some((old_path, old)) if meta.is_dir() => Old::Directory(old_path, Box::new(old)),
                 Some((old_path, old)) => {
                     if self.attributes_changed(child, path, &old_path, meta, &old)? {
                         Old::Changed
