@@ -21,7 +21,18 @@ pub fn send(dir: &Path, args: &DirSend) -> Result<Status> {
         owner_names: args.owner_names,
         one_file_system: args.one_file_system,
     };
-    let summary = tree::archive(dir, &args.targets, &options, &mut out)?;
+    let summary = match &args.base {
+        Some(base) => {
+            if !args.targets.is_empty() {
+                bail!("--base: MEMBER arguments are not taken (a layer is of the whole tree)");
+            }
+            if !base.is_dir() {
+                bail!("{}: not a directory", base.display());
+            }
+            tree::archive_changes(dir, base, &options, &mut out)?
+        }
+        None => tree::archive(dir, &args.targets, &options, &mut out)?,
+    };
     out.commit()?;
     for (name, why) in &summary.skipped {
         eprintln!("jsnap: {name}: {why}");
@@ -35,6 +46,9 @@ pub fn send(dir: &Path, args: &DirSend) -> Result<Status> {
 /// is extracted into in place, as tar does (a refused member is reported and the rest
 /// extracted).
 pub fn recv(dir: &Path, args: &DirRecv) -> Result<Status> {
+    if !args.layers.is_empty() {
+        return crate::layers::recv(dir, args);
+    }
     if std::io::stdin().is_terminal() {
         bail!("{}: refusing to read a tar stream from a terminal", dir.display());
     }
@@ -74,7 +88,7 @@ fn extract_into(dir: &Path, args: &DirRecv) -> Result<Status> {
 /// What was kept only in part (flags or xattrs this system has no place for, libarchive's
 /// warnings), as bsdtar reports it: on stderr, without failing; with --json, as a record on
 /// stdout.
-fn warn(summary: &ExtractSummary, json: bool) {
+pub fn warn(summary: &ExtractSummary, json: bool) {
     if json {
         let record = serde_json::json!({
             "extracted": summary.extracted,

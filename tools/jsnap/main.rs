@@ -3,10 +3,11 @@
 //! Shape: `args` (clap only) → `plan` (what was asked, without clap) → the work modules
 //! `snapshot` (ZFS subcommands, over `zfs`: the argv builders and the runner, and `mounts`:
 //! the kernel's mount table) and `dir`
-//! (tar streams, over jcore::tree). Dispatch is here; nothing imports `main`.
+//! (tar streams, over jcore::tree) with `layers` (OCI layer stacks). Dispatch is here; nothing imports `main`.
 use jcli as common;
 mod args;
 mod dir;
+mod layers;
 mod mounts;
 mod names;
 mod plan;

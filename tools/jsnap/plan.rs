@@ -81,6 +81,8 @@ pub struct RecvFlags {
 #[derive(Debug)]
 pub struct DirSend {
     pub targets: Vec<String>,
+    /// Write the changes from this tree only (an OCI layer).
+    pub base: Option<PathBuf>,
     pub exclude: Vec<String>,
     pub owner_names: bool,
     /// Stay on DIR's file system (GNU tar --one-file-system).
@@ -95,6 +97,8 @@ pub struct DirRecv {
     pub no_owners: bool,
     /// Report on stdout as JSON instead of warning on stderr.
     pub json: bool,
+    /// OCI layers to apply in order (`-` is stdin); empty: extract stdin as a plain tar.
+    pub layers: Vec<PathBuf>,
 }
 
 impl Plan {
@@ -114,6 +118,7 @@ fn send(args: SendArgs) -> Plan {
     if let Some(dir) = args.dir {
         let plan = DirSend {
             targets: args.targets,
+            base: args.base,
             exclude: args.exclude,
             owner_names: args.owner_names,
             one_file_system: args.one_file_system,
@@ -138,7 +143,7 @@ fn recv(args: RecvArgs) -> Plan {
     if let Some(dir) = args.dir {
         return Plan::RecvDir(
             dir,
-            DirRecv { devices: args.devices, no_owners: args.no_owners, json: args.json },
+            DirRecv { devices: args.devices, no_owners: args.no_owners, json: args.json, layers: args.layer },
         );
     }
     let flags = RecvFlags {

@@ -95,7 +95,7 @@ fn normalize_member(member: &str) -> Result<String, Error> {
     Ok(parts.join("/"))
 }
 
-struct Writer<'a> {
+pub(super) struct Writer<'a> {
     root: PathBuf,
     options: &'a ArchiveOptions,
     exclude: Vec<CString>,
@@ -103,13 +103,16 @@ struct Writer<'a> {
     links: HashMap<(u64, u64), Vec<u8>>,
     buffer: Vec<u8>,
     names: Names,
-    summary: ArchiveSummary,
+    pub(super) summary: ArchiveSummary,
     /// The device of the archived directory (for mount points under it).
     root_dev: Option<u64>,
+    /// Writing an OCI layer: a name starting with `.wh.` cannot be archived (it would read
+    /// as a whiteout), and ACLs stay xattrs.
+    pub(super) layer: bool,
 }
 
 impl<'a> Writer<'a> {
-    fn new(root: &Path, options: &'a ArchiveOptions) -> Result<Writer<'a>, Error> {
+    pub(super) fn new(root: &Path, options: &'a ArchiveOptions) -> Result<Writer<'a>, Error> {
         let mut exclude = Vec::new();
         for pattern in &options.exclude {
             exclude.push(sys::c_name(pattern.as_bytes()).map_err(|e| Error::new(pattern.clone(), e))?);
@@ -123,12 +126,13 @@ impl<'a> Writer<'a> {
             names: Names::default(),
             summary: ArchiveSummary::default(),
             root_dev: fs::metadata(root).ok().map(|m| m.dev()),
+            layer: false,
         })
     }
 
     /// GNU tar's unanchored match: the pattern against the name as stored, and against every
     /// trailing part of it that starts after a `/`.
-    fn excluded(&self, name: &[u8]) -> bool {
+    pub(super) fn excluded(&self, name: &[u8]) -> bool {
         if self.exclude.is_empty() || name == b"." {
             return false;
         }
@@ -140,7 +144,7 @@ impl<'a> Writer<'a> {
     /// Why the contents of the directory `path` are left out, if they are: it is a mount
     /// point of another file system and `one_file_system` was asked, or of a kernel file
     /// system (a jail's devfs, procfs, nullfs…).
-    fn other_file_system(&self, path: &Path, meta: &fs::Metadata) -> Option<String> {
+    pub(super) fn other_file_system(&self, path: &Path, meta: &fs::Metadata) -> Option<String> {
         let root_dev = self.root_dev?;
         if meta.dev() == root_dev {
             return None;
@@ -162,7 +166,7 @@ impl<'a> Writer<'a> {
         self.add_entry(name.into_bytes(), &path, &meta, out)
     }
 
-    fn add_entry<W: Write>(
+    pub(super) fn add_entry<W: Write>(
         &mut self,
         name: Vec<u8>,
         path: &Path,
@@ -172,7 +176,27 @@ impl<'a> Writer<'a> {
         if self.excluded(&name) {
             return Ok(());
         }
+        if self.write_entry(&name, path, meta, out)? {
+            return self.add_children(&name, path, out);
+        }
+        Ok(())
+    }
+
+    /// Writes one entry (header and data) without what is under it; whether it is a
+    /// directory whose contents are to be archived too (not a mount point left out).
+    pub(super) fn write_entry<W: Write>(
+        &mut self,
+        name: &[u8],
+        path: &Path,
+        meta: &fs::Metadata,
+        out: &mut W,
+    ) -> Result<bool, Error> {
+        let name = name.to_vec();
         let what = || path.display().to_string();
+        if self.layer && name.rsplit(|&b| b == b'/').next().is_some_and(|base| base.starts_with(b".wh.")) {
+            let why = "a name starting with .wh. cannot be in an OCI layer (it reads as a whiteout)";
+            return Err(Error::new(what(), io::Error::new(io::ErrorKind::InvalidInput, why)));
+        }
         let kind = meta.file_type();
         let mut entry = Entry::from_metadata(meta);
         if self.options.owner_names {
@@ -180,7 +204,12 @@ impl<'a> Writer<'a> {
             entry.gname = self.names.group(meta.gid());
         }
         entry.xattrs = sys::xattrs(path).map_err(|e| Error::new(what(), e))?;
-        entry.take_acls();
+        // OCI layers keep POSIX ACLs as the raw `system.posix_acl_*` xattrs: the Go tar
+        // readers of umoci, containerd and Docker read SCHILY.xattr.* and not star's
+        // SCHILY.acl.* (umoci ignores the latter), and they write them that way too.
+        if !self.layer {
+            entry.take_acls();
+        }
         if kind.is_dir() {
             entry.fflags = file_flags(path, meta, None);
             entry.name = name.clone();
@@ -190,9 +219,9 @@ impl<'a> Writer<'a> {
             self.summary.entries += 1;
             if let Some(why) = self.other_file_system(path, meta) {
                 self.summary.skipped.push((String::from_utf8_lossy(&name).into_owned(), why));
-                return Ok(());
+                return Ok(false);
             }
-            return self.add_children(&name, path, out);
+            return Ok(true);
         }
         entry.name = name.clone();
         if !kind.is_symlink() && meta.nlink() > 1 {
@@ -206,7 +235,7 @@ impl<'a> Writer<'a> {
                 entry.acl_default = None;
                 entry.write_header(out)?;
                 self.summary.entries += 1;
-                return Ok(());
+                return Ok(false);
             }
             self.links.insert(key, name.clone());
         }
@@ -240,8 +269,17 @@ impl<'a> Writer<'a> {
             entry.write_header(out)?;
         } else {
             self.summary.skipped.push((String::from_utf8_lossy(&name).into_owned(), "socket ignored".into()));
-            return Ok(());
+            return Ok(false);
         }
+        self.summary.entries += 1;
+        Ok(false)
+    }
+
+    /// A whiteout: an empty regular file, mode 0, owned by 0:0, mtime 0, as umoci writes
+    /// them (the name is all an applier reads).
+    pub(super) fn write_whiteout<W: Write>(&mut self, name: Vec<u8>, out: &mut W) -> Result<(), Error> {
+        let entry = Entry { name, kind: b'0', ..Entry::default() };
+        entry.write_header(out)?;
         self.summary.entries += 1;
         Ok(())
     }
@@ -335,7 +373,7 @@ impl Writer<'_> {
 /// data; Linux needs an open file (the one being archived, or the directory opened here).
 /// Unreadable flags (a file system without them) are no flags.
 #[allow(unused_variables)]
-fn file_flags(path: &Path, meta: &fs::Metadata, file: Option<&fs::File>) -> Option<String> {
+pub(super) fn file_flags(path: &Path, meta: &fs::Metadata, file: Option<&fs::File>) -> Option<String> {
     #[cfg(target_os = "freebsd")]
     {
         use std::os::freebsd::fs::MetadataExt as _;

@@ -20,6 +20,7 @@
 //! clears setuid bits and `security.capability`), xattrs and POSIX ACLs (so a capability is
 //! set after the chown that would clear it), mtime to the nanosecond.
 
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::FileExt;
@@ -41,11 +42,16 @@ pub struct ExtractOptions {
     /// for it (`./`), it gets the mode a plain `mkdir` gives (0777 less the umask), as with
     /// `mkdir DIR && bsdtar -xpf - -C DIR`, not the private mode it was made with.
     pub new_directory: bool,
+    /// The stream is an OCI layer applied onto what `dir` holds (see [`super::layer`]):
+    /// `.wh.NAME` deletes NAME and `.wh..wh..opq` clears its directory, of what was there
+    /// before this layer only; an entry replaces whatever has its name, a directory tree
+    /// too; a directory this layer changes without an entry for it keeps its mtime.
+    pub layer: bool,
 }
 
 impl Default for ExtractOptions {
     fn default() -> Self {
-        ExtractOptions { devices: false, owners: sys::is_root(), new_directory: false }
+        ExtractOptions { devices: false, owners: sys::is_root(), new_directory: false, layer: false }
     }
 }
 
@@ -125,6 +131,8 @@ pub fn extract<R: Read>(
         cache: None,
         dirs: Vec::new(),
         flags: Vec::new(),
+        upper: HashSet::new(),
+        touched: HashMap::new(),
         summary: ExtractSummary::default(),
     };
     let mut last: Option<Vec<u8>> = None;
@@ -157,7 +165,9 @@ pub fn extract<R: Read>(
         sys::chmod(extractor.root.as_fd(), 0o777 & !sys::umask())
             .map_err(|e| Error::new(dir.display().to_string(), e))?;
     }
+    let headers: HashSet<Vec<Vec<u8>>> = extractor.dirs.iter().map(|(parts, _)| parts.clone()).collect();
     extractor.finish_directories(report);
+    extractor.finish_touched(&headers, report);
     extractor.finish_flags(report);
     Ok(extractor.summary)
 }
@@ -195,6 +205,12 @@ struct Extractor<'a> {
     dirs: Vec<(Vec<Vec<u8>>, Meta)>,
     /// File flags to set in the final pass.
     flags: Vec<(Vec<Vec<u8>>, u64)>,
+    /// Layers: the paths this layer extracted and their ancestors (what its whiteouts
+    /// must not delete: they apply to the layers below only, OCI image-spec layer.md).
+    upper: HashSet<Vec<Vec<u8>>>,
+    /// Layers: the directories this layer changed, with the mtime they had before it (put
+    /// back at the end unless the layer has an entry for them, as umoci does).
+    touched: HashMap<Vec<Vec<u8>>, Time>,
     summary: ExtractSummary,
 }
 
@@ -244,8 +260,10 @@ fn walk(root: BorrowedFd<'_>, parts: &[Vec<u8>], create: bool) -> Result<OwnedFd
 }
 
 /// Removes whatever has `name` in `dir` so that a new entry can be created there; an existing
-/// directory is kept when `keep_directory`. Returns whether a directory is (still) there.
-fn make_room(dir: BorrowedFd<'_>, name: &[u8], keep_directory: bool) -> io::Result<bool> {
+/// directory is kept when `keep_directory`, else removed (with its contents when
+/// `whole_tree`: a layer's entry replaces a lower directory). Returns whether a directory
+/// is (still) there.
+fn make_room(dir: BorrowedFd<'_>, name: &[u8], keep_directory: bool, whole_tree: bool) -> io::Result<bool> {
     match sys::lstat_at(dir, name)? {
         None => Ok(false),
         Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
@@ -255,7 +273,11 @@ fn make_room(dir: BorrowedFd<'_>, name: &[u8], keep_directory: bool) -> io::Resu
                 unlock(dir, name)?;
                 return Ok(true);
             }
-            remove(dir, name, true)?;
+            if whole_tree {
+                remove_tree(dir, name)?;
+            } else {
+                remove(dir, name, true)?;
+            }
             Ok(false)
         }
         Some(_) => {
@@ -278,6 +300,60 @@ fn remove(dir: BorrowedFd<'_>, name: &[u8], directory: bool) -> io::Result<()> {
         other => other,
     }
 }
+
+/// Removes `name` and, if it is a directory, everything under it, never following a
+/// symlink (each directory is opened with `O_NOFOLLOW` from its parent's descriptor).
+fn remove_tree(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
+    let Some(st) = sys::lstat_at(dir, name)? else {
+        return Ok(());
+    };
+    if st.st_mode & libc::S_IFMT != libc::S_IFDIR {
+        return remove(dir, name, false);
+    }
+    unlock(dir, name)?;
+    let fd = sys::open_dir_at(dir, name)?;
+    for child in children(fd.as_fd())? {
+        remove_tree(fd.as_fd(), &child)?;
+    }
+    remove(dir, name, true)
+}
+
+/// The names in an open directory, without `.` and `..`.
+fn children(dir: BorrowedFd<'_>) -> io::Result<Vec<Vec<u8>>> {
+    let mut names = Vec::new();
+    for entry in rustix::fs::Dir::read_from(dir)? {
+        let name = entry?.file_name().to_bytes().to_vec();
+        if name != b"." && name != b".." {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+/// The directory `parts` under `root` if it is there, opened without following symlinks:
+/// `None` when a component is missing or not a directory (nothing to delete there), an
+/// error when one is a symlink (a whiteout never reaches through one).
+fn open_existing(root: BorrowedFd<'_>, parts: &[Vec<u8>]) -> Result<Option<OwnedFd>, String> {
+    let mut dir = root.try_clone_to_owned().map_err(|e| e.to_string())?;
+    for (i, part) in parts.iter().enumerate() {
+        let shown = || display(&parts[..=i]);
+        match sys::lstat_at(dir.as_fd(), part).map_err(|e| format!("{}: {e}", shown()))? {
+            None => return Ok(None),
+            Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFLNK => {
+                return Err(format!("refused: '{}' is a symlink", shown()));
+            }
+            Some(st) if st.st_mode & libc::S_IFMT != libc::S_IFDIR => return Ok(None),
+            Some(_) => {}
+        }
+        // O_NOFOLLOW: a directory swapped for a symlink since the lstat is refused (ELOOP).
+        dir = sys::open_dir_at(dir.as_fd(), part).map_err(|e| format!("{}: {e}", shown()))?;
+    }
+    Ok(Some(dir))
+}
+
+/// The prefix of a whiteout's name; `.wh..wh..opq` is the opaque marker of its directory.
+pub(crate) const WHITEOUT_PREFIX: &[u8] = b".wh.";
+pub(crate) const OPAQUE_MARKER: &[u8] = b".wh..wh..opq";
 
 /// Clears the locking flags of the existing directory `name`, if it has any (a file system
 /// without flags has none).
@@ -340,6 +416,20 @@ impl Extractor<'_> {
             return Err(Problem::Member("refused: empty name".into()));
         }
         let parts = components(&header.path).map_err(Problem::Member)?;
+        if self.options.layer {
+            if parts.iter().rev().skip(1).any(|part| part.starts_with(WHITEOUT_PREFIX)) {
+                return Err(Problem::Member("refused: a whiteout name used as a directory".into()));
+            }
+            if parts.last().is_some_and(|name| name.starts_with(WHITEOUT_PREFIX)) {
+                return self.whiteout(&parts);
+            }
+            if parts.is_empty() && header.filetype != libarchive::AE_IFDIR {
+                return Err(Problem::Member("refused: the root replaced by a non-directory".into()));
+            }
+            for depth in 0..=parts.len() {
+                self.upper.insert(parts[..depth].to_vec());
+            }
+        }
         let meta = self.meta(header)?;
         if parts.is_empty() {
             if header.filetype == AE_IFDIR && header.hardlink.is_none() {
@@ -361,7 +451,7 @@ impl Extractor<'_> {
                 // Usually nothing is in the way: try first, make room only when needed.
                 let file = match sys::create_file_at(dir.as_fd(), name, 0o600) {
                     Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                        let removed_dir = make_room(dir.as_fd(), name, false)?;
+                        let removed_dir = make_room(dir.as_fd(), name, false, self.options.layer)?;
                         self.forget_if(removed_dir);
                         sys::create_file_at(dir.as_fd(), name, 0o600)?
                     }
@@ -374,7 +464,7 @@ impl Extractor<'_> {
                 let dir = self.parent(parent)?;
                 match sys::mkdir_at(dir.as_fd(), name, 0o700) {
                     Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                        if !make_room(dir.as_fd(), name, true)? {
+                        if !make_room(dir.as_fd(), name, true, self.options.layer)? {
                             sys::mkdir_at(dir.as_fd(), name, 0o700)?;
                         }
                     }
@@ -388,7 +478,7 @@ impl Extractor<'_> {
                     .as_ref()
                     .ok_or_else(|| Problem::Member("symlink without target".into()))?;
                 let dir = self.parent(parent)?;
-                let removed_dir = make_room(dir.as_fd(), name, false)?;
+                let removed_dir = make_room(dir.as_fd(), name, false, self.options.layer)?;
                 self.forget_if(removed_dir);
                 sys::symlink_at(target, dir.as_fd(), name)?;
                 if self.options.owners {
@@ -458,9 +548,72 @@ impl Extractor<'_> {
         {
             return Ok(fd.clone());
         }
+        if self.options.layer {
+            self.touch(parent)?;
+        }
         let fd = Rc::new(walk(self.root.as_fd(), parent, true).map_err(Problem::Member)?);
         self.cache = Some((parent.to_vec(), fd.clone()));
         Ok(fd)
+    }
+
+    /// Layers: remembers the mtime the existing directory `parts` had before this layer
+    /// changed it (the first time only).
+    fn touch(&mut self, parts: &[Vec<u8>]) -> Result<(), Problem> {
+        if self.touched.contains_key(parts) {
+            return Ok(());
+        }
+        if let Some(fd) = open_existing(self.root.as_fd(), parts).map_err(Problem::Member)? {
+            let st = rustix::fs::fstat(&fd).map_err(io::Error::from)?;
+            self.touched.insert(parts.to_vec(), (st.st_mtime as i64, st.st_mtime_nsec as i64));
+        }
+        Ok(())
+    }
+
+    /// Layers: a whiteout member (`parts` ends in `.wh.NAME` or `.wh..wh..opq`). Deletes
+    /// NAME, or for the opaque marker everything in its directory, of what lower layers put
+    /// there (see [`Extractor::delete_lower`]). Missing targets are nothing to do (an earlier
+    /// whiteout may have taken them); a symlink on the way is refused.
+    fn whiteout(&mut self, parts: &[Vec<u8>]) -> Result<(), Problem> {
+        let (file, parent) = parts.split_last().expect("a whiteout has a name");
+        let opaque = file == OPAQUE_MARKER;
+        let name = &file[WHITEOUT_PREFIX.len()..];
+        if !opaque && (name.is_empty() || name == b"." || name == b".." || name.starts_with(WHITEOUT_PREFIX))
+        {
+            return Err(Problem::Member("refused: invalid whiteout name".into()));
+        }
+        let Some(dir) = open_existing(self.root.as_fd(), parent).map_err(Problem::Member)? else {
+            return Ok(());
+        };
+        self.touch(parent)?;
+        self.cache = None;
+        let targets = if opaque { children(dir.as_fd())? } else { vec![name.to_vec()] };
+        for target in targets {
+            let mut path = parent.to_vec();
+            path.push(target.clone());
+            self.delete_lower(dir.as_fd(), &target, &path)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes `name` in `dir` (the path `path` under the root) unless this layer made it;
+    /// in a directory this layer extracted into, deletes what it did not make, deepest
+    /// first, as umoci's `ociWhiteout` does.
+    fn delete_lower(&mut self, dir: BorrowedFd<'_>, name: &[u8], path: &[Vec<u8>]) -> Result<(), Problem> {
+        let Some(st) = sys::lstat_at(dir, name)? else {
+            return Ok(());
+        };
+        if !self.upper.contains(path) {
+            return Ok(remove_tree(dir, name)?);
+        }
+        if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+            let fd = sys::open_dir_at(dir, name)?;
+            for child in children(fd.as_fd())? {
+                let mut below = path.to_vec();
+                below.push(child.clone());
+                self.delete_lower(fd.as_fd(), &child, &below)?;
+            }
+        }
+        Ok(())
     }
 
     /// A removed directory may be the cached parent: forget it.
@@ -512,7 +665,7 @@ impl Extractor<'_> {
             .map_err(|why| Problem::Member(format!("hard link target: {why}")))?;
         let (name, parent) = parts.split_last().expect("non-empty");
         let dir = self.parent(parent)?;
-        let removed_dir = make_room(dir.as_fd(), name, false)?;
+        let removed_dir = make_room(dir.as_fd(), name, false, self.options.layer)?;
         self.forget_if(removed_dir);
         sys::link_at(target_dir.as_fd(), target_name, dir.as_fd(), name)
             .map_err(|e| Problem::Member(format!("hard link to '{}': {e}", escaped(&target.join(&b'/')))))?;
@@ -544,7 +697,7 @@ impl Extractor<'_> {
         };
         let (name, parent) = parts.split_last().expect("non-empty");
         let dir = self.parent(parent)?;
-        let removed_dir = make_room(dir.as_fd(), name, false)?;
+        let removed_dir = make_room(dir.as_fd(), name, false, self.options.layer)?;
         self.forget_if(removed_dir);
         // mode_t is u32 on Linux, u16 on FreeBSD.
         #[allow(clippy::unnecessary_cast)]
@@ -566,9 +719,15 @@ impl Extractor<'_> {
         dirs.sort_by_key(|(parts, _)| std::cmp::Reverse(parts.len()));
         for (parts, meta) in dirs {
             let name = parts.join(&b'/');
-            let result = walk(self.root.as_fd(), &parts, false)
-                .map_err(Problem::Member)
-                .and_then(|fd| self.restore(fd.as_fd(), &meta, &name));
+            let layer = self.options.layer;
+            let result = walk(self.root.as_fd(), &parts, false).map_err(Problem::Member).and_then(|fd| {
+                // A layer's directory entry says all its xattrs: a lower directory's others go.
+                if layer {
+                    let keep: Vec<&[u8]> = meta.xattrs.iter().map(|(key, _)| &key[..]).collect();
+                    sys::remove_other_xattrs(fd.as_fd(), &keep)?;
+                }
+                self.restore(fd.as_fd(), &meta, &name)
+            });
             if let Err(problem) = result {
                 let why = match problem {
                     Problem::Member(why) => why,
@@ -577,6 +736,27 @@ impl Extractor<'_> {
                 self.summary.problems += 1;
                 let name = if parts.is_empty() { ".".to_string() } else { display(&parts) };
                 report(&name, &why);
+            }
+        }
+    }
+
+    /// Layers: puts back the mtime of each directory this layer changed without an entry
+    /// for it (creating or removing a name changes it), deepest first.
+    fn finish_touched(&mut self, headers: &HashSet<Vec<Vec<u8>>>, report: &mut dyn FnMut(&str, &str)) {
+        let mut touched: Vec<_> = std::mem::take(&mut self.touched).into_iter().collect();
+        touched.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        for (parts, mtime) in touched {
+            if headers.contains(&parts) {
+                continue;
+            }
+            // Gone (a later whiteout of this layer) or no longer a directory: nothing to do.
+            let Ok(Some(fd)) = open_existing(self.root.as_fd(), &parts) else {
+                continue;
+            };
+            if let Err(e) = sys::set_mtime(fd.as_fd(), mtime) {
+                self.summary.problems += 1;
+                let name = if parts.is_empty() { ".".to_string() } else { display(&parts) };
+                report(&name, &format!("mtime: {e}"));
             }
         }
     }

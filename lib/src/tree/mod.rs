@@ -14,6 +14,10 @@
 //! directory (see [`extract`](mod@extract) for how) and reports each refusal by name
 //! instead of stopping.
 //!
+//! OCI layers ([`layer`]): the changes between two trees as a tar with whiteouts
+//! ([`archive_changes`]), and the extractor in layer mode ([`ExtractOptions::layer`]), which
+//! applies whiteouts and opaque markers with the same confinement as every other member.
+//!
 //! File flags are written as `SCHILY.fflags` (FreeBSD chflags; on Linux immutable,
 //! append-only and nodump) and restored last. Not handled: NFSv4 ACLs on Linux (warned
 //! about); ACL entries by user or group name (owners and ACLs are numeric, as jail images
@@ -21,8 +25,10 @@
 
 pub mod archive;
 pub mod extract;
+pub mod layer;
 mod libarchive;
 mod sys;
 
 pub use archive::{ArchiveOptions, ArchiveSummary, archive};
 pub use extract::{ExtractOptions, ExtractSummary, extract};
+pub use layer::archive_changes;

@@ -168,6 +168,44 @@ pub fn set_xattr(fd: BorrowedFd<'_>, name: &[u8], value: &[u8]) -> io::Result<()
         .map(drop)
 }
 
+/// Removes the extended attributes of an open file that are not in `keep` (names). Linux
+/// only; elsewhere nothing is removed (FreeBSD's extattr namespaces would need a listing
+/// per namespace: not done, layers applied there keep a directory's old extattrs).
+#[cfg(target_os = "linux")]
+pub fn remove_other_xattrs(fd: BorrowedFd<'_>, keep: &[&[u8]]) -> io::Result<()> {
+    let mut names = vec![0u8; 1024];
+    let len = loop {
+        // SAFETY: valid fd and buffer of the given length.
+        let ret = unsafe { libc::flistxattr(fd.as_raw_fd(), names.as_mut_ptr().cast(), names.len()) };
+        if ret >= 0 {
+            break ret as usize;
+        }
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::ERANGE) => names.resize(names.len() * 4, 0),
+            Some(libc::ENOTSUP) => return Ok(()),
+            _ => return Err(err),
+        }
+    };
+    for name in names[..len].split(|&b| b == 0).filter(|n| !n.is_empty() && !keep.contains(n)) {
+        let c = c_name(name)?;
+        // SAFETY: valid fd and C string.
+        if unsafe { libc::fremovexattr(fd.as_raw_fd(), c.as_ptr()) } < 0 {
+            let err = io::Error::last_os_error();
+            if err.raw_os_error() != Some(libc::ENODATA) {
+                return Err(err);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// See the Linux version: nothing is removed here.
+#[cfg(not(target_os = "linux"))]
+pub fn remove_other_xattrs(_fd: BorrowedFd<'_>, _keep: &[&[u8]]) -> io::Result<()> {
+    Ok(())
+}
+
 /// FreeBSD has extattr(2) namespaces instead of name prefixes: `user.NAME` is NAME in the
 /// user namespace and `system.NAME` NAME in the system namespace (libarchive's mapping,
 /// what bsdtar restores). Any other prefix has no place there: [`io::ErrorKind::Unsupported`]
