@@ -250,6 +250,7 @@ pub fn convert(args: &ConvertPlan) -> anyhow::Result<Status> {
         Doc::Imgadm(v) => Ok(from_imgadm(v)),
         Doc::Aci(v) => Ok(from_aci(v)),
         Doc::PotMeta(..) => Err(anyhow!("a pot .meta holds no image metadata to convert")),
+        Doc::Oci(..) => Err(anyhow!("converting OCI documents is not supported yet")),
     }
     .map_err(|e| e.context(name.clone()))?;
     if let Some(image) = &args.image {
@@ -260,6 +261,7 @@ pub fn convert(args: &ConvertPlan) -> anyhow::Result<Status> {
         Format::Imgadm => to_imgadm(summary, args),
         Format::Aci => to_aci(summary, args),
         Format::PotMeta => bail!("a pot .meta holds no image metadata: use new --format pot-meta"),
+        Format::Oci(_) => bail!("converting to OCI is not supported yet: use new --format oci"),
     }
     .map_err(|e| e.context(name))?;
     doc::emit(args.output.as_deref(), &data)?;
