@@ -1008,3 +1008,111 @@ fn example_signed_manifest_round_trip_and_refusals() {
     refused(&unpack("plain", &k.public, "x"), "missing signature", &d.join("x"));
     assert!(!names_in(d).iter().any(|n| n.starts_with(".x")), "{:?}", names_in(d));
 }
+
+// ---------------------------------------------------------------------------------------
+// convert
+
+#[test]
+fn convert_between_oci_config_and_aci_ajspec_imgadm() {
+    let test = "convert_between_oci_config_and_aci_ajspec_imgadm";
+    let dir = tempdir();
+    let d = dir.path();
+    fs::create_dir_all(d.join("t")).unwrap();
+    fs::write(d.join("t/f"), "x").unwrap();
+    gnu_tar(&d.join("t"), &d.join("l.tar"));
+    let diff_id = sha256_file(&d.join("l.tar"));
+    // appc's own example manifest (the corpus) to an OCI config, oci-image-tool judging it.
+    let aci = common::shared_dir().join("corpus/appc-jetpack/appc-spec-examples-image.json");
+    let config = d.join("config.json");
+    let run = jspec()
+        .args(["convert", "--to", "oci", "--image"])
+        .arg(d.join("l.tar"))
+        .arg(&aci)
+        .arg("-o")
+        .arg(&config)
+        .run();
+    run.success();
+    let v = read_json(&config);
+    assert_eq!((v["os"].as_str(), v["architecture"].as_str()), (Some("linux"), Some("amd64")));
+    assert_eq!(v["config"]["Cmd"], json!(["/usr/bin/reduce-worker", "--quiet"]));
+    assert_eq!(v["config"]["Labels"]["org.opencontainers.image.title"], "example.com/reduce-worker");
+    assert_eq!(v["config"]["Labels"]["org.opencontainers.image.version"], "1.0.0");
+    assert_eq!(v["rootfs"]["diff_ids"], json!([diff_id]));
+    jspec().arg("validate").arg(&config).run().success().stdout_contains("valid OCI image config");
+    if have("oci-image-tool", test) {
+        run_ok(Command::new("oci-image-tool").args(["validate", "--type", "config"]).arg(&config));
+    }
+    // And back: the command, name, version, platform; actool accepts the ACI.
+    let back = d.join("back.json");
+    let run = jspec().args(["convert", "--to", "aci"]).arg(&config).arg("-o").arg(&back).run();
+    run.success();
+    assert!(run.stderr.contains("not carried over") && run.stderr.contains("rootfs"), "{}", run.stderr);
+    let a = read_json(&back);
+    assert_eq!(a["name"], "example.com/reduce-worker");
+    assert_eq!(a["app"]["exec"], json!(["/usr/bin/reduce-worker", "--quiet"]));
+    if let Some(actool) = common::actool::actool(test) {
+        Cmd::new(&actool).args(["validate", "--type=manifest"]).arg(&back).run().success();
+    }
+    // A FreeBSD image's config (jspec new) to .ajspec and imgadm: FreeBSD's arch name, the
+    // image file's digests from --image, the dropped fields named.
+    let out = d.join("img");
+    jspec()
+        .args([
+            "new",
+            "--format",
+            "oci",
+            "-a",
+            "aarch64",
+            "--env",
+            "A=1",
+            "--label",
+            "org.opencontainers.image.title=web",
+        ])
+        .args(["--label", "org.opencontainers.image.version=14.2", "--timestamp", "1700000000", "-o"])
+        .arg(&out)
+        .arg(d.join("l.tar"))
+        .run()
+        .success();
+    let (manifest, _) = manifest_of(&out);
+    let config = blob(&out, manifest["config"]["digest"].as_str().unwrap());
+    let image = d.join("web.appjail");
+    fs::write(&image, common::noise(5000, 9)).unwrap();
+    let run = jspec()
+        .args(["convert", "--to", "ajspec", "--source", "https://m.example/web.appjail", "--image"])
+        .arg(&image)
+        .arg(&config)
+        .run();
+    run.success();
+    assert!(run.stderr.contains("config.Env"), "{}", run.stderr);
+    let text = run.stdout_str();
+    assert!(
+        text.contains("tags: 14.2")
+            && text.contains("14.2.arch: aarch64")
+            && text.contains("14.2.timestamp.aarch64: 1700000000"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("14.2.sum.aarch64: {}", &sha256_file(&image)[7..])), "{text}");
+    let spec = d.join(".ajspec");
+    fs::write(&spec, &run.stdout).unwrap();
+    jspec().arg("validate").arg(&spec).run().success();
+    let run = jspec().args(["convert", "--to", "imgadm", "--image"]).arg(&image).arg(&config).run();
+    run.success();
+    let m: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(
+        (m["name"].as_str(), m["version"].as_str(), m["os"].as_str()),
+        (Some("web"), Some("14.2"), Some("bsd"))
+    );
+    assert_eq!(m["published_at"], "2023-11-14T22:13:20Z");
+    // A manifest is not a config: said so.
+    let (_, manifest_path) = manifest_of(&out);
+    jspec()
+        .args(["convert", "--to", "ajspec"])
+        .arg(&manifest_path)
+        .run()
+        .code(2)
+        .stderr_contains("give its config");
+}
+
+fn run_ok(cmd: &mut Command) {
+    run(cmd);
+}

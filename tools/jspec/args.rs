@@ -235,11 +235,22 @@ pub enum Command {
     /// From an .ajspec, -t and -a pick the image (default: the only one). Digests a target
     /// needs but the source lacks (imgadm's SHA-1, AppJail's SHA-256) are computed from
     /// --image, which is also checked against the digests and size the source has.
+    ///
+    /// OCI (--to oci, or an OCI image config as FILE): a config carries os and architecture
+    /// (Go's names to OCI, FreeBSD's from it: arm64 ↔ aarch64, 386 ↔ i386; imgadm's bsd ↔
+    /// freebsd), created ↔ timestamp/published_at, Entrypoint and Cmd ↔ ACI's app.exec, and
+    /// the labels org.opencontainers.image.title/version/description ↔ name, tag or version,
+    /// description; with --to oci, --image LAYER gives rootfs.diff_ids. Dropped with a warning:
+    /// from OCI, Env, User, WorkingDir, ExposedPorts, Volumes, other labels, diff_ids,
+    /// history; to OCI, the image file's digests, size, mirrors, uuid and type (a manifest's,
+    /// not a config's: use new --format oci).
     #[command(after_long_help = "Examples:
   jspec convert --to imgadm -t 14.2 -a amd64 --image web.appjail .ajspec -o web.json
   jspec convert --to ajspec --arch amd64 --image web.zfs.xz --source https://m.example/web.zfs.xz web.json
   jspec convert --to aci -t 14.2 .ajspec
-  jspec convert --to imgadm old.dsmanifest     upgrade a v1 manifest to v2")]
+  jspec convert --to imgadm old.dsmanifest     upgrade a v1 manifest to v2
+  jspec convert --to oci -a amd64 --image web.tar.gz web.json -o config.json
+  jspec convert --to ajspec --image web.appjail --source https://m.example/web.appjail config.json")]
     Convert(Box<ConvertArgs>),
     /// Print the ACI image ID: sha512-<hex of the uncompressed tar>
     ///

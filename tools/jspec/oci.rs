@@ -387,3 +387,146 @@ pub fn new(plan: &NewPlan) -> anyhow::Result<Status> {
     }
     Ok(Status::Success)
 }
+
+// ---------------------------------------------------------------------------------------
+// convert: OCI image config ↔ the other formats
+
+/// The labels that carry the other formats' name, version and description
+/// (annotations.md's keys, which Docker and buildah also write as config labels).
+const LABEL_TITLE: &str = "org.opencontainers.image.title";
+const LABEL_VERSION: &str = "org.opencontainers.image.version";
+const LABEL_DESCRIPTION: &str = "org.opencontainers.image.description";
+
+/// The architecture as FreeBSD (`uname -p`) names it, which .ajspec and ACI labels use:
+/// Go's `arm64` → `aarch64`, `386` → `i386`; others unchanged.
+fn freebsd_architecture(go: &str) -> String {
+    match go {
+        "arm64" => "aarch64".into(),
+        "386" => "i386".into(),
+        other => other.into(),
+    }
+}
+
+/// What an OCI image config says that the other formats hold: os, architecture (FreeBSD's
+/// name), created, Entrypoint and Cmd (as one command), and the title, version and
+/// description labels. The rest has no place in them and is named in a warning.
+pub fn config_summary(v: &Value) -> crate::convert::Summary {
+    let mut v = v.clone();
+    if let Some(Value::Object(run)) = v.get_mut("config") {
+        oci::fold_keys_as_go(run, oci::RUN_CONFIG_FIELDS);
+    }
+    let label = |k: &str| {
+        v.pointer("/config/Labels").and_then(|l| l.get(k)).and_then(Value::as_str).map(str::to_string)
+    };
+    let mut exec = strings(&v, "/config/Entrypoint");
+    exec.extend(strings(&v, "/config/Cmd"));
+    let mut dropped = Vec::new();
+    if let Some(run) = v.get("config").and_then(Value::as_object) {
+        for (key, value) in run {
+            let empty = value.is_null()
+                || value.as_array().is_some_and(Vec::is_empty)
+                || value.as_object().is_some_and(|o| o.is_empty());
+            if empty || ["Entrypoint", "Cmd"].contains(&key.as_str()) {
+                continue;
+            }
+            if key == "Labels" {
+                for l in value.as_object().into_iter().flat_map(|m| m.keys()) {
+                    if ![LABEL_TITLE, LABEL_VERSION, LABEL_DESCRIPTION].contains(&l.as_str()) {
+                        dropped.push(format!("config.Labels.{l}"));
+                    }
+                }
+            } else {
+                dropped.push(format!("config.{key}"));
+            }
+        }
+    }
+    for key in ["rootfs", "history", "author", "variant", "os.version"] {
+        if v.get(key).is_some() {
+            dropped.push(key.to_string());
+        }
+    }
+    if !dropped.is_empty() {
+        eprintln!("jspec: warning: not carried over (no place in the target): {}", dropped.join(", "));
+    }
+    crate::convert::Summary {
+        name: label(LABEL_TITLE),
+        version: label(LABEL_VERSION),
+        description: label(LABEL_DESCRIPTION),
+        arch: text(&v, "/architecture").map(|a| freebsd_architecture(&a)),
+        os: text(&v, "/os"),
+        timestamp: text(&v, "/created")
+            .and_then(|c| c.parse::<jiff::Timestamp>().ok())
+            .map(|t| t.as_second()),
+        exec,
+        ..Default::default()
+    }
+}
+
+/// The GOOS for an imgadm or ACI os name.
+fn go_os(os: &str) -> String {
+    match os {
+        "bsd" => "freebsd".into(),
+        "smartos" => "illumos".into(),
+        other => other.into(),
+    }
+}
+
+/// An OCI image config from what another format says: os and architecture (Go's names),
+/// created, the command as Cmd, name/version/description as the org.opencontainers.image
+/// labels, and with `--image LAYER` the layer's diff_id. The image file's digests, size,
+/// compression and mirrors belong to a manifest, not a config: named in a warning.
+pub fn to_config(s: crate::convert::Summary, args: &crate::plan::ConvertPlan) -> anyhow::Result<Vec<u8>> {
+    let arch = args.arch.clone().or(s.arch).ok_or_else(|| anyhow!("no architecture: give -a ARCH"))?;
+    let os =
+        args.os.clone().map(|o| go_os(&o)).or(s.os.map(|o| go_os(&o))).unwrap_or_else(|| "freebsd".into());
+    let mut dropped = Vec::new();
+    // With --image the digests and size are the layer's, computed here: not the source's.
+    let from_source = args.image.is_none();
+    for (present, what) in [
+        (from_source && (s.sha256.is_some() || s.sha1.is_some()), "the image's digests"),
+        (from_source && s.size.is_some(), "its size"),
+        (!s.sources.is_empty(), "its mirrors"),
+        (s.uuid.is_some(), "the uuid"),
+        (s.kind.is_some(), "the imgadm type"),
+    ] {
+        if present {
+            dropped.push(what);
+        }
+    }
+    if !dropped.is_empty() {
+        eprintln!(
+            "jspec: warning: not carried over: {} (they belong in a manifest: jspec new --format oci)",
+            dropped.join(", ")
+        );
+    }
+    let diff_ids = match &args.image {
+        Some(layer) => vec![describe_layer(layer)?.diff_id],
+        None => {
+            eprintln!("jspec: warning: no --image LAYER: rootfs.diff_ids is empty");
+            Vec::new()
+        }
+    };
+    let mut labels = BTreeMap::new();
+    for (key, value) in [
+        (LABEL_TITLE, args.name.clone().or(s.name)),
+        (LABEL_VERSION, args.tag.clone().or(s.version)),
+        (LABEL_DESCRIPTION, s.description),
+    ] {
+        if let Some(value) = value {
+            labels.insert(key.to_string(), value);
+        }
+    }
+    let (architecture, variant) = oci::go_architecture(&arch);
+    let config = ImageConfig {
+        created: s.timestamp.map(build::rfc3339).transpose()?,
+        architecture: architecture.to_string(),
+        os,
+        variant: variant.map(str::to_string),
+        config: Some(oci::RunConfig { cmd: s.exec, labels, ..Default::default() }),
+        rootfs: oci::RootFs { kind: "layers".into(), diff_ids, ..Default::default() },
+        ..Default::default()
+    };
+    let report = oci::validate::validate(Kind::Config, &serde_json::to_value(&config)?);
+    crate::create::refuse_invalid(&report)?;
+    Ok(oci::to_canonical_json(&config))
+}
