@@ -188,6 +188,15 @@ fn new_layout_passes_oci_image_tool_skopeo_and_umoci() {
     let out = d.join("image");
     new_oci(&out, &[d.join("tree.tar.gz")]).run().success().stdout_is("");
     jspec().arg("validate").arg(&out).run().success().stdout_contains("valid OCI image layout");
+    jspec()
+        .arg("info")
+        .arg(&out)
+        .run()
+        .success()
+        .stdout_contains("[web:14.2]")
+        .stdout_contains("  platform:   freebsd/arm64\n")
+        .stdout_contains("  command:    /bin/sh -c echo hi\n")
+        .stdout_contains("  created:    2023-11-14T22:13:20Z\n");
     let index = read_json(&out.join("index.json"));
     assert_eq!(
         index["manifests"][0]["platform"],

@@ -156,13 +156,17 @@ pub enum Command {
         file: PathBuf,
     },
     /// Print a summary, like `appjail image metadata info` or `imgadm info`
+    ///
+    /// For an OCI image layout directory: each image of its index.json (ref.name, platform,
+    /// created, command, layers), manifests and configs verified against their digests.
     #[command(after_long_help = "Examples:
   jspec info .ajspec
-  jspec info manifest.json")]
+  jspec info manifest.json
+  jspec info oci/")]
     Info {
         #[command(flatten)]
         source: Source,
-        /// The metadata file ('-' for standard input)
+        /// The metadata file ('-' for standard input) or OCI layout directory
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },

@@ -150,6 +150,50 @@ fn annotations(out: &mut String, v: &Value) {
     }
 }
 
+/// `info DIR` of an image layout: each image of index.json with its ref.name, platform,
+/// created time, command and layers (manifest and config read and verified, layers not).
+pub fn layout_info(root: &Path) -> anyhow::Result<String> {
+    let layout = Layout::open(root)?;
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<14}{}", "layout:", root.display());
+    let _ = writeln!(out, "{:<14}{}", "images:", layout.index.manifests.len());
+    for descriptor in &layout.index.manifests {
+        let _ = writeln!(out, "[{}]", descriptor.ref_name().unwrap_or(&descriptor.digest));
+        let image = match layout.resolve(Some(&descriptor.digest), None) {
+            Ok(image) => image,
+            Err(e) => {
+                let _ = writeln!(out, "  {e}");
+                continue;
+            }
+        };
+        let c = &image.config;
+        let row = |out: &mut String, key: &str, value: &str| {
+            let _ = writeln!(out, "  {:<12}{value}", format!("{key}:"));
+        };
+        row(&mut out, "manifest", &image.manifest_descriptor.digest);
+        let mut platform = format!("{}/{}", c.os, c.architecture);
+        if let Some(v) = &c.variant {
+            let _ = write!(platform, "/{v}");
+        }
+        row(&mut out, "platform", &platform);
+        if let Some(created) = &c.created {
+            row(&mut out, "created", created);
+        }
+        if let Some(run) = &c.config {
+            let command: Vec<&str> = run.entrypoint.iter().chain(&run.cmd).map(String::as_str).collect();
+            if !command.is_empty() {
+                row(&mut out, "command", &command.join(" "));
+            }
+        }
+        let total: u64 = image.layers().iter().map(|l| l.size).sum();
+        row(&mut out, "layers", &format!("{} ({total} bytes)", image.layers().len()));
+        for l in image.layers() {
+            row(&mut out, "layer", &format!("{} {} bytes {}", l.digest, l.size, l.media_type));
+        }
+    }
+    Ok(out)
+}
+
 // ---------------------------------------------------------------------------------------
 // validate: layouts and archives
 

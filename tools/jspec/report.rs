@@ -253,6 +253,10 @@ fn aci_info(v: &Value) -> String {
 }
 
 pub fn info(path: &Path, format: Option<Format>) -> anyhow::Result<Status> {
+    if !jcore::io::is_std(Some(path)) && path.is_dir() {
+        doc::emit(None, crate::oci::layout_info(path)?.as_bytes())?;
+        return Ok(Status::Success);
+    }
     let loaded = doc::load(path, format)?;
     let text = match &loaded.doc {
         Doc::Ajspec(d) => ajspec_info(d),
