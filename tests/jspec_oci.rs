@@ -1125,3 +1125,121 @@ fn convert_between_oci_config_and_aci_ajspec_imgadm() {
 fn run_ok(cmd: &mut Command) {
     run(cmd);
 }
+
+// ---------------------------------------------------------------------------------------
+// examples/oci.sh push and pull (through jfetch's registry client)
+
+/// Debian's docker-registry on a free loopback port, storage in `dir`; killed when dropped.
+struct Registry {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_registry(dir: &Path) -> Registry {
+    use std::io::{Read, Write};
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let config = dir.join("registry.yml");
+    fs::write(
+        &config,
+        format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.join("storage").display()
+        ),
+    )
+    .unwrap();
+    let log = fs::File::create(dir.join("registry.log")).unwrap();
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(&config)
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let registry = Registry { child, port };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ = s.write_all(b"GET /v2/ HTTP/1.0\r\n\r\n");
+            let mut answer = String::new();
+            let _ = s.read_to_string(&mut answer);
+            if answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200") {
+                return registry;
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "docker-registry did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// jfetch with the registry client (`--push`), which the "registry" work adds.
+fn jfetch_has_registries(test: &str) -> bool {
+    let help = common::jfetch().arg("--help").run().stdout_str();
+    help.contains("--push") || common::skip(test, "this jfetch has no --push (registries)")
+}
+
+#[test]
+fn example_push_and_pull_through_a_registry() {
+    let test = "example_push_and_pull_through_a_registry";
+    if !have_all(&["docker-registry", "skopeo", "umoci"], test) || !jfetch_has_registries(test) {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path();
+    let registry = start_registry(d);
+    let host = format!("127.0.0.1:{}", registry.port);
+    let k = keys(d);
+    let tree = d.join("jail");
+    make_tree(&tree);
+    oci_sh(d).env("SIGN_KEY", &k.sec).args(["build", "jail", "web:1.0", "out"]).run().success();
+    let insecure = |cmd: Cmd| cmd.env("OCI_INSECURE", "1");
+    insecure(oci_sh(d)).arg("push").arg("out").arg(format!("{host}/jails/web:1.0")).run().success();
+    // skopeo sees what was pushed.
+    let text = run(Command::new("skopeo")
+        .args(["inspect", "--tls-verify=false"])
+        .arg(format!("docker://{host}/jails/web:1.0")));
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let (manifest, _) = manifest_of(&d.join("out"));
+    assert_eq!(v["Layers"], json!([manifest["layers"][0]["digest"]]));
+    // Pulled back with the published signature, and unpacked with it verified again.
+    let sig = d.join("out/manifest.minisig");
+    let pull = |key: &Path, sig: Option<&Path>, dest: &str| {
+        let mut cmd = insecure(oci_sh(d)).env("VERIFY_KEY", key);
+        if let Some(sig) = sig {
+            cmd = cmd.env("MANIFEST_SIG", sig);
+        }
+        cmd.arg("pull").arg(format!("{host}/jails/web:1.0")).arg(dest).run()
+    };
+    pull(&k.public, Some(&sig), "pulled").success();
+    assert!(d.join("pulled/manifest.minisig").exists());
+    oci_sh(d).env("VERIFY_KEY", &k.public).args(["unpack", "pulled", "root"]).run().success();
+    assert_same_tree(&tree, &d.join("root"));
+    // No signature given, or another key: refused, nothing kept.
+    let run1 = pull(&k.public, None, "x");
+    assert_eq!(run1.code, Some(1), "{}", run1.stderr);
+    assert!(run1.stderr.contains("missing signature"), "{}", run1.stderr);
+    let run2 = pull(&k.other_public, Some(&sig), "x");
+    assert_eq!(run2.code, Some(1), "{}", run2.stderr);
+    assert!(run2.stderr.contains("wrong key id"), "{}", run2.stderr);
+    assert!(!d.join("x").exists());
+
+    // What skopeo pushes (an image umoci built), pulled and unpacked to umoci's own tree.
+    run(Command::new("sh").arg("-ec").arg(
+        "umoci init --layout u && umoci new --image u:t && mkdir -p files/etc && echo hi > files/etc/motd \
+         && umoci insert --image u:t files/etc /etc && umoci raw unpack --image u:t umoci-root",
+    ).current_dir(d));
+    run(Command::new("skopeo")
+        .args(["copy", "--dest-tls-verify=false", "oci:u:t"])
+        .arg(format!("docker://{host}/other:t"))
+        .current_dir(d));
+    insecure(oci_sh(d)).arg("pull").arg(format!("{host}/other:t")).arg("other").run().success();
+    jspec().arg("validate").arg(d.join("other")).run().success();
+    oci_sh(d).args(["unpack", "other", "other-root"]).run().success();
+    assert_same_tree(&d.join("umoci-root"), &d.join("other-root"));
+}
