@@ -1243,3 +1243,32 @@ fn example_push_and_pull_through_a_registry() {
     oci_sh(d).args(["unpack", "other", "other-root"]).run().success();
     assert_same_tree(&d.join("umoci-root"), &d.join("other-root"));
 }
+
+/// jsnap with layer stacks (`recv --dir DIR --layer L…`), which the "layers" work adds.
+fn jsnap_has_layers(test: &str) -> bool {
+    let help = common::jsnap().args(["recv", "--help"]).run().stdout_str();
+    help.contains("--layer") || common::skip(test, "this jsnap has no recv --layer (layer stacks)")
+}
+
+#[test]
+fn example_unpacks_several_layers_with_whiteouts_as_umoci() {
+    let test = "example_unpacks_several_layers_with_whiteouts_as_umoci";
+    if !have_all(&["umoci"], test) || !jsnap_has_layers(test) {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path();
+    let reference = reference_images(d, test);
+    let Some((umoci, _, archive)) = reference else { return };
+    let umoci_root = d.join("umoci-root");
+    run(Command::new("umoci")
+        .args(["raw", "unpack", "--image"])
+        .arg(format!("{}:t2", umoci.display()))
+        .arg(&umoci_root));
+    assert!(!umoci_root.join("etc/two").exists() && umoci_root.join("etc/three").exists());
+    oci_sh(d).env("REF_NAME", "t2").args(["unpack", "umoci", "root"]).run().success();
+    assert_same_tree(&umoci_root, &d.join("root"));
+    // From the archive skopeo wrote: the same tree.
+    oci_sh(d).args(["unpack"]).arg(&archive).arg("root2").run().success();
+    assert_same_tree(&umoci_root, &d.join("root2"));
+}
