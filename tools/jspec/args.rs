@@ -15,11 +15,14 @@ Examples:
   jspec convert --to imgadm --image web.appjail -t 14.2 -a amd64 .ajspec";
 
 /// Read, write, create, validate and convert image metadata: AppJail .ajspec, SmartOS
-/// imgadm manifests, appc ACI manifests, pot .meta.
+/// imgadm manifests, appc ACI manifests, pot .meta, OCI image configs, manifests, indexes
+/// and layouts.
 ///
 /// The format of FILE is detected from its content (ajspec text, JSON with v/uuid for
-/// imgadm, JSON with acKind for ACI, one line '-' or POT:TAG@SNAPSHOT for a pot .meta);
-/// --format overrides. FILE '-' is standard input.
+/// imgadm, JSON with acKind for ACI, one line '-' or POT:TAG@SNAPSHOT for a pot .meta; OCI
+/// JSON by its mediaType or shape: manifests → index, config and layers → manifest, rootfs →
+/// config, imageLayoutVersion → oci-layout); --format overrides. FILE '-' is standard
+/// input.
 ///
 /// .ajspec files are read exactly as AppJail reads them (its tokenizer: both quote kinds,
 /// backslash rules, `key+:` rows) and values are printed literally, never evaluated.
@@ -45,6 +48,17 @@ pub enum Format {
     Aci,
     /// pot .meta line
     PotMeta,
+    /// OCI image config, manifest, index or oci-layout (which one: from the content); for
+    /// new, an OCI image layout or archive
+    Oci,
+    /// OCI image config
+    OciConfig,
+    /// OCI image manifest
+    OciManifest,
+    /// OCI image index (a layout's index.json)
+    OciIndex,
+    /// OCI oci-layout file
+    OciLayout,
 }
 
 /// The document FILE and how to read it.
@@ -142,13 +156,17 @@ pub enum Command {
         file: PathBuf,
     },
     /// Print a summary, like `appjail image metadata info` or `imgadm info`
+    ///
+    /// For an OCI image layout directory: each image of its index.json (ref.name, platform,
+    /// created, command, layers), manifests and configs verified against their digests.
     #[command(after_long_help = "Examples:
   jspec info .ajspec
-  jspec info manifest.json")]
+  jspec info manifest.json
+  jspec info oci/")]
     Info {
         #[command(flatten)]
         source: Source,
-        /// The metadata file ('-' for standard input)
+        /// The metadata file ('-' for standard input) or OCI layout directory
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
@@ -161,15 +179,25 @@ pub enum Command {
     /// (its bundled validator: required fields, UUIDs, enums, files, unknown keys; v1
     /// manifests as imgadm upgrades them), with warnings for what fails later (no files,
     /// upper-case sha1). ACI: what actool validate accepts (acKind, acVersion, AC
-    /// identifier names and labels, os/arch, annotations, app). Problems are printed as
+    /// identifier names and labels, os/arch, annotations, app). OCI: what the image-spec
+    /// (v1.1) requires of a config, manifest, index or oci-layout (media types, digests
+    /// sha256: and 64 hex, sizes, platform fields, annotation keys). Problems are printed as
     /// FILE:LINE: or FILE:FIELD:.
+    ///
+    /// FILE may also be an OCI image layout directory or an OCI archive (a tar of one,
+    /// compressed with any codec jpack reads, as FreeBSD's container-image-*.txz): oci-layout
+    /// and index.json are validated, then every manifest the index lists (nested indexes
+    /// followed), its config and its layers, each blob's size and digest checked and each
+    /// layer decoded to check its diff_id. Problems are printed as FILE:BLOB: why.
     #[command(after_long_help = "Examples:
   jspec validate .ajspec && git commit -m 'publish 14.2' .ajspec
-  jspec validate manifest.json")]
+  jspec validate manifest.json
+  jspec validate oci/                         a layout: every blob checked
+  jspec validate FreeBSD-14.3-RELEASE-amd64-container-image-static.txz")]
     Validate {
         #[command(flatten)]
         source: Source,
-        /// The metadata file ('-' for standard input)
+        /// The metadata file ('-' for standard input), OCI layout directory or OCI archive
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
@@ -181,27 +209,52 @@ pub enum Command {
     /// SHA-1, size and compression of IMAGE (detected from its magic bytes unless given).
     /// aci: an ImageManifest. pot-meta: the one-line .meta ('-' when not layered).
     ///
-    /// Architectures are written as given: arm64 and aarch64 are distinct keys in an
-    /// .ajspec, and a default AppJail import on arm64 hardware asks for aarch64 (uname -p),
-    /// so prefer aarch64 there. Readers (jfetch) match the two as aliases.
+    /// oci: an OCI image layout directory -o DIR (which must not exist; written beside it
+    /// and renamed into place) or, with --archive, an OCI archive -o FILE, from the layer
+    /// files IMAGE... (base first; tars, plain or compressed with any codec jpack reads):
+    /// each layer's digest and size as stored, its diff_id from the decoded tar; os (default
+    /// freebsd) and architecture (default the host's) as Go names them, FreeBSD's names
+    /// mapped as containerd does (amd64, aarch64/arm64 → arm64, i386 → 386, riscv64). The
+    /// time written is --timestamp, else SOURCE_DATE_EPOCH, else none: the same inputs give
+    /// the same digests.
+    ///
+    /// Architectures are written as given for the other formats: arm64 and aarch64 are
+    /// distinct keys in an .ajspec, and a default AppJail import on arm64 hardware asks for
+    /// aarch64 (uname -p), so prefer aarch64 there. Readers (jfetch) match the two as
+    /// aliases.
     #[command(after_long_help = "Examples:
   jspec new --format ajspec --name web --tag 14.2 --arch amd64 \\
         --source https://m.example/web/14.2-amd64-image.appjail web.appjail > .ajspec
   jspec new --format ajspec --update .ajspec --name web --tag 14.3 --arch amd64 web-14.3.appjail
   jspec new --format imgadm --name web --version 1.0.0 --os bsd --type other web.zfs.xz -o web.json
   jspec new --format aci --name example.com/web --label os=freebsd --label arch=amd64 --exec /bin/sh
-  jspec new --format pot-meta --origin freebsd_13_2:1.8@1707396231 > web_1.0.xz.meta")]
+  jspec new --format pot-meta --origin freebsd_13_2:1.8@1707396231 > web_1.0.xz.meta
+  jsnap send --dir /jails/web | jpack -c gzip > web.tar.gz
+  jspec new --format oci -a amd64 --ref-name web:14.2 --cmd /bin/sh --port 80/tcp \\
+        --annotation org.freebsd.jail.allow.raw_sockets=true -o web-oci web.tar.gz
+  jspec new --format oci --archive -o web.txz base.tar.zst web.tar.gz")]
     New(Box<NewArgs>),
     /// Convert between formats, carrying what maps
     ///
     /// From an .ajspec, -t and -a pick the image (default: the only one). Digests a target
     /// needs but the source lacks (imgadm's SHA-1, AppJail's SHA-256) are computed from
     /// --image, which is also checked against the digests and size the source has.
+    ///
+    /// OCI (--to oci, or an OCI image config as FILE): a config carries os and architecture
+    /// (Go's names to OCI, FreeBSD's from it: arm64 ↔ aarch64, 386 ↔ i386; imgadm's bsd ↔
+    /// freebsd), created ↔ timestamp/published_at, Entrypoint and Cmd ↔ ACI's app.exec, and
+    /// the labels org.opencontainers.image.title/version/description ↔ name, tag or version,
+    /// description; with --to oci, --image LAYER gives rootfs.diff_ids. Dropped with a warning:
+    /// from OCI, Env, User, WorkingDir, ExposedPorts, Volumes, other labels, diff_ids,
+    /// history; to OCI, the image file's digests, size, mirrors, uuid and type (a manifest's,
+    /// not a config's: use new --format oci).
     #[command(after_long_help = "Examples:
   jspec convert --to imgadm -t 14.2 -a amd64 --image web.appjail .ajspec -o web.json
   jspec convert --to ajspec --arch amd64 --image web.zfs.xz --source https://m.example/web.zfs.xz web.json
   jspec convert --to aci -t 14.2 .ajspec
-  jspec convert --to imgadm old.dsmanifest     upgrade a v1 manifest to v2")]
+  jspec convert --to imgadm old.dsmanifest     upgrade a v1 manifest to v2
+  jspec convert --to oci -a amd64 --image web.tar.gz web.json -o config.json
+  jspec convert --to ajspec --image web.appjail --source https://m.example/web.appjail config.json")]
     Convert(Box<ConvertArgs>),
     /// Print the ACI image ID: sha512-<hex of the uncompressed tar>
     ///
@@ -232,7 +285,7 @@ pub struct NewArgs {
     /// Tag (ajspec)
     #[arg(short = 't', long)]
     pub tag: Option<String>,
-    /// Architecture (ajspec)
+    /// Architecture (ajspec; oci: any spelling, mapped to Go's name [default: the host's])
     #[arg(short = 'a', long)]
     pub arch: Option<String>,
     /// Mirror URL of the image, repeat for several (ajspec)
@@ -247,13 +300,15 @@ pub struct NewArgs {
     /// Version (imgadm)
     #[arg(long)]
     pub version: Option<String>,
-    /// Operating system: smartos, linux, windows, bsd, illumos, other (imgadm)
+    /// Operating system: smartos, linux, windows, bsd, illumos, other (imgadm); Go's GOOS
+    /// [default: freebsd] (oci)
     #[arg(long)]
     pub os: Option<String>,
     /// Image type: zone-dataset, lx-dataset, zvol, docker, other (imgadm)
     #[arg(long = "type", value_name = "TYPE")]
     pub kind: Option<String>,
-    /// Compression of IMAGE: gzip, bzip2, xz, none [default: detected] (imgadm)
+    /// Compression of IMAGE: gzip, bzip2, xz, none [default: detected] (imgadm); of the
+    /// archive (oci --archive)
     #[arg(long)]
     pub compression: Option<String>,
     /// Image UUID [default: a fresh random one] (imgadm)
@@ -277,24 +332,72 @@ pub struct NewArgs {
     /// Image size in MiB, required for zvol images (imgadm)
     #[arg(long, value_name = "MIB")]
     pub image_size: Option<u64>,
-    /// Label NAME=VALUE, repeat for several (aci)
+    /// Label NAME=VALUE, repeat for several (aci; oci: config.Labels)
     #[arg(long = "label", value_name = "NAME=VALUE")]
     pub labels: Vec<String>,
     /// One argument of app.exec, repeat for the command's arguments (aci)
     #[arg(long = "exec", value_name = "ARG", allow_hyphen_values = true)]
     pub exec: Vec<String>,
-    /// app.user [default: 0] (aci)
+    /// app.user [default: 0] (aci); config.User: USER, UID, USER:GROUP, UID:GID (oci)
     #[arg(long)]
     pub user: Option<String>,
     /// app.group [default: 0] (aci)
     #[arg(long)]
     pub group: Option<String>,
-    /// Write to FILE (atomically) instead of standard output
+    /// One argument of config.Cmd, repeat for the command's arguments (oci)
+    #[arg(long = "cmd", value_name = "ARG", allow_hyphen_values = true, help_heading = "OCI")]
+    pub cmd: Vec<String>,
+    /// One argument of config.Entrypoint, repeat for its arguments (oci)
+    #[arg(long = "entrypoint", value_name = "ARG", allow_hyphen_values = true, help_heading = "OCI")]
+    pub entrypoint: Vec<String>,
+    /// config.Env entry NAME=VALUE, repeat for several (oci)
+    #[arg(long = "env", value_name = "NAME=VALUE", help_heading = "OCI")]
+    pub env: Vec<String>,
+    /// config.WorkingDir (oci)
+    #[arg(long = "workdir", value_name = "DIR", help_heading = "OCI")]
+    pub workdir: Option<String>,
+    /// config.ExposedPorts: PORT, PORT/tcp or PORT/udp, repeat for several (oci)
+    #[arg(long = "port", value_name = "PORT[/PROTO]", help_heading = "OCI")]
+    pub ports: Vec<String>,
+    /// config.Volumes: a directory that holds data, repeat for several (oci)
+    #[arg(long = "volume", value_name = "DIR", help_heading = "OCI")]
+    pub volumes: Vec<String>,
+    /// config.StopSignal, e.g. SIGTERM (oci)
+    #[arg(long = "stop-signal", value_name = "SIGNAL", help_heading = "OCI")]
+    pub stop_signal: Option<String>,
+    /// Manifest annotation KEY=VALUE: org.opencontainers.image.* (annotations.md) or
+    /// org.freebsd.jail.* (ocijail's jail parameters), repeat for several (oci)
+    #[arg(long = "annotation", value_name = "KEY=VALUE", help_heading = "OCI")]
+    pub annotations: Vec<String>,
+    /// The image's org.opencontainers.image.ref.name in index.json: a tag (14.2) or, as
+    /// FreeBSD's images, NAME:TAG; what skopeo oci:DIR:REF and umoci --image DIR:REF find (oci)
+    #[arg(long = "ref-name", value_name = "REF", help_heading = "OCI")]
+    pub ref_name: Option<String>,
+    /// CPU variant (v7 for arm; implied by armv7 and armv6) (oci)
+    #[arg(long, help_heading = "OCI")]
+    pub variant: Option<String>,
+    /// os.version, e.g. 14.2-RELEASE (oci)
+    #[arg(long = "os-version", value_name = "VERSION", help_heading = "OCI")]
+    pub os_version: Option<String>,
+    /// The config's author (oci)
+    #[arg(long, help_heading = "OCI")]
+    pub author: Option<String>,
+    /// history[].created_by of each layer (oci)
+    #[arg(long = "created-by", value_name = "TEXT", help_heading = "OCI")]
+    pub created_by: Option<String>,
+    /// Write an OCI archive (a tar of the layout) to -o FILE instead of a layout directory,
+    /// compressed with --compression CODEC (any jpack writes) or, without it, as FILE's
+    /// extension says (.tar none, .tgz/.gz gzip, .txz/.xz xz, .tzst/.zst zstd, .tbz/.bz2
+    /// bzip2, .lz4) (oci)
+    #[arg(long, help_heading = "OCI")]
+    pub archive: bool,
+    /// Write to FILE (atomically) instead of standard output (oci: the layout directory or
+    /// archive, required)
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// The image file to describe ('-' for standard input)
+    /// The image file to describe ('-' for standard input); oci: the layer files, base first
     #[arg(value_name = "IMAGE")]
-    pub image: Option<PathBuf>,
+    pub images: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]

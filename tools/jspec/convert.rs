@@ -7,6 +7,7 @@ use jcore::Status;
 use jcore::digest::Algorithm;
 use jcore::exit::StatusError;
 use jcore::format::{aci, ajspec, imgadm, json};
+use jcore::oci::Kind;
 use serde_json::Value;
 
 use crate::create::{self, Block, ImageFacts};
@@ -15,21 +16,21 @@ use crate::plan::{ConvertPlan, Format};
 
 /// What the formats share about one image.
 #[derive(Default, Debug)]
-struct Summary {
-    name: Option<String>,
-    version: Option<String>,
-    arch: Option<String>,
-    os: Option<String>,
-    kind: Option<String>,
-    uuid: Option<String>,
-    description: Option<String>,
-    timestamp: Option<i64>,
-    size: Option<u64>,
-    sha256: Option<String>,
-    sha1: Option<String>,
-    compression: Option<String>,
-    sources: Vec<String>,
-    exec: Vec<String>,
+pub struct Summary {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub arch: Option<String>,
+    pub os: Option<String>,
+    pub kind: Option<String>,
+    pub uuid: Option<String>,
+    pub description: Option<String>,
+    pub timestamp: Option<i64>,
+    pub size: Option<u64>,
+    pub sha256: Option<String>,
+    pub sha1: Option<String>,
+    pub compression: Option<String>,
+    pub sources: Vec<String>,
+    pub exec: Vec<String>,
 }
 
 /// The one element of `items` matching `wanted`, or the only one when none was asked for.
@@ -250,6 +251,12 @@ pub fn convert(args: &ConvertPlan) -> anyhow::Result<Status> {
         Doc::Imgadm(v) => Ok(from_imgadm(v)),
         Doc::Aci(v) => Ok(from_aci(v)),
         Doc::PotMeta(..) => Err(anyhow!("a pot .meta holds no image metadata to convert")),
+        Doc::Oci(Kind::Config, v) => Ok(crate::oci::config_summary(v)),
+        Doc::Oci(kind, _) => Err(anyhow!(
+            "an OCI {} holds no image metadata to convert: give its config (the blob the \
+             manifest's config.digest names)",
+            kind.name()
+        )),
     }
     .map_err(|e| e.context(name.clone()))?;
     if let Some(image) = &args.image {
@@ -260,6 +267,13 @@ pub fn convert(args: &ConvertPlan) -> anyhow::Result<Status> {
         Format::Imgadm => to_imgadm(summary, args),
         Format::Aci => to_aci(summary, args),
         Format::PotMeta => bail!("a pot .meta holds no image metadata: use new --format pot-meta"),
+        Format::Oci(None | Some(Kind::Config)) => crate::oci::to_config(summary, args),
+        Format::Oci(Some(kind)) => {
+            bail!(
+                "convert writes an OCI image config, not a {}: use --to oci or new --format oci",
+                kind.name()
+            )
+        }
     }
     .map_err(|e| e.context(name))?;
     doc::emit(args.output.as_deref(), &data)?;

@@ -69,6 +69,7 @@ pub fn new(args: &NewPlan) -> anyhow::Result<Status> {
             doc::emit(args.output.as_deref(), meta.to_line().as_bytes())?;
             Ok(Status::Success)
         }
+        Format::Oci(_) => crate::oci::new(args),
     }
 }
 

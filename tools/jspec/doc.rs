@@ -8,6 +8,7 @@ use anyhow::{Context, anyhow};
 use jcore::format::ajspec;
 use jcore::format::{Problem, Report, aci, imgadm, json, json_text, pot};
 use jcore::io::{AtomicFile, Input, Output, is_std};
+use jcore::oci;
 use serde_json::Value;
 
 use crate::plan::Format;
@@ -19,6 +20,8 @@ pub enum Doc {
     Aci(Value),
     /// A pot `.meta` and its bytes as read.
     PotMeta(pot::Meta, Vec<u8>),
+    /// An OCI config, manifest, index or oci-layout.
+    Oci(oci::Kind, Value),
 }
 
 /// A document with where it came from.
@@ -45,7 +48,9 @@ impl Loaded {
     /// otherwise the value pretty-printed.
     pub fn bytes(&self) -> Vec<u8> {
         match (&self.doc, &self.json_text) {
-            (Doc::Imgadm(v) | Doc::Aci(v), Some(text)) if json::parse(text.as_bytes()).as_ref() == Ok(v) => {
+            (Doc::Imgadm(v) | Doc::Aci(v) | Doc::Oci(_, v), Some(text))
+                if json::parse(text.as_bytes()).as_ref() == Ok(v) =>
+            {
                 text.clone().into_bytes()
             }
             _ => self.doc.to_bytes(),
@@ -60,6 +65,12 @@ impl Doc {
             Doc::Imgadm(_) => "imgadm manifest",
             Doc::Aci(_) => "ACI manifest",
             Doc::PotMeta(..) => "pot .meta",
+            Doc::Oci(kind, _) => match kind {
+                oci::Kind::Config => "OCI image config",
+                oci::Kind::Manifest => "OCI image manifest",
+                oci::Kind::Index => "OCI image index",
+                oci::Kind::Layout => "OCI oci-layout",
+            },
         }
     }
 
@@ -68,6 +79,8 @@ impl Doc {
             Doc::Ajspec(d) => d.to_bytes(),
             Doc::Imgadm(v) | Doc::Aci(v) => json::to_text(v).into_bytes(),
             Doc::PotMeta(meta, _) => meta.to_line().into_bytes(),
+            // Blobs are compact JSON; an edited one is written the same way.
+            Doc::Oci(_, v) => serde_json::to_vec(v).expect("JSON values serialise"),
         }
     }
 
@@ -77,13 +90,16 @@ impl Doc {
             Doc::Imgadm(v) => imgadm::Manifest::from_value(v.clone()).validate(),
             Doc::Aci(v) => aci::validate(v),
             Doc::PotMeta(_, raw) => pot::validate(raw),
+            Doc::Oci(kind, v) => oci::validate::validate(*kind, v),
         }
     }
 }
 
-/// The format of `data` when not given: JSON with `acKind` (or an `app`/`labels` section
-/// and no `uuid`: a Jetpack build manifest) is ACI, other JSON imgadm, one line `-` or
-/// `POT:TAG@SNAP` a pot .meta, other text ajspec.
+/// The format of `data` when not given: JSON that [`oci::detect`] recognises (its
+/// `mediaType`, or `manifests`, `config`+`layers`, `rootfs`, `imageLayoutVersion`) is OCI,
+/// JSON with `acKind` (or an `app`/`labels` section and no `uuid`: a Jetpack build
+/// manifest) is ACI, other JSON imgadm, one line `-` or `POT:TAG@SNAP` a pot .meta, other
+/// text ajspec.
 pub fn detect(data: &[u8]) -> Format {
     if pot::looks_like_meta(data) {
         return Format::PotMeta;
@@ -93,6 +109,7 @@ pub fn detect(data: &[u8]) -> Format {
         return Format::Ajspec;
     }
     match json::parse(data) {
+        Ok(value @ Value::Object(_)) if oci::detect(&value).is_some() => Format::Oci(oci::detect(&value)),
         Ok(Value::Object(map)) => {
             let aci_like = map.contains_key("acKind")
                 || ((map.contains_key("app") || map.get("labels").is_some_and(Value::is_array))
@@ -114,6 +131,17 @@ pub fn parse(name: &str, data: &[u8], format: Option<Format>) -> anyhow::Result<
             let meta =
                 pot::Meta::parse(&String::from_utf8_lossy(data)).map_err(|e| anyhow!("{name}:1: {e}"))?;
             Doc::PotMeta(meta, data.to_vec())
+        }
+        Format::Oci(kind) => {
+            let value = json::parse(data).map_err(syntax)?;
+            let kind = kind.or_else(|| oci::detect(&value)).ok_or_else(|| {
+                anyhow!(
+                    "{name}: not an OCI image config, manifest, index or oci-layout (no mediaType, \
+                     manifests, config and layers, rootfs or imageLayoutVersion); say which with \
+                     --format oci-config, oci-manifest, oci-index or oci-layout"
+                )
+            })?;
+            Doc::Oci(kind, value)
         }
     })
 }
@@ -137,7 +165,7 @@ pub fn load(path: &Path, format: Option<Format>) -> anyhow::Result<Loaded> {
         eprintln!("jspec: warning: {name}: CRLF line ends read leniently (AppJail would keep the CR)");
     }
     let json_text = match doc {
-        Doc::Imgadm(_) | Doc::Aci(_) => String::from_utf8(data).ok(),
+        Doc::Imgadm(_) | Doc::Aci(_) | Doc::Oci(..) => String::from_utf8(data).ok(),
         _ => None,
     };
     Ok(Loaded { name, doc, json_text })

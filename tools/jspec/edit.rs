@@ -73,7 +73,7 @@ pub fn get(path: &Path, format: Option<Format>, tag: Option<&str>, key: &str) ->
                 d.get(&file_key)
             }
         }
-        Doc::Imgadm(v) | Doc::Aci(v) => {
+        Doc::Imgadm(v) | Doc::Aci(v) | Doc::Oci(_, v) => {
             no_tag_for_json(tag)?;
             json::get(v, key).map(json::display_lines).unwrap_or_default()
         }
@@ -137,7 +137,11 @@ pub fn set(
     let mut loaded = doc::load(path, format)?;
     let name = loaded.name.clone();
     let mut changed = false;
-    let kind = if matches!(loaded.doc, Doc::Aci(_)) { JsonKind::Aci } else { JsonKind::Imgadm };
+    let kind = match &loaded.doc {
+        Doc::Aci(_) => JsonKind::Aci,
+        Doc::Oci(kind, _) => JsonKind::Oci(*kind),
+        _ => JsonKind::Imgadm,
+    };
     match &mut loaded.doc {
         Doc::Ajspec(d) => {
             // Check every assignment first: one bad value leaves the file untouched.
@@ -152,12 +156,12 @@ pub fn set(
                 changed |= if append { d.append(&key, &value) } else { d.set(&key, &value) };
             }
         }
-        Doc::Imgadm(_) | Doc::Aci(_) => {
+        Doc::Imgadm(_) | Doc::Aci(_) | Doc::Oci(..) => {
             no_tag_for_json(tag)?;
             let before = loaded_report(&kind, json_value(&loaded.doc));
             for arg in assignments {
                 let (key, text, append) = split_assignment(arg)?;
-                let (Doc::Imgadm(v) | Doc::Aci(v)) = &mut loaded.doc else { unreachable!() };
+                let (Doc::Imgadm(v) | Doc::Aci(v) | Doc::Oci(_, v)) = &mut loaded.doc else { unreachable!() };
                 let (did, edit) = set_json(v, key, text, append).map_err(|e| anyhow!("{name}: {e}"))?;
                 if did {
                     loaded.edit_text(edit);
@@ -187,12 +191,14 @@ pub fn set(
 enum JsonKind {
     Imgadm,
     Aci,
+    Oci(jcore::oci::Kind),
 }
 
 fn loaded_report(kind: &JsonKind, v: &Value) -> Vec<String> {
     let report = match kind {
         JsonKind::Imgadm => jcore::format::imgadm::Manifest::from_value(v.clone()).validate(),
         JsonKind::Aci => jcore::format::aci::validate(v),
+        JsonKind::Oci(kind) => jcore::oci::validate::validate(*kind, v),
     };
     report.problems.iter().map(ToString::to_string).collect()
 }
@@ -224,7 +230,7 @@ fn field_type(path: &str) -> Option<Value> {
 
 fn json_value(d: &Doc) -> &Value {
     match d {
-        Doc::Imgadm(v) | Doc::Aci(v) => v,
+        Doc::Imgadm(v) | Doc::Aci(v) | Doc::Oci(_, v) => v,
         _ => unreachable!("JSON documents only"),
     }
 }
@@ -270,11 +276,11 @@ pub fn del(
                 *meta = pot::Meta::Plain;
             }
         }
-        Doc::Imgadm(_) | Doc::Aci(_) => {
+        Doc::Imgadm(_) | Doc::Aci(_) | Doc::Oci(..) => {
             no_tag_for_json(tag)?;
             for key in keys {
                 let edit = json_text::steps(json_value(&loaded.doc), key).map(Edit::Remove);
-                let (Doc::Imgadm(v) | Doc::Aci(v)) = &mut loaded.doc else { unreachable!() };
+                let (Doc::Imgadm(v) | Doc::Aci(v) | Doc::Oci(_, v)) = &mut loaded.doc else { unreachable!() };
                 let did = json::remove(v, key).map_err(|e| anyhow!("{name}: {e}"))?.is_some();
                 if did {
                     loaded.edit_text(edit);

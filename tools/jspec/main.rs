@@ -1,7 +1,7 @@
 //! jspec: read, write, create, validate and convert image metadata.
 //!
 //! Layout: `args` (clap only) → `plan` (the derived [`plan::Job`]) → the work modules
-//! `edit`, `report`, `create`, `convert` (which share `doc`); `main` dispatches. No module
+//! `edit`, `report`, `create`, `convert`, `oci` (which share `doc`); `main` dispatches. No module
 //! below `plan` imports `args`.
 use jcli as common;
 mod args;
@@ -9,6 +9,7 @@ mod convert;
 mod create;
 mod doc;
 mod edit;
+mod oci;
 mod plan;
 mod report;
 

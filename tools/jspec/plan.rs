@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use jcore::format::imgadm::Zvol;
+use jcore::oci::Kind as OciKind;
 
 use crate::args::{self, Cli, ConvertArgs, NewArgs};
 
@@ -16,6 +17,8 @@ pub enum Format {
     Imgadm,
     Aci,
     PotMeta,
+    /// An OCI document; `None`: which kind is detected from the content.
+    Oci(Option<OciKind>),
 }
 
 impl From<args::Format> for Format {
@@ -25,8 +28,35 @@ impl From<args::Format> for Format {
             args::Format::Imgadm => Format::Imgadm,
             args::Format::Aci => Format::Aci,
             args::Format::PotMeta => Format::PotMeta,
+            args::Format::Oci => Format::Oci(None),
+            args::Format::OciConfig => Format::Oci(Some(OciKind::Config)),
+            args::Format::OciManifest => Format::Oci(Some(OciKind::Manifest)),
+            args::Format::OciIndex => Format::Oci(Some(OciKind::Index)),
+            args::Format::OciLayout => Format::Oci(Some(OciKind::Layout)),
         }
     }
+}
+
+/// `new --format oci`: what goes into the image besides its layers.
+#[derive(Debug, Default)]
+pub struct OciPlan {
+    pub cmd: Vec<String>,
+    pub entrypoint: Vec<String>,
+    pub env: Vec<String>,
+    pub workdir: Option<String>,
+    pub ports: Vec<String>,
+    pub volumes: Vec<String>,
+    pub stop_signal: Option<String>,
+    pub annotations: Vec<String>,
+    pub ref_name: Option<String>,
+    pub variant: Option<String>,
+    pub os_version: Option<String>,
+    pub author: Option<String>,
+    pub created_by: Option<String>,
+    /// Write an archive to `-o`, not a layout directory.
+    pub archive: bool,
+    /// The layer files, base first.
+    pub layers: Vec<PathBuf>,
 }
 
 /// The document a read/edit subcommand works on.
@@ -64,6 +94,7 @@ pub struct NewPlan {
     pub group: Option<String>,
     pub output: Option<PathBuf>,
     pub image: Option<PathBuf>,
+    pub oci: OciPlan,
 }
 
 /// `convert`.
@@ -112,8 +143,37 @@ impl NewPlan {
                 "zvol images need all of --nic-driver, --disk-driver, --cpu-type and --image-size"
             ),
         };
+        let format: Format = a.format.into();
+        let mut images = a.images;
+        let (image, layers) = match format {
+            Format::Oci(None) => (None, std::mem::take(&mut images)),
+            Format::Oci(Some(_)) => {
+                anyhow::bail!(
+                    "new: --format oci writes a whole image (layout or archive); not oci-config etc."
+                )
+            }
+            _ if images.len() > 1 => anyhow::bail!("new --format {:?}: one IMAGE only", a.format),
+            _ => (images.pop(), Vec::new()),
+        };
+        let oci = OciPlan {
+            cmd: a.cmd,
+            entrypoint: a.entrypoint,
+            env: a.env,
+            workdir: a.workdir,
+            ports: a.ports,
+            volumes: a.volumes,
+            stop_signal: a.stop_signal,
+            annotations: a.annotations,
+            ref_name: a.ref_name,
+            variant: a.variant,
+            os_version: a.os_version,
+            author: a.author,
+            created_by: a.created_by,
+            archive: a.archive,
+            layers,
+        };
         Ok(NewPlan {
-            format: a.format.into(),
+            format,
             name: a.name,
             tag: a.tag,
             arch: a.arch,
@@ -133,7 +193,8 @@ impl NewPlan {
             user: a.user,
             group: a.group,
             output: a.output,
-            image: a.image,
+            image,
+            oci,
         })
     }
 }

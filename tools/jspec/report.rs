@@ -166,8 +166,8 @@ pub fn show(path: &Path, format: Option<Format>, as_json: bool) -> anyhow::Resul
     let text = match (&loaded.doc, as_json) {
         (Doc::Ajspec(d), true) => json::to_text(&ajspec_json(d)),
         (Doc::Ajspec(d), false) => ajspec_text(d),
-        (Doc::Imgadm(v) | Doc::Aci(v), true) => json::to_text(v),
-        (Doc::Imgadm(v) | Doc::Aci(v), false) => json_text(v),
+        (Doc::Imgadm(v) | Doc::Aci(v) | Doc::Oci(_, v), true) => json::to_text(v),
+        (Doc::Imgadm(v) | Doc::Aci(v) | Doc::Oci(_, v), false) => json_text(v),
         (Doc::PotMeta(meta, _), true) => json::to_text(&pot_json(meta)),
         (Doc::PotMeta(meta, _), false) => pot_text(meta),
     };
@@ -253,21 +253,35 @@ fn aci_info(v: &Value) -> String {
 }
 
 pub fn info(path: &Path, format: Option<Format>) -> anyhow::Result<Status> {
+    if !jcore::io::is_std(Some(path)) && path.is_dir() {
+        doc::emit(None, crate::oci::layout_info(path)?.as_bytes())?;
+        return Ok(Status::Success);
+    }
     let loaded = doc::load(path, format)?;
     let text = match &loaded.doc {
         Doc::Ajspec(d) => ajspec_info(d),
         Doc::Imgadm(v) => imgadm_info(v),
         Doc::Aci(v) => aci_info(v),
         Doc::PotMeta(meta, _) => pot_text(meta),
+        Doc::Oci(kind, v) => crate::oci::info(*kind, v),
     };
     doc::emit(None, text.as_bytes())?;
     Ok(Status::Success)
 }
 
 pub fn validate(path: &Path, format: Option<Format>) -> anyhow::Result<Status> {
+    if let Some(status) = crate::oci::validate_image(path, format)? {
+        return Ok(status);
+    }
     let loaded = doc::load(path, format)?;
     let name = &loaded.name;
     let report = loaded.doc.validate();
+    print_report(name, loaded.doc.format_name(), &report)
+}
+
+/// Prints every problem and warning as `NAME:LOCATION: message` and the verdict: exit 0
+/// valid (`NAME: valid KIND`), 1 invalid.
+pub fn print_report(name: &str, kind: &str, report: &jcore::format::Report) -> anyhow::Result<Status> {
     let mut out = String::new();
     for p in &report.problems {
         let _ = writeln!(out, "{}", problem_line(name, p));
@@ -279,7 +293,6 @@ pub fn validate(path: &Path, format: Option<Format>) -> anyhow::Result<Status> {
             problem_line(name, &jcore::format::Problem::new(&w.location, format!("warning: {}", w.message)))
         );
     }
-    let kind = loaded.doc.format_name();
     if report.is_valid() {
         let _ = writeln!(out, "{name}: valid {kind}");
     }

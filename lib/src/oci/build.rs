@@ -105,7 +105,9 @@ pub fn describe_layer(path: &Path) -> Result<Layer, Error> {
     Ok(Layer { path: path.to_path_buf(), descriptor, diff_id, format })
 }
 
-fn looks_like_tar(head: &[u8]) -> bool {
+/// Whether `head` (at least 512 bytes) starts a tar archive: a ustar or GNU header, or the zero
+/// block of an empty archive.
+pub fn looks_like_tar(head: &[u8]) -> bool {
     if head.len() < 512 {
         return false;
     }

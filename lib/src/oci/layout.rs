@@ -175,7 +175,15 @@ pub struct Layout {
 }
 
 fn parse_document<T: serde::de::DeserializeOwned>(name: &str, kind: Kind, bytes: &[u8]) -> Result<T, Error> {
-    let mut value = crate::format::json::parse(bytes).map_err(|e| Error::invalid(name, e))?;
+    // NAME:LINE:COL: why, as every jtools syntax error.
+    let mut value = crate::format::json::parse(bytes).map_err(|e| {
+        let at = if e.column > 0 {
+            format!("{name}:{}:{}", e.line, e.column)
+        } else {
+            format!("{name}:{}", e.line)
+        };
+        Error::invalid(at, e.message)
+    })?;
     if kind == Kind::Config
         && let Some(Value::Object(run)) = value.get_mut("config")
     {
@@ -447,6 +455,27 @@ fn platform_matches(d: &Descriptor, wanted: &Platform) -> bool {
 pub fn unpack_archive(archive: &Path, target: &Path) -> Result<Layout, Error> {
     let name = archive.display().to_string();
     let target_name = target.display().to_string();
+    let dir = extract_members(archive, target)?;
+    let layout = Layout::open(dir.path()).map_err(|e| Error::invalid(&name, e))?;
+    let report = layout.check();
+    if let Some(p) = report.problems.first() {
+        return Err(Error::invalid(&name, p));
+    }
+    dir.commit().map_err(|e| Error::new(&target_name, e.io()))?;
+    Layout::open(target)
+}
+
+/// Like [`unpack_archive`] but without checking the layout: the members are extracted (with
+/// the same refusals) into the new directory `target`, for a caller that checks it itself
+/// and reports every problem (`jspec validate`).
+pub fn extract_archive(archive: &Path, target: &Path) -> Result<(), Error> {
+    let dir = extract_members(archive, target)?;
+    dir.commit().map_err(|e| Error::new(target.display().to_string(), e.io()))
+}
+
+fn extract_members(archive: &Path, target: &Path) -> Result<AtomicDir, Error> {
+    let name = archive.display().to_string();
+    let target_name = target.display().to_string();
     if fs::symlink_metadata(target).is_ok() {
         return Err(Error::new(&target_name, "already exists"));
     }
@@ -488,13 +517,7 @@ pub fn unpack_archive(archive: &Path, target: &Path) -> Result<Layout, Error> {
             }
         }
     }
-    let layout = Layout::open(dir.path()).map_err(|e| Error::invalid(&name, e))?;
-    let report = layout.check();
-    if let Some(p) = report.problems.first() {
-        return Err(Error::invalid(&name, p));
-    }
-    dir.commit().map_err(|e| Error::new(&target_name, e.io()))?;
-    Layout::open(target)
+    Ok(dir)
 }
 
 /// A member path with `.` components dropped; `None` for absolute paths and `..`.
