@@ -14,12 +14,12 @@ use common::jsnap;
 use common::tree::{differences, snapshot};
 
 /// umoci unpack keeps owners only as root (rootless mode maps every owner to the user).
-fn ready(test: &str) -> bool {
+fn ready() -> bool {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
-        return common::skip(test, "needs root (umoci unpack keeps owners only as root)");
+        return common::skip("needs root (umoci unpack keeps owners only as root)");
     }
-    ["umoci", "python3", "setfattr", "setfacl", "bsdtar"].iter().all(|p| common::have(p, test))
+    ["umoci", "python3", "setfattr", "setfacl", "bsdtar"].iter().all(|p| common::have(p))
 }
 
 /// Runs a shell script in `dir`, which must succeed.
@@ -114,7 +114,7 @@ fn umoci_image(dir: &Path) -> PathBuf {
 
 #[test]
 fn layers_umoci_repacks_apply_as_umoci_raw_unpack_applies_them() {
-    if !ready("layers_umoci_repacks_apply_as_umoci_raw_unpack_applies_them") {
+    if !ready() {
         return;
     }
     let tmp = common::tempdir();
@@ -156,7 +156,7 @@ fn layers_umoci_repacks_apply_as_umoci_raw_unpack_applies_them() {
 
 #[test]
 fn layers_jsnap_writes_unpack_in_umoci_as_the_new_tree() {
-    if !ready("layers_jsnap_writes_unpack_in_umoci_as_the_new_tree") {
+    if !ready() {
         return;
     }
     let tmp = common::tempdir();
@@ -238,7 +238,7 @@ fn layers_jsnap_writes_unpack_in_umoci_as_the_new_tree() {
 
 #[test]
 fn layers_compressed_and_from_stdin() {
-    if !ready("layers_compressed_and_from_stdin") || !common::have("xz", "layers_compressed_and_from_stdin") {
+    if !ready() || !common::have("xz") {
         return;
     }
     let tmp = common::tempdir();
@@ -296,7 +296,7 @@ fn python_tar(path: &Path, members: &str) {
 
 #[test]
 fn layers_hostile_whiteouts_are_refused_and_nothing_outside_is_touched() {
-    if !ready("layers_hostile_whiteouts_are_refused_and_nothing_outside_is_touched") {
+    if !ready() {
         return;
     }
     let tmp = common::tempdir();
@@ -367,7 +367,7 @@ fn layers_hostile_whiteouts_are_refused_and_nothing_outside_is_touched() {
 
 #[test]
 fn layers_a_bad_layer_in_the_stack_leaves_the_directory_as_it_was() {
-    if !ready("layers_a_bad_layer_in_the_stack_leaves_the_directory_as_it_was") {
+    if !ready() {
         return;
     }
     let tmp = common::tempdir();
@@ -475,8 +475,7 @@ fn layers_send_refuses_whiteout_names_and_members() {
 
 #[test]
 fn layers_an_existing_directory_with_a_mount_under_it_is_refused() {
-    let test = "layers_an_existing_directory_with_a_mount_under_it_is_refused";
-    if !ready(test) {
+    if !ready() {
         return;
     }
     let tmp = common::tempdir();
@@ -487,7 +486,7 @@ fn layers_an_existing_directory_with_a_mount_under_it_is_refused() {
     python_tar(&t.join("layer.tar"), "[('.wh.file', 'f', ''), ('new', 'f', '')]");
     let mount = common::Cmd::new("mount").args(["-t", "tmpfs", "jtools-test"]).arg(target.join("mnt")).run();
     if mount.code != Some(0) {
-        common::skip(test, &format!("cannot mount a tmpfs here: {}", mount.stderr.trim()));
+        common::skip(&format!("cannot mount a tmpfs here: {}", mount.stderr.trim()));
         return;
     }
     fs::write(target.join("mnt/host-file"), "host\n").unwrap();
@@ -509,8 +508,7 @@ fn layers_an_existing_directory_with_a_mount_under_it_is_refused() {
 /// the layer changes without an entry keeps its mtime. umoci decides what is right.
 #[test]
 fn layers_whiteouts_spare_their_own_layer_as_in_umoci() {
-    let test = "layers_whiteouts_spare_their_own_layer_as_in_umoci";
-    if !ready(test) {
+    if !ready() {
         return;
     }
     let tmp = common::tempdir();

@@ -123,8 +123,8 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// Whether every reference tool is here (each missing one is a skip, a failure under
 /// JTOOLS_REQUIRE_ALL=1).
-fn have_all(tools: &[&str], test: &str) -> bool {
-    tools.iter().all(|t| have(t, test))
+fn have_all(tools: &[&str]) -> bool {
+    tools.iter().all(|t| have(t))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -177,8 +177,7 @@ fn new_oci(out: &Path, layer_files: &[PathBuf]) -> Cmd {
 
 #[test]
 fn new_layout_passes_oci_image_tool_skopeo_and_umoci() {
-    let test = "new_layout_passes_oci_image_tool_skopeo_and_umoci";
-    if !have_all(&["gzip", "zstd"], test) {
+    if !have_all(&["gzip", "zstd"]) {
         return;
     }
     let dir = tempdir();
@@ -208,13 +207,13 @@ fn new_layout_passes_oci_image_tool_skopeo_and_umoci() {
     let config = read_json(&blob(&out, manifest["config"]["digest"].as_str().unwrap()));
     assert_eq!(config["rootfs"]["diff_ids"], json!([sha256_file(&d.join("tree.tar"))]));
 
-    if have("oci-image-tool", test) {
+    if have("oci-image-tool") {
         let out = run(Command::new("oci-image-tool")
             .args(["validate", "--type", "image", "--ref", "name=web:14.2"])
             .arg(&out));
         assert!(out.contains("Validation succeeded"), "{out}");
     }
-    if have("skopeo", test) {
+    if have("skopeo") {
         let text = run(Command::new("skopeo").arg("inspect").arg(format!("oci:{}:web:14.2", out.display())));
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["Os"], "freebsd");
@@ -232,7 +231,7 @@ fn new_layout_passes_oci_image_tool_skopeo_and_umoci() {
         assert_eq!(c["config"]["WorkingDir"], "/root");
         assert_eq!(c["config"]["ExposedPorts"], json!({"53/udp": {}, "80/tcp": {}}));
     }
-    if have("umoci", test) {
+    if have("umoci") {
         let root = d.join("unpacked");
         run(Command::new("umoci")
             .args(["raw", "unpack", "--image"])
@@ -244,8 +243,7 @@ fn new_layout_passes_oci_image_tool_skopeo_and_umoci() {
 
 #[test]
 fn new_with_several_layers_of_any_codec_is_read_by_skopeo_and_umoci() {
-    let test = "new_with_several_layers_of_any_codec_is_read_by_skopeo_and_umoci";
-    if !have_all(&["gzip", "zstd", "xz", "skopeo", "umoci"], test) {
+    if !have_all(&["gzip", "zstd", "xz", "skopeo", "umoci"]) {
         return;
     }
     let dir = tempdir();
@@ -303,8 +301,7 @@ fn new_with_several_layers_of_any_codec_is_read_by_skopeo_and_umoci() {
 
 #[test]
 fn new_archive_is_read_by_skopeo_and_is_deterministic() {
-    let test = "new_archive_is_read_by_skopeo_and_is_deterministic";
-    if !have_all(&["gzip", "zstd", "xz", "skopeo"], test) {
+    if !have_all(&["gzip", "zstd", "xz", "skopeo"]) {
         return;
     }
     let dir = tempdir();
@@ -429,8 +426,8 @@ fn new_refuses_bad_input_and_leaves_nothing() {
 
 /// A umoci image with two layers (one with a whiteout from `umoci repack`), copied by skopeo
 /// to a second layout and to an OCI archive. Returns (umoci layout, skopeo layout, archive).
-fn reference_images(d: &Path, test: &str) -> Option<(PathBuf, PathBuf, PathBuf)> {
-    if !have_all(&["umoci", "skopeo"], test) {
+fn reference_images(d: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
+    if !have_all(&["umoci", "skopeo"]) {
         return None;
     }
     let l = d.join("umoci");
@@ -448,19 +445,18 @@ fn reference_images(d: &Path, test: &str) -> Option<(PathBuf, PathBuf, PathBuf)>
 
 #[test]
 fn what_umoci_and_skopeo_write_validates() {
-    let test = "what_umoci_and_skopeo_write_validates";
     let dir = tempdir();
-    let Some((umoci, skopeo, archive)) = reference_images(dir.path(), test) else { return };
+    let Some((umoci, skopeo, archive)) = reference_images(dir.path()) else { return };
     for image in [&umoci, &skopeo, &archive] {
         jspec().arg("validate").arg(image).run().success();
-        if have("oci-image-tool", test) {
+        if have("oci-image-tool") {
             let (ok, out) = oci_image_tool_accepts(image);
             assert!(ok || image == &archive, "{}: {out}", image.display());
         }
     }
     // gzip-compressed by jpack's reference (xz here) and the archive still reads.
     let txz = dir.path().join("archive.tar.xz");
-    if have("xz", test) {
+    if have("xz") {
         compress("xz", &archive, &txz);
         jspec().arg("validate").arg(&txz).run().success();
     }
@@ -523,8 +519,7 @@ fn edit_manifest(layout: &Path, edit: fn(&mut Value)) {
 
 #[test]
 fn broken_layouts_are_refused_where_oci_image_tool_refuses_them() {
-    let test = "broken_layouts_are_refused_where_oci_image_tool_refuses_them";
-    if !have_all(&["umoci", "oci-image-tool"], test) {
+    if !have_all(&["umoci", "oci-image-tool"]) {
         return;
     }
     let dir = tempdir();
@@ -686,7 +681,6 @@ fn a_layer_whose_diff_id_differs_is_refused() {
 
 #[test]
 fn documents_are_validated_like_oci_image_tool_and_malformed_json_is_named() {
-    let test = "documents_are_validated_like_oci_image_tool_and_malformed_json_is_named";
     let dir = tempdir();
     let d = dir.path();
     let d256 = format!("sha256:{}", "a".repeat(64));
@@ -732,7 +726,7 @@ fn documents_are_validated_like_oci_image_tool_and_malformed_json_is_named() {
         fs::write(&file, serde_json::to_vec_pretty(doc).unwrap()).unwrap();
         let ours = jspec().arg("validate").arg(&file).run();
         assert!(ours.code == Some(0) || ours.code == Some(1), "{doc}: {}", ours.stderr);
-        if have("oci-image-tool", test) {
+        if have("oci-image-tool") {
             let tool = Command::new("oci-image-tool")
                 .args(["validate", "--type", kind])
                 .arg(&file)
@@ -790,8 +784,7 @@ fn names_in(dir: &Path) -> Vec<String> {
 
 #[test]
 fn example_build_and_unpack_round_trip() {
-    let test = "example_build_and_unpack_round_trip";
-    if !have_all(&["umoci", "skopeo", "oci-image-tool", "bsdtar"], test) {
+    if !have_all(&["umoci", "skopeo", "oci-image-tool", "bsdtar"]) {
         return;
     }
     let dir = tempdir();
@@ -860,8 +853,7 @@ fn example_build_and_unpack_round_trip() {
 /// "cmd", ref.name NAME:VERSION, bsdtar --xz): jspec validates it and the example unpacks it.
 #[test]
 fn example_unpacks_a_freebsd_make_oci_image_archive() {
-    let test = "example_unpacks_a_freebsd_make_oci_image_archive";
-    if !have_all(&["bsdtar", "gzip"], test) {
+    if !have_all(&["bsdtar", "gzip"]) {
         return;
     }
     let dir = tempdir();
@@ -952,7 +944,6 @@ fn refused(run: &Run, reason: &str, dest: &Path) {
 
 #[test]
 fn example_signed_manifest_round_trip_and_refusals() {
-    let test = "example_signed_manifest_round_trip_and_refusals";
     let dir = tempdir();
     let d = dir.path();
     let k = keys(d);
@@ -964,7 +955,7 @@ fn example_signed_manifest_round_trip_and_refusals() {
     assert!(sig.exists());
     let (_, manifest) = manifest_of(&out);
     // The reference verifier accepts the signature of the manifest bytes.
-    if have("minisign", test) {
+    if have("minisign") {
         Cmd::new("minisign")
             .arg("-V")
             .arg("-p")
@@ -985,7 +976,7 @@ fn example_signed_manifest_round_trip_and_refusals() {
     assert!(good.stderr.find("jsum --verify").unwrap() < good.stderr.find("$ jspec validate").unwrap());
     assert_same_tree(&tree, &d.join("root"));
     // The signature travels inside an archive of the layout.
-    if have("bsdtar", test) {
+    if have("bsdtar") {
         run(Command::new("bsdtar").arg("-C").arg(&out).args(["--xz", "-cf"]).arg(d.join("out.txz")).arg("."));
         unpack("out.txz", &k.public, "root-txz").success();
     }
@@ -1023,7 +1014,6 @@ fn example_signed_manifest_round_trip_and_refusals() {
 
 #[test]
 fn convert_between_oci_config_and_aci_ajspec_imgadm() {
-    let test = "convert_between_oci_config_and_aci_ajspec_imgadm";
     let dir = tempdir();
     let d = dir.path();
     fs::create_dir_all(d.join("t")).unwrap();
@@ -1048,7 +1038,7 @@ fn convert_between_oci_config_and_aci_ajspec_imgadm() {
     assert_eq!(v["config"]["Labels"]["org.opencontainers.image.version"], "1.0.0");
     assert_eq!(v["rootfs"]["diff_ids"], json!([diff_id]));
     jspec().arg("validate").arg(&config).run().success().stdout_contains("valid OCI image config");
-    if have("oci-image-tool", test) {
+    if have("oci-image-tool") {
         run_ok(Command::new("oci-image-tool").args(["validate", "--type", "config"]).arg(&config));
     }
     // And back: the command, name, version, platform; actool accepts the ACI.
@@ -1059,7 +1049,7 @@ fn convert_between_oci_config_and_aci_ajspec_imgadm() {
     let a = read_json(&back);
     assert_eq!(a["name"], "example.com/reduce-worker");
     assert_eq!(a["app"]["exec"], json!(["/usr/bin/reduce-worker", "--quiet"]));
-    if let Some(actool) = common::actool::actool(test) {
+    if let Some(actool) = common::actool::actool() {
         Cmd::new(&actool).args(["validate", "--type=manifest"]).arg(&back).run().success();
     }
     // A FreeBSD image's config (jspec new) to .ajspec and imgadm: FreeBSD's arch name, the
@@ -1179,15 +1169,14 @@ fn start_registry(dir: &Path) -> Registry {
 }
 
 /// jfetch with the registry client (`--push`), which the "registry" work adds.
-fn jfetch_has_registries(test: &str) -> bool {
+fn jfetch_has_registries() -> bool {
     let help = common::jfetch().arg("--help").run().stdout_str();
-    help.contains("--push") || common::skip(test, "this jfetch has no --push (registries)")
+    help.contains("--push") || common::skip("this jfetch has no --push (registries)")
 }
 
 #[test]
 fn example_push_and_pull_through_a_registry() {
-    let test = "example_push_and_pull_through_a_registry";
-    if !have_all(&["docker-registry", "skopeo", "umoci"], test) || !jfetch_has_registries(test) {
+    if !have_all(&["docker-registry", "skopeo", "umoci"]) || !jfetch_has_registries() {
         return;
     }
     let dir = tempdir();
@@ -1252,20 +1241,19 @@ fn example_push_and_pull_through_a_registry() {
 }
 
 /// jsnap with layer stacks (`recv --dir DIR --layer L…`), which the "layers" work adds.
-fn jsnap_has_layers(test: &str) -> bool {
+fn jsnap_has_layers() -> bool {
     let help = common::jsnap().args(["recv", "--help"]).run().stdout_str();
-    help.contains("--layer") || common::skip(test, "this jsnap has no recv --layer (layer stacks)")
+    help.contains("--layer") || common::skip("this jsnap has no recv --layer (layer stacks)")
 }
 
 #[test]
 fn example_unpacks_several_layers_with_whiteouts_as_umoci() {
-    let test = "example_unpacks_several_layers_with_whiteouts_as_umoci";
-    if !have_all(&["umoci"], test) || !jsnap_has_layers(test) {
+    if !have_all(&["umoci"]) || !jsnap_has_layers() {
         return;
     }
     let dir = tempdir();
     let d = dir.path();
-    if !have("skopeo", test) {
+    if !have("skopeo") {
         return;
     }
     // Layers from umoci repack (umoci 0.4.7's insert writes tars cut short): a base, then a
