@@ -212,14 +212,11 @@ enum State<R: Read> {
     Failed,
 }
 
-/// A bzip2 stream being decoded block-parallel: where the next block starts, the combined
-/// CRC so far, and the output of the last batch of blocks.
+/// A bzip2 stream being decoded block-parallel: the decoder, the combined CRC so far, and
+/// the output of the last block.
 struct Blocks<R: Read> {
     source: Source<R>,
-    /// The next block's first bit, counted from the source's position.
-    bit: u64,
-    /// The level digit of the stream header.
-    level: u8,
+    pipeline: bzip2_blocks::Pipeline,
     combined: u32,
     /// Blocks decoded so far.
     done: u64,
@@ -410,8 +407,7 @@ impl<R: Read> Decoder<R> {
             self.stream_starts(&mut source)?;
             let blocks = Blocks {
                 source,
-                bit: 32,
-                level,
+                pipeline: bzip2_blocks::Pipeline::new(level, 32, self.threads),
                 combined: 0,
                 done: 0,
                 data: Vec::new(),
@@ -427,55 +423,48 @@ impl<R: Read> Decoder<R> {
         Ok(State::Decoded { source, data: batch.output, pos: 0 })
     }
 
-    /// Decodes the next batch of blocks of a bzip2 stream in parallel, and checks the
-    /// combined CRC at its end.
+    /// Takes the next block of a bzip2 stream decoded in parallel, and checks the combined
+    /// CRC at its end.
     fn blocks_step(&mut self, mut blocks: Box<Blocks<R>>) -> io::Result<State<R>> {
-        // A compressed block is at most about 1 MiB: room for a batch and a false cut.
-        let want = (2 * self.threads + 4) << 20;
         let consumed = blocks.source.offset;
-        let window = blocks.source.peek(want)?;
-        let at_end = window.len() < want;
-        match bzip2_blocks::decode(window, blocks.bit, blocks.level, self.threads) {
-            bzip2_blocks::Outcome::Blocks { output, crcs, end_bit, stream_end } => {
-                for crc in crcs {
-                    blocks.combined = bzip2_blocks::combine(blocks.combined, crc);
-                    blocks.done += 1;
-                }
-                if let Some((stored, after)) = stream_end {
-                    if stored != blocks.combined {
-                        let why = format!(
-                            "combined stream CRC mismatch: the {} block CRCs combine to {:08x}, the stream's end says {stored:08x}",
-                            blocks.done, blocks.combined
-                        );
-                        let offset = blocks.source.offset + after / 8;
-                        return Err(self.error(Problem::Corrupt(why), offset));
-                    }
-                    blocks.source.consume(after.div_ceil(8) as usize);
-                    blocks.ended = true;
-                } else {
-                    blocks.source.consume((end_bit / 8) as usize);
-                    blocks.bit = end_bit % 8;
-                }
+        match blocks.pipeline.next(&mut blocks.source)? {
+            bzip2_blocks::Next::Block { output, crc } => {
+                blocks.combined = bzip2_blocks::combine(blocks.combined, crc);
+                blocks.done += 1;
                 blocks.data = output;
                 blocks.pos = 0;
                 Ok(State::Blocks(blocks))
             }
-            bzip2_blocks::Outcome::Undecodable if blocks.done == 0 => {
-                // Nothing handed out yet: the one-stream decoder reads the stream from
-                // its start and reports what is wrong with it.
+            bzip2_blocks::Next::End { stored_crc, after_bit } => {
+                if stored_crc != blocks.combined {
+                    let why = format!(
+                        "combined stream CRC mismatch: the {} block CRCs combine to {:08x}, the stream's end says {stored_crc:08x}",
+                        blocks.done, blocks.combined
+                    );
+                    let offset = consumed + after_bit / 8;
+                    return Err(self.error(Problem::Corrupt(why), offset));
+                }
+                blocks.source.consume(after_bit.div_ceil(8) as usize);
+                blocks.ended = true;
+                blocks.data = Vec::new();
+                blocks.pos = 0;
+                Ok(State::Blocks(blocks))
+            }
+            bzip2_blocks::Next::Undecodable | bzip2_blocks::Next::Truncated { .. } if blocks.done == 0 => {
+                // Nothing handed out (or consumed) yet: the one-stream decoder reads the
+                // stream from its start and reports what is wrong with it.
                 self.stream_number -= 1;
                 self.one_stream_next = true;
                 Ok(State::Start(blocks.source))
             }
-            bzip2_blocks::Outcome::Undecodable => {
-                let offset = consumed + blocks.bit / 8;
-                if at_end && !bzip2_blocks::end_follows(window, blocks.bit) {
-                    return Err(self.error(Problem::Truncated, consumed + window.len() as u64));
-                }
+            bzip2_blocks::Next::Truncated { at } => Err(self.error(Problem::Truncated, consumed + at as u64)),
+            bzip2_blocks::Next::Undecodable => {
+                let bit = blocks.pipeline.front_bit();
+                let offset = consumed + bit / 8;
                 let why = format!(
                     "block {} is corrupt or fails its CRC (the block starts at bit {} of byte {offset})",
                     blocks.done + 1,
-                    blocks.bit % 8
+                    bit % 8
                 );
                 Err(self.error(Problem::Corrupt(why), offset))
             }
@@ -929,6 +918,16 @@ impl<R: Read> Source<R> {
                 return Ok(count);
             }
         }
+    }
+}
+
+impl<R: Read> bzip2_blocks::Input for Source<R> {
+    fn peek(&mut self, n: usize) -> io::Result<&[u8]> {
+        Source::peek(self, n)
+    }
+
+    fn consume(&mut self, n: usize) {
+        BufRead::consume(self, n)
     }
 }
 
