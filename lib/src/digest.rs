@@ -337,8 +337,9 @@ pub const CHUNK_SIZE: usize = 1 << 20;
 /// cores) still finds work queued when it runs again.
 const QUEUE_DEPTH: usize = 8;
 /// The size of the pieces of a regular file [`hash_open_file`] maps, and how many may be
-/// mapped at once (queued or being hashed): at most `MAP_DEPTH * MAP_CHUNK` of the file is
-/// mapped at any time, so the process's resident size stays bounded on a 100 GiB file.
+/// wait for each thread: about `(MAP_DEPTH + threads + 1) * MAP_CHUNK` of the file is mapped
+/// at any time (a piece is unmapped when the last thread is done with it), so the resident
+/// size stays bounded on a 100 GiB file.
 const MAP_CHUNK: usize = 4 << 20;
 const MAP_DEPTH: usize = 8;
 
@@ -386,8 +387,10 @@ struct Worker {
 /// Every thread gets the same chunks (shared, never copied), so the threads run in step, at
 /// the pace of the slowest algorithm; with more algorithms than cores the kernel shares the
 /// cores among them and the wall time is about the total hashing work divided by the cores.
-/// BLAKE3 hashes each chunk on its own thread here (no rayon): the other threads keep the
-/// cores busy, and rayon's idle workers spinning between chunks cost more than they gain.
+/// BLAKE3 hashes each chunk on its own thread here (no rayon) unless it is alone in a plain
+/// hash ([`hash_reader`]): beside other digests, or in a pipe (`--tee`, jfetch), the cores
+/// are busy already and rayon's workers, which spin a while before they sleep, could only
+/// take time from them.
 pub struct MultiHasher {
     algorithms: Vec<Algorithm>,
     workers: Vec<Worker>,

@@ -4,10 +4,15 @@
 //! Why: libcrypto picks its assembly per CPU at run time (OPENSSL_ia32cap on x86_64, the
 //! ARMv8 SHA-512 extension on arm64), and its x86_64 SHA-512 has an AVX2+BMI2 path that
 //! neither Rust choice matches. Measured on the 2-core AMD EPYC of issue 16 (SHA-NI, AVX2,
-//! AVX-512), 400 MiB in the page cache, user CPU seconds of the block function alone: the
-//! sha2 crate (its AVX2 intrinsics) 1.23x `openssl dgst -sha512`, and ring 0.17 takes its
-//! AVX SHA-512 only on Intel CPUs (`IntelCpu` in ring's sha2_64.rs), so on AMD it runs the
-//! scalar `nohw` code. The numbers behind the choice of each algorithm: [`PREFERRED`].
+//! AVX-512), user CPU seconds to hash 400 MiB from memory in 1 MiB updates, three
+//! interleaved runs under load: SHA-512 sha2 crate 0.91-1.16, ring 0.84-1.06, libcrypto
+//! 0.57-0.68. ring takes its AVX SHA-512 only on Intel CPUs (`IntelCpu` in ring 0.17's
+//! sha2_64.rs), so on AMD it runs the scalar code; the sha2 crate's AVX2 intrinsics are
+//! slower than OpenSSL's assembly. With SHA-NI all three run SHA-256 at the same speed
+//! (libcrypto 1.6% ahead over 1000 MiB), and the sha1 crate is 2% ahead of libcrypto for
+//! SHA-1, so [`Algorithm::hasher`](super::Algorithm::hasher) keeps the crate for SHA-1 when
+//! the CPU has the SHA extensions. Without them the crates have only portable code and
+//! libcrypto's AVX2/SSSE3 assembly is far ahead.
 //!
 //! Why a hand-written binding of six functions rather than the openssl-sys crate: those six
 //! have had the same C signatures since OpenSSL 1.1.0 (2016) and in every LibreSSL, and
