@@ -5,9 +5,9 @@
 //!
 //! | name | BSD tag | output | implementation |
 //! | --- | --- | --- | --- |
-//! | sha256 | SHA256 | 32 bytes | RustCrypto sha2 (SHA-NI when the CPU has it) |
-//! | sha1 | SHA1 | 20 bytes | RustCrypto sha1 |
-//! | sha512 | SHA512 | 64 bytes | RustCrypto sha2 |
+//! | sha256 | SHA256 | 32 bytes | the system libcrypto ([`libcrypto`]; RustCrypto sha2 if it fails) |
+//! | sha1 | SHA1 | 20 bytes | RustCrypto sha1 with SHA-NI, else libcrypto |
+//! | sha512 | SHA512 | 64 bytes | libcrypto (RustCrypto sha2 if it fails) |
 //! | blake3 | BLAKE3 | 32 bytes | blake3 (SIMD, rayon for big pieces) |
 //! | skein256 | Skein256 | 32 bytes | [`skein`] (unrolled Threefish), Skein-256-256 (FreeBSD `skein256`) |
 //! | skein512 | Skein512 | 64 bytes | [`skein`], Skein-512-512 (FreeBSD `skein512`) |
@@ -26,6 +26,7 @@ use std::thread::JoinHandle;
 
 use digest::DynDigest;
 
+pub mod libcrypto;
 pub mod skein;
 
 /// A digest algorithm jtools knows.
@@ -128,9 +129,10 @@ impl Algorithm {
     /// A fresh hasher for this algorithm.
     pub fn hasher(self) -> Hasher {
         let state = match self {
-            Algorithm::Sha256 => State::Dyn(Box::new(sha2::Sha256::default())),
-            Algorithm::Sha1 => State::Dyn(Box::new(sha1::Sha1::default())),
-            Algorithm::Sha512 => State::Dyn(Box::new(sha2::Sha512::default())),
+            Algorithm::Sha256 => libcrypto_or(libcrypto::Md::Sha256, || Box::new(sha2::Sha256::default())),
+            Algorithm::Sha1 if sha1_crate_is_fastest() => State::Dyn(Box::new(sha1::Sha1::default())),
+            Algorithm::Sha1 => libcrypto_or(libcrypto::Md::Sha1, || Box::new(sha1::Sha1::default())),
+            Algorithm::Sha512 => libcrypto_or(libcrypto::Md::Sha512, || Box::new(sha2::Sha512::default())),
             Algorithm::Blake3 => State::Blake3(Box::new(blake3::Hasher::new())),
             Algorithm::Skein256 => State::Skein256(Box::default()),
             Algorithm::Skein512 => State::Skein512(Box::default()),
@@ -173,8 +175,33 @@ impl FromStr for Algorithm {
     }
 }
 
+/// libcrypto's context for `md`, or the RustCrypto hasher when libcrypto refuses one.
+fn libcrypto_or(md: libcrypto::Md, rust: impl FnOnce() -> Box<dyn DynDigest + Send>) -> State {
+    match libcrypto::Context::new(md) {
+        Some(context) => State::Libcrypto(context),
+        None => State::Dyn(rust()),
+    }
+}
+
+/// Whether the sha1 crate beats libcrypto's SHA-1 on this CPU: with the SHA extensions both
+/// run the same instructions and the crate is about 2% faster (no EVP layer; 1000 MiB, user
+/// CPU time, AMD EPYC of issue 16: 0.559 s vs 0.573 s); without them the crate has only
+/// portable code and libcrypto's AVX2/SSSE3 assembly is far ahead. (For SHA-256 libcrypto was
+/// 1.6% ahead even with SHA-NI, 0.594 s vs 0.604 s, and SHA-512 has no SHA-NI.)
+fn sha1_crate_is_fastest() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("sha") && std::is_x86_feature_detected!("sse4.1")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 enum State {
     Dyn(Box<dyn DynDigest + Send>),
+    Libcrypto(libcrypto::Context),
     Blake3(Box<blake3::Hasher>),
     Skein256(Box<skein::Skein256>),
     Skein512(Box<skein::Skein512>),
@@ -196,16 +223,23 @@ impl Hasher {
         self.algorithm
     }
 
-    /// Adds data.
+    /// Adds data. BLAKE3 hashes pieces of 128 KiB or more on the rayon pool.
     pub fn update(&mut self, data: &[u8]) {
         match &mut self.state {
+            State::Blake3(b) if data.len() >= BLAKE3_RAYON_MIN => {
+                b.update_rayon(data);
+            }
+            _ => self.update_on_this_thread(data),
+        }
+    }
+
+    /// Adds data, hashing on the calling thread only (BLAKE3 still uses SIMD).
+    fn update_on_this_thread(&mut self, data: &[u8]) {
+        match &mut self.state {
             State::Dyn(d) => d.update(data),
+            State::Libcrypto(c) => c.update(data),
             State::Blake3(b) => {
-                if data.len() >= BLAKE3_RAYON_MIN {
-                    b.update_rayon(data);
-                } else {
-                    b.update(data);
-                }
+                b.update(data);
             }
             State::Skein256(h) => h.update(data),
             State::Skein512(h) => h.update(data),
@@ -217,6 +251,7 @@ impl Hasher {
     pub fn finalize(self) -> Digest {
         let bytes = match self.state {
             State::Dyn(d) => d.finalize().to_vec(),
+            State::Libcrypto(c) => c.finalize(),
             State::Blake3(b) => b.finalize().as_bytes().to_vec(),
             State::Skein256(h) => h.finalize().to_vec(),
             State::Skein512(h) => h.finalize().to_vec(),
@@ -294,23 +329,47 @@ impl Expected {
     }
 }
 
-/// The size of the chunks [`MultiHasher`] hands to its threads.
+/// The size of the chunks [`MultiHasher`] reads and hands to its threads.
 pub const CHUNK_SIZE: usize = 1 << 20;
 /// How many chunks may wait for each hashing thread before the producer blocks; this bounds
-/// memory to about `(QUEUE_DEPTH + 2) * CHUNK_SIZE` whatever the input size.
-const QUEUE_DEPTH: usize = 4;
+/// memory to about `(QUEUE_DEPTH + threads + 1) * CHUNK_SIZE` whatever the input size. Deep
+/// enough that a hashing thread descheduled for a few time slices (three threads share two
+/// cores) still finds work queued when it runs again.
+const QUEUE_DEPTH: usize = 8;
+/// The size of the pieces of a regular file [`hash_open_file`] maps, and how many may be
+/// wait for each thread: about `(MAP_DEPTH + threads + 1) * MAP_CHUNK` of the file is mapped
+/// at any time (a piece is unmapped when the last thread is done with it), so the resident
+/// size stays bounded on a 100 GiB file.
+const MAP_CHUNK: usize = 4 << 20;
+const MAP_DEPTH: usize = 8;
 
-/// A filled buffer shared by the hashing threads; when the last thread drops it, the buffer
-/// goes back to the producer's pool instead of being freed (no page faults per chunk).
-struct Chunk {
+/// A piece of the input shared read-only by the hashing threads.
+enum Chunk {
+    /// A buffer of the reader's pool; when the last thread drops it, the buffer goes back to
+    /// the pool instead of being freed (no page faults per chunk).
+    Buffer(PooledBuffer),
+    /// A read-only map of part of a regular file (no copy at all; see [`hash_open_file`]).
+    Mapped(memmap2::Mmap),
+}
+
+struct PooledBuffer {
     data: Vec<u8>,
     len: usize,
     recycle: Sender<Vec<u8>>,
 }
 
-impl Drop for Chunk {
+impl Drop for PooledBuffer {
     fn drop(&mut self) {
         let _ = self.recycle.send(std::mem::take(&mut self.data));
+    }
+}
+
+impl Chunk {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Chunk::Buffer(b) => &b.data[..b.len],
+            Chunk::Mapped(m) => m,
+        }
     }
 }
 
@@ -324,6 +383,14 @@ struct Worker {
 /// Feed it with [`Write`] (any slice sizes; data is gathered into [`CHUNK_SIZE`] chunks) or
 /// let [`hash_stream`](MultiHasher::hash_stream) read a stream into its buffers directly.
 /// Small inputs (below one chunk) are hashed on the caller's thread without starting any.
+///
+/// Every thread gets the same chunks (shared, never copied), so the threads run in step, at
+/// the pace of the slowest algorithm; with more algorithms than cores the kernel shares the
+/// cores among them and the wall time is about the total hashing work divided by the cores.
+/// BLAKE3 hashes each chunk on its own thread here (no rayon) unless it is alone in a plain
+/// hash ([`hash_reader`]): beside other digests, or in a pipe (`--tee`, jfetch), the cores
+/// are busy already and rayon's workers, which spin a while before they sleep, could only
+/// take time from them.
 pub struct MultiHasher {
     algorithms: Vec<Algorithm>,
     workers: Vec<Worker>,
@@ -333,6 +400,8 @@ pub struct MultiHasher {
     pool: Receiver<Vec<u8>>,
     recycle: Sender<Vec<u8>>,
     total: u64,
+    /// Hash BLAKE3 chunks on the rayon pool (BLAKE3 alone, nothing else running beside).
+    parallel_blake3: bool,
 }
 
 /// Which side of a copy failed in [`MultiHasher::hash_stream`].
@@ -362,6 +431,7 @@ impl MultiHasher {
             pool,
             recycle,
             total: 0,
+            parallel_blake3: false,
         }
     }
 
@@ -385,15 +455,20 @@ impl MultiHasher {
         }
     }
 
-    fn start_workers(&mut self) {
+    fn start_workers(&mut self, depth: usize) {
+        let parallel = self.parallel_blake3 && self.algorithms == [Algorithm::Blake3];
         for &algorithm in &self.algorithms {
-            let (queue, chunks) = mpsc::sync_channel::<Arc<Chunk>>(QUEUE_DEPTH);
+            let (queue, chunks) = mpsc::sync_channel::<Arc<Chunk>>(depth);
             let handle = std::thread::Builder::new()
                 .name(format!("hash-{algorithm}"))
                 .spawn(move || {
                     let mut hasher = algorithm.hasher();
                     for chunk in chunks {
-                        hasher.update(&chunk.data[..chunk.len]);
+                        if parallel {
+                            hasher.update(chunk.bytes());
+                        } else {
+                            hasher.update_on_this_thread(chunk.bytes());
+                        }
                     }
                     hasher.finalize()
                 })
@@ -402,21 +477,27 @@ impl MultiHasher {
         }
     }
 
+    /// Hands a chunk to every hashing thread, starting them first if needed.
+    fn send(&mut self, chunk: Chunk, depth: usize) {
+        if self.workers.is_empty() {
+            self.start_workers(depth);
+        }
+        let chunk = Arc::new(chunk);
+        for worker in &self.workers {
+            // A worker only goes away by panicking; its join in finish() reports that.
+            let _ = worker.queue.send(Arc::clone(&chunk));
+        }
+    }
+
     /// Hands the current buffer to every hashing thread; the next write takes a new one.
     fn submit(&mut self) {
         if self.filled == 0 {
             return;
         }
-        if self.workers.is_empty() {
-            self.start_workers();
-        }
         let data = std::mem::take(&mut self.current);
-        let chunk = Arc::new(Chunk { data, len: self.filled, recycle: self.recycle.clone() });
+        let chunk = Chunk::Buffer(PooledBuffer { data, len: self.filled, recycle: self.recycle.clone() });
         self.filled = 0;
-        for worker in &self.workers {
-            // A worker only goes away by panicking; its join in finish() reports that.
-            let _ = worker.queue.send(Arc::clone(&chunk));
-        }
+        self.send(chunk, QUEUE_DEPTH);
     }
 
     /// Adds data.
@@ -464,6 +545,101 @@ impl MultiHasher {
         Ok(self.total - start)
     }
 
+    /// [`hash_stream`](Self::hash_stream) with a copy, for the case where `input` and
+    /// `output` are both pipes (`… | jsum --tee | …`): each piece is duplicated into `output`
+    /// with tee(2), which only adds references to the kernel's pipe pages, and then read
+    /// once, for the hashers. A plain read-then-write copies every byte twice; this copies it
+    /// once, so jsum in the middle of a pipe costs less than a `cat` there (the rows of
+    /// bench/jsum_gaps.sh). `progress` is told each piece's size.
+    ///
+    /// Returns `Ok(None)` before anything is moved when tee(2) does not apply (not two pipes,
+    /// not Linux): the caller then uses `hash_stream`, which reports any real error itself.
+    pub fn tee_pipes(
+        &mut self,
+        input: std::os::fd::BorrowedFd<'_>,
+        output: std::os::fd::BorrowedFd<'_>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Option<u64>, StreamError> {
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::io::Errno;
+            let start = self.total;
+            loop {
+                self.ensure_buffer();
+                let room = CHUNK_SIZE - self.filled;
+                let n = match rustix::pipe::tee(input, output, room, rustix::pipe::SpliceFlags::empty()) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(Errno::INTR) => continue,
+                    Err(Errno::PIPE) => return Err(StreamError::Write(Errno::PIPE.into())),
+                    // EINVAL: not two pipes (or the same pipe twice); anything else before the
+                    // first byte: let the ordinary path meet it and name it.
+                    Err(_) if self.total == start => return Ok(None),
+                    Err(e) => return Err(StreamError::Write(e.into())),
+                };
+                // The n bytes duplicated are still in `input` (tee does not consume) and no
+                // one else reads it: take exactly those.
+                let mut got = 0;
+                while got < n {
+                    let piece = &mut self.current[self.filled + got..self.filled + n];
+                    match rustix::io::read(input, piece) {
+                        Ok(0) => {
+                            return Err(StreamError::Read(io::Error::new(
+                                io::ErrorKind::UnexpectedEof,
+                                "the pipe lost data it had just duplicated (another reader?)",
+                            )));
+                        }
+                        Ok(k) => got += k,
+                        Err(Errno::INTR) => {}
+                        Err(e) => return Err(StreamError::Read(e.into())),
+                    }
+                }
+                self.filled += n;
+                self.total += n as u64;
+                progress(n as u64);
+                if self.filled == CHUNK_SIZE {
+                    self.submit();
+                }
+            }
+            Ok(Some(self.total - start))
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (input, output, progress);
+            Ok(None)
+        }
+    }
+
+    /// Hashes the regular file `file` from offset 0 to its end through read-only maps of
+    /// [`MAP_CHUNK`] bytes, each prefaulted by this thread (MAP_POPULATE) while the hashing
+    /// threads work on the previous ones. Past the size `fstat` gave at the start, or as soon
+    /// as the file is seen shorter than that, it goes on with `pread` to the real end, so a
+    /// file growing or shrinking meanwhile is hashed as far as reading it would (a shrink
+    /// between the check and the hashing of a mapped piece remains the race b3sum has too:
+    /// SIGBUS). Returns the bytes hashed.
+    fn hash_mapped(&mut self, file: &std::fs::File) -> io::Result<u64> {
+        debug_assert!(self.total == 0 && self.filled == 0);
+        let mut offset: u64 = 0;
+        loop {
+            let len = file.metadata()?.len();
+            if offset >= len || len - offset < MAP_CHUNK as u64 {
+                break;
+            }
+            // SAFETY: the map is read-only and only ever read; the file may change under it
+            // (documented above), which is what every mmap-based hasher accepts.
+            let map =
+                unsafe { memmap2::MmapOptions::new().offset(offset).len(MAP_CHUNK).populate().map(file)? };
+            self.send(Chunk::Mapped(map), MAP_DEPTH);
+            offset += MAP_CHUNK as u64;
+            self.total = offset;
+        }
+        let mut rest = ReadAt { file, offset };
+        self.hash_stream(&mut rest, None).map_err(|e| match e {
+            StreamError::Read(e) | StreamError::Write(e) => e,
+        })?;
+        Ok(self.total)
+    }
+
     /// Finishes every digest, in the order of [`algorithms`](Self::algorithms).
     pub fn finish(mut self) -> Vec<Digest> {
         if self.workers.is_empty() {
@@ -501,6 +677,21 @@ impl Write for MultiHasher {
     }
 }
 
+/// Reads a file with `pread` from a position of its own (the file's offset is left alone).
+struct ReadAt<'a> {
+    file: &'a std::fs::File,
+    offset: u64,
+}
+
+impl Read for ReadAt<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = self.file.read_at(buf, self.offset)?;
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
 /// BLAKE3 of a regular file through a memory map, hashed on the rayon pool (what b3sum
 /// does; several times faster than reading on a multi-core machine).
 fn blake3_mmap(path: &std::path::Path) -> io::Result<Digest> {
@@ -517,24 +708,34 @@ const MMAP_MIN: u64 = 16 * 1024;
 /// reader" in jtools (jsum, jfetch, jspec).
 pub fn hash_reader(input: &mut dyn Read, algorithms: &[Algorithm]) -> io::Result<(Vec<Digest>, u64)> {
     let mut hasher = MultiHasher::new(algorithms);
+    // Nothing else runs beside a plain hash: BLAKE3 alone may take every core.
+    hasher.parallel_blake3 = true;
     let size = hasher.hash_stream(input, None).map_err(|e| match e {
         StreamError::Read(e) | StreamError::Write(e) => e,
     })?;
     Ok((hasher.finish(), size))
 }
 
-/// [`hash_reader`] over a file already open; when BLAKE3 is the only algorithm and `file` is
-/// a regular file of at least 16 KiB, `path` is memory-mapped and hashed on all cores
-/// instead (b3sum's method). `path` must name the file `file` was opened from.
+/// [`hash_reader`] over a file already open. When `file` is a regular file of at least
+/// 16 KiB it is memory-mapped instead of read (no copy from the page cache): BLAKE3 alone is
+/// hashed on all cores (b3sum's method, through `path`, which must name the file `file` was
+/// opened from); other sets of algorithms get the mapped pieces on their threads as they
+/// would get read chunks. Either way the file is hashed from offset 0.
 pub fn hash_open_file(
-    mut file: &std::fs::File,
+    file: &std::fs::File,
     path: &std::path::Path,
     algorithms: &[Algorithm],
 ) -> io::Result<(Vec<Digest>, u64)> {
     let meta = file.metadata()?;
-    if meta.is_file() && meta.len() >= MMAP_MIN && algorithms.iter().all(|a| *a == Algorithm::Blake3) {
-        return Ok((vec![blake3_mmap(path)?], meta.len()));
+    if meta.is_file() && meta.len() >= MMAP_MIN {
+        if algorithms.iter().all(|a| *a == Algorithm::Blake3) {
+            return Ok((vec![blake3_mmap(path)?], meta.len()));
+        }
+        let mut hasher = MultiHasher::new(algorithms);
+        let size = hasher.hash_mapped(file)?;
+        return Ok((hasher.finish(), size));
     }
+    let mut file = file;
     hash_reader(&mut file, algorithms)
 }
 
@@ -562,6 +763,46 @@ mod tests {
             hex_of(Algorithm::Sha512, b"abc"),
             "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a\
              2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
+        );
+    }
+
+    #[test]
+    fn libcrypto_agrees_with_rustcrypto_at_every_length_and_split() {
+        use digest::Digest as _;
+        let data: Vec<u8> = (0..70_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        let lengths = (0..=300).chain([511, 512, 513, 1023, 1024, 1025, 65_535, 65_536, 70_000]);
+        for len in lengths {
+            let input = &data[..len];
+            let rust: [(libcrypto::Md, Vec<u8>); 3] = [
+                (libcrypto::Md::Sha1, sha1::Sha1::digest(input).to_vec()),
+                (libcrypto::Md::Sha256, sha2::Sha256::digest(input).to_vec()),
+                (libcrypto::Md::Sha512, sha2::Sha512::digest(input).to_vec()),
+            ];
+            for (md, want) in rust {
+                for split in [0, len / 3, len.saturating_sub(1)] {
+                    let mut c = libcrypto::Context::new(md).expect("libcrypto context");
+                    c.update(&input[..split]);
+                    c.update(&input[split..]);
+                    assert_eq!(c.finalize(), want, "{md:?} of {len} bytes split at {split}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sha512_vectors_through_the_registry() {
+        // FIPS 180-2 appendix C (896-bit message) and the empty string, through whatever
+        // implementation Algorithm::hasher picked on this CPU.
+        let msg = b"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
+        assert_eq!(
+            hex_of(Algorithm::Sha512, msg),
+            "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018\
+             501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909"
+        );
+        assert_eq!(
+            hex_of(Algorithm::Sha512, b""),
+            "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce\
+             47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"
         );
     }
 
@@ -619,6 +860,21 @@ mod tests {
         assert_eq!((d, n), (vec![Algorithm::Blake3.digest(&data)], data.len() as u64));
         let (d, _) = hash_file(&path, &[Algorithm::Sha256, Algorithm::Blake3, Algorithm::Sha256]).unwrap();
         assert_eq!(d, vec![Algorithm::Sha256.digest(&data), Algorithm::Blake3.digest(&data)]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn mapped_pieces_and_the_read_tail_give_the_digests_of_the_whole_file() {
+        let dir = std::env::temp_dir().join(format!("jcore-hash-mapped-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let algorithms = [Algorithm::Sha256, Algorithm::Sha1, Algorithm::Blake3, Algorithm::Skein512];
+        for len in [MAP_CHUNK - 1, MAP_CHUNK, 2 * MAP_CHUNK + CHUNK_SIZE + 12_345] {
+            let path = dir.join(format!("data{len}"));
+            let data: Vec<u8> = (0..len).map(|i| (i % 241) as u8 ^ (i >> 12) as u8).collect();
+            std::fs::write(&path, &data).unwrap();
+            let want: Vec<Digest> = algorithms.iter().map(|a| a.digest(&data)).collect();
+            assert_eq!(hash_file(&path, &algorithms).unwrap(), (want, len as u64), "{len} bytes");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -1,6 +1,7 @@
 //! `--tee` (hash a stream on its way through a pipe) and `--expect` (verify one input).
 
 use std::io::Write;
+use std::os::fd::AsFd;
 use std::path::Path;
 
 use jcore::Status;
@@ -30,12 +31,25 @@ pub fn tee(
     let mut sums = output.map(|p| Output::create(Some(p), false, false)).transpose()?;
     let quiet = printing.style == jcore::format::sumfile::Style::Bare;
     let bar = common::progress(input.regular_file_len(), quiet);
-    let mut reader = bar.wrap_read(input);
     let mut hasher = MultiHasher::new(algorithms);
-    let size = hasher.hash_stream(&mut reader, Some(&mut RawStdout)).map_err(|e| match e {
+    let to_error = |e| match e {
         StreamError::Read(e) => Error::new(&input_name, e),
         StreamError::Write(e) => Error::new("stdout", e),
-    })?;
+    };
+    // Pipe to pipe (stdin, not a FILE): duplicate the pages with tee(2) instead of copying.
+    let teed = if input.file().is_none() {
+        let (stdin, stdout) = (std::io::stdin(), std::io::stdout());
+        hasher.tee_pipes(stdin.as_fd(), stdout.as_fd(), &mut |n| bar.inc(n)).map_err(to_error)?
+    } else {
+        None
+    };
+    let size = match teed {
+        Some(size) => size,
+        None => {
+            let mut reader = bar.wrap_read(input);
+            hasher.hash_stream(&mut reader, Some(&mut RawStdout)).map_err(to_error)?
+        }
+    };
     bar.finish_and_clear();
     let digests = order_like(algorithms, hasher.finish());
     let name = display_name(file, printing.label.as_deref());
