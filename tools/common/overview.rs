@@ -93,6 +93,22 @@ jsnap send \-\-dir /usr/local/bastille/jails web | jpack \-c xz \e
   | jsum \-\-tee \-q \-o web_2026\-11\-23\-120000.sha256 > web_2026\-11\-23\-120000.txz
 jsum \-\-expect "$(cat web_2026\-11\-23\-120000.sha256)" web_2026\-11\-23\-120000.txz
 .fi
+.SS OCI image: build, validate, push, pull, unpack
+A layer is a jsnap tar; \fBjspec new \-\-format oci\fR writes an OCI image layout (or, with
+\fB\-\-archive\fR, an archive) and \fBjspec validate\fR checks one (digests, sizes, diff_ids);
+\fBjfetch\fR pulls from and pushes to registries (API v2, Basic and Bearer token auth);
+\fBjsnap send \-\-base\fR writes the changes as a layer with whiteouts, and
+\fBjsnap recv \-\-layer\fR applies a stack all or nothing.
+.nf
+jsnap send \-\-dir ROOT | jpack \-c gzip > layer.tgz
+jspec new \-\-format oci \-\-os freebsd \-a amd64 \-\-ref\-name web:1.0 \-o web.oci layer.tgz
+jfetch \-\-push web.oci docker://registry.example:5000/web:1.0
+jfetch \-o pulled.oci \-\-platform freebsd/amd64 docker://registry.example:5000/web:1.0
+jsnap send \-\-dir NEW \-\-base OLD | jpack \-c gzip > changes.tgz
+jsnap recv \-\-dir rootfs \-\-layer layer.tgz \-\-layer changes.tgz
+.fi
+examples/oci.sh does build, push, pull and unpack in POSIX sh, signing the manifest bytes
+(OUTDIR/manifest.minisig) with SIGN_KEY and verifying them with VERIFY_KEY.
 .SS Publish signed, verify before trusting
 A digest says the bytes are the ones the metadata names; a signature says a trusted key
 published the metadata. \fBjsum\fR writes and reads minisign and OpenBSD signify files

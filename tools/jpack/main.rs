@@ -19,6 +19,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: args::Cli) -> anyhow::Result<Status> {
+    // 1 MiB pipe buffers: a stage of a pipeline moving GiBs, not a wakeup per 64 KiB.
+    jcore::io::enlarge_pipe_buffers();
     match Mode::from_cli(cli)? {
         Mode::Compress { format, level, settings } => stream::compress(format, level, &settings),
         Mode::Decompress { pass_through, settings } => stream::decompress(pass_through, &settings),

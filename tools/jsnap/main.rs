@@ -24,6 +24,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: args::Cli) -> anyhow::Result<Status> {
+    // Streams of GiBs through 64 KiB pipes spend their time waking the other stage (a
+    // profile of `send --dir | cat` showed a fifth of it in pipe wakeups).
+    jcore::io::enlarge_pipe_buffers();
     match Plan::from_cli(cli) {
         Plan::Create { target, recursive } => snapshot::create(&target, recursive),
         Plan::List { target, json } => snapshot::list(&target, json),
