@@ -860,40 +860,7 @@ fn example_unpacks_a_freebsd_make_oci_image_archive() {
     let w = dir.path();
     let tree = w.join("rootfs");
     make_tree(&tree);
-    run(Command::new("bsdtar")
-        .arg("-C")
-        .arg(&tree)
-        .args(["--strip-components", "1", "-cf"])
-        .arg(w.join("rootfs.tar"))
-        .arg("."));
-    let diff_id = sha256_file(&w.join("rootfs.tar"));
-    compress("gzip", &w.join("rootfs.tar"), &w.join("rootfs.tar.gz"));
-    let root_hash = sha256_file(&w.join("rootfs.tar.gz"));
-    let root_size = fs::metadata(w.join("rootfs.tar.gz")).unwrap().len();
-    let config = format!(
-        "{{\"created\":\"2025-06-01T00:00:00Z\",\"architecture\":\"amd64\",\"os\":\"freebsd\",\"config\":{{\"cmd\":[\"/bin/sh\"]}},\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[\"{diff_id}\"]}},\"history\":[{{\"created\":\"2025-06-01T00:00:00Z\",\"created_by\":\"make-oci-image.sh\"}}]}}\n"
-    );
-    let config_hash = format!("sha256:{}", hex::encode(sha2::Sha256::digest(config.as_bytes())));
-    let manifest = format!(
-        "{{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"{config_hash}\",\"size\":{}}},\"layers\":[{{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"{root_hash}\",\"size\":{root_size}}}],\"annotations\":{{}}}}\n",
-        config.len()
-    );
-    let manifest_hash = format!("sha256:{}", hex::encode(sha2::Sha256::digest(manifest.as_bytes())));
-    let oci = w.join("oci");
-    let blobs = oci.join("blobs/sha256");
-    fs::create_dir_all(&blobs).unwrap();
-    fs::write(oci.join("oci-layout"), "{\"imageLayoutVersion\": \"1.0.0\"}\n").unwrap();
-    fs::write(oci.join("index.json"), format!("{{\"schemaVersion\":2,\"manifests\":[{{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"{manifest_hash}\",\"size\":{},\"annotations\":{{\"org.opencontainers.image.ref.name\":\"freebsd-static:14.3-RELEASE-amd64\"}}}}]}}\n", manifest.len())).unwrap();
-    fs::hard_link(w.join("rootfs.tar.gz"), blobs.join(&root_hash[7..])).unwrap();
-    fs::write(blobs.join(&config_hash[7..]), &config).unwrap();
-    fs::write(blobs.join(&manifest_hash[7..]), &manifest).unwrap();
-    let txz = w.join("container-image-static.txz");
-    run(Command::new("bsdtar")
-        .arg("-C")
-        .arg(&oci)
-        .args(["--xz", "--strip-components", "1", "-cf"])
-        .arg(&txz)
-        .arg("."));
+    let txz = common::oci::make_oci_image_txz(w, &tree).txz;
 
     jspec()
         .arg("validate")

@@ -9,6 +9,7 @@ pub mod access_log;
 pub mod actool;
 pub mod imgadm;
 pub mod nginx;
+pub mod oci;
 pub mod registry;
 pub mod servers;
 pub mod tree;
