@@ -2,7 +2,9 @@
 # jsnap benchmarks, side by side with the reference tools, printed as markdown tables:
 #   1. send --dir vs GNU `tar -cf -`, and recv --dir vs GNU `tar -xf -`, on a userland tree
 #      (a copy of /usr/share, or $JSNAP_BENCH_TREE);
-#   2. jsnap send vs zfs send of a 256 MiB dataset on a zfs-fuse pool (skipped when
+#   2. the same on a tree of sparse files (1 GiB apparent, 8 MiB data each), where GNU tar
+#      without -S reads and writes every zero;
+#   3. jsnap send vs zfs send of a 256 MiB dataset on a zfs-fuse pool (skipped when
 #      zfs-fuse is not running).
 # Needs hyperfine. Builds the release binary. Run as root for the ZFS part.
 set -euo pipefail
@@ -39,6 +41,38 @@ cat "$WORK/create.md"
 echo
 echo "### directory: recv (extract)"
 cat "$WORK/extract.md"
+
+# Sparse files (issue 13 item 6): a tree of VM-disk-like images, 1 GiB apparent and 8 MiB of
+# data each. GNU tar without -S reads and writes every zero; jsnap finds the data with
+# SEEK_DATA/SEEK_HOLE and writes PAX 1.0 sparse members, which recv restores as holes.
+mkdir "$WORK/sparse"
+for i in 1 2 3 4; do
+  f=$WORK/sparse/disk$i.img
+  truncate -s 1G "$f"
+  for off in 0 300 700 1000; do
+    head -c 2M /dev/urandom | dd of="$f" bs=1M seek="$off" conv=notrunc status=none
+  done
+done
+echo "sparse: $(du -sh --apparent-size "$WORK/sparse" | cut -f1) apparent, $(du -sh "$WORK/sparse" | cut -f1) on disk" >&2
+tar -C "$WORK/sparse" -cf "$WORK/sparse-gnu.tar" .
+"$J" send --dir "$WORK/sparse" > "$WORK/sparse-jsnap.tar"
+echo "sparse: tar $(du -h "$WORK/sparse-gnu.tar" | cut -f1), jsnap $(du -h "$WORK/sparse-jsnap.tar" | cut -f1)" >&2
+hyperfine --warmup 1 --runs "$RUNS" --export-markdown "$WORK/sparse-create.md" \
+  -n 'tar -C SPARSE -cf - . | cat' "tar -C $WORK/sparse -cf - . | cat > /dev/null" \
+  -n 'tar -S -C SPARSE -cf - . | cat' "tar -S -C $WORK/sparse -cf - . | cat > /dev/null" \
+  -n 'jsnap send --dir SPARSE | cat' "$J send --dir $WORK/sparse | cat > /dev/null" >&2
+hyperfine --warmup 1 --runs "$RUNS" --export-markdown "$WORK/sparse-extract.md" \
+  --prepare "rm -rf $WORK/x && mkdir $WORK/x" \
+  -n 'tar -C X -xf - < sparse-gnu.tar' "tar -C $WORK/x -xf - < $WORK/sparse-gnu.tar" \
+  -n 'jsnap recv --dir X < sparse-jsnap.tar' "$J recv --dir $WORK/x < $WORK/sparse-jsnap.tar" >&2
+rm -rf "$WORK/x"
+echo
+echo "### sparse files: send (create)"
+cat "$WORK/sparse-create.md"
+echo
+echo "### sparse files: recv (extract)"
+cat "$WORK/sparse-extract.md"
+rm -rf "$WORK/sparse" "$WORK"/sparse-*.tar
 
 if zpool list >/dev/null 2>&1; then
   truncate -s 1G "$WORK/pool.img"
