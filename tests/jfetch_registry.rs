@@ -165,7 +165,7 @@ fn skopeo_pushes_jfetch_pulls_same_digests_and_a_layout_the_tools_accept() {
 }
 
 #[test]
-fn docker_v2_manifest_is_stored_as_served_with_its_digest() {
+fn docker_v2_manifest_is_converted_to_oci_with_the_digests_skopeo_copy_gives() {
     if !tools() {
         return;
     }
@@ -173,6 +173,26 @@ fn docker_v2_manifest_is_stored_as_served_with_its_digest() {
     let work = common::tempdir();
     let source = work.path().join("src");
     sample_image(&source, 2);
+    // A config with what the conversion must carry as Go does: HTML characters escaped,
+    // a fractional creation time, run settings, a history entry of its own.
+    Cmd::new("umoci")
+        .args(["config", "--image", &format!("{}:t", source.display())])
+        .args(["--author", "Jail <ops@example.org>", "--created", "2024-01-02T03:04:05.120Z"])
+        .args(["--config.user", "www", "--config.workingdir", "/srv", "--config.exposedports", "80/tcp"])
+        .args([
+            "--config.env",
+            "A=1&2",
+            "--config.cmd",
+            "/bin/sh",
+            "--config.cmd",
+            "-c",
+            "--config.cmd",
+            "a && b",
+        ])
+        .args(["--config.label", "org.freebsd.jail.allow.raw_sockets=1", "--config.stopsignal", "SIGTERM"])
+        .args(["--history.created_by", "make && make install > /dev/null", "--history.comment", "<built>"])
+        .run()
+        .success();
     skopeo()
         .args(["copy", "--format", "v2s2", "--dest-tls-verify=false"])
         .arg(format!("oci:{}:t", source.display()))
@@ -182,25 +202,59 @@ fn docker_v2_manifest_is_stored_as_served_with_its_digest() {
     let served = registry_manifest(&reg, "docker/app:v2");
     let served_json: Value = serde_json::from_slice(&served).unwrap();
     assert_eq!(served_json["mediaType"], "application/vnd.docker.distribution.manifest.v2+json");
+    // The reference conversion: skopeo copy from the registry into an OCI layout.
+    let reference = work.path().join("skopeo");
+    skopeo()
+        .args(["copy", "--src-tls-verify=false"])
+        .arg(reg.reference("docker/app:v2"))
+        .arg(format!("oci:{}:v2", reference.display()))
+        .run()
+        .success();
     let out = work.path().join("pulled");
-    jfetch().args(["--plain-http", "-q", "-o"]).arg(&out).arg(reg.reference("docker/app:v2")).run().success();
-    let top = layout_top(&out);
-    assert_eq!(top["mediaType"], "application/vnd.docker.distribution.manifest.v2+json");
-    assert_eq!(top["digest"], sha256(&served));
-    assert_eq!(blob(&out, top["digest"].as_str().unwrap()), served);
-    // The config and layers as the registry serves them (skopeo 1.9, umoci 0.4 and
-    // oci-image-tool read only OCI media types from a layout's index.json, so none of them
-    // can inspect this layout; the blobs are compared with what skopeo reads instead).
-    let config = skopeo()
-        .args(["inspect", "--raw", "--config", "--tls-verify=false"])
+    let run = jfetch()
+        .args(["--plain-http", "-q", "--json", "-o"])
+        .arg(&out)
         .arg(reg.reference("docker/app:v2"))
         .run();
-    config.success();
-    assert_eq!(blob(&out, served_json["config"]["digest"].as_str().unwrap()), config.stdout);
+    run.success();
+    let record: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(record["converted_from"]["digest"], sha256(&served));
+    let top = layout_top(&out);
+    let want = layout_top(&reference);
+    assert_eq!(top["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+    // Byte for byte skopeo's manifest and config, and the registry's layers.
+    assert_eq!(top["digest"], want["digest"], "the manifest digest skopeo's conversion gives");
+    let digest = top["digest"].as_str().unwrap();
+    assert_eq!(blob(&out, digest), blob(&reference, digest));
+    let manifest: Value = serde_json::from_slice(&blob(&out, digest)).unwrap();
+    let config = manifest["config"]["digest"].as_str().unwrap();
+    assert_eq!(blob(&out, config), blob(&reference, config));
+    let text = String::from_utf8(blob(&out, config)).unwrap();
+    assert!(
+        text.contains(r#""a \u0026\u0026 b""#) && text.contains(r#""2024-01-02T03:04:05.12Z""#),
+        "{text}"
+    );
     for layer in served_json["layers"].as_array().unwrap() {
         let digest = layer["digest"].as_str().unwrap();
         assert_eq!(blob(&out, digest), blob(&source, digest), "{digest}");
     }
+    // Nothing of the Docker documents is left in the layout: only what the manifest names.
+    let blobs = std::fs::read_dir(out.join("blobs/sha256")).unwrap().count();
+    assert_eq!(blobs, 2 + manifest["layers"].as_array().unwrap().len());
+    // The OCI tools read it, where they refused the Docker media types.
+    skopeo().arg("inspect").arg(format!("oci:{}:v2", out.display())).run().success();
+    Cmd::new("oci-image-tool")
+        .args(["validate", "--type", "image", "--ref", "name=v2"])
+        .arg(&out)
+        .run()
+        .success();
+    let unpacked = work.path().join("rootfs");
+    Cmd::new("umoci")
+        .args(["raw", "unpack", "--image"])
+        .arg(format!("{}:v2", out.display()))
+        .arg(&unpacked)
+        .run()
+        .success();
 }
 
 // ---------------------------------------------------------------------------------------

@@ -66,9 +66,10 @@ Registries (OCI distribution; docker://HOST[:PORT]/REPOSITORY[:TAG|@DIGEST]):
 /// the image by its tag (org.opencontainers.image.ref.name). Several docker:// SOURCEs are
 /// mirrors of one image: each step goes to the next one when a registry fails. The manifest
 /// is asked for with the OCI and Docker v2 media types; an index (or Docker manifest list)
-/// is resolved to --platform, or the host's platform; a Docker v2 manifest is stored as
-/// served, so its digest is the registry's. Every manifest and blob is verified against its
-/// digest while it streams; a blob cut short is resumed with Range, retried and taken from
+/// is resolved to --platform, or the host's platform; a Docker v2 manifest is converted to
+/// an OCI one as `skopeo copy` converts it (the config re-encoded without Docker's fields, the
+/// layers unchanged; the layout's digests are skopeo's, the served one is in --json's
+/// converted_from). Every manifest and blob is verified against its digest while it streams; a blob cut short is resumed with Range, retried and taken from
 /// the next mirror as any download. With --push DIR, the SOURCEs are destinations: the
 /// layout's image (--ref, or its only one; an index with all its manifests) is pushed to
 /// each: blobs the registry has (HEAD) are skipped, --mount-from mounts them from another

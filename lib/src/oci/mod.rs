@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub mod build;
+pub mod docker;
 pub mod layout;
 pub mod validate;
 

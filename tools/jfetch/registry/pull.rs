@@ -3,8 +3,9 @@
 //!
 //! Manifests are small (at most [`MAX_JSON_BLOB`]) and read whole; their digest is checked
 //! against the one they were asked by (a child of an index), or against the registry's
-//! `Docker-Content-Digest` when asked by tag. A Docker v2 manifest is stored as served, so
-//! its digest is the registry's. Blobs go through [`Fetcher`]: every mirror is a source, the
+//! `Docker-Content-Digest` when asked by tag. A Docker v2 manifest is converted to OCI as
+//! skopeo converts it ([`jcore::oci::docker`]): the layout's manifest and config digests are
+//! then skopeo's, not the registry's. Blobs go through [`Fetcher`]: every mirror is a source, the
 //! one that served the manifest first. The layout is built beside the target and renamed
 //! in at the end, after [`Layout::open`] and [`Layout::resolve`] read it back: on any error
 //! nothing is left.
@@ -130,7 +131,6 @@ pub fn pull(job: &Job, access: &Access) -> anyhow::Result<Value> {
     let io_err = |e: std::io::Error| jcore::io::Error::new(&name, e);
     fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).map_err(io_err)?;
     fs::create_dir_all(dir.path().join("blobs/sha256")).map_err(io_err)?;
-    write_blob(dir.path(), &document.digest, &document.bytes)?;
     let mut blobs = vec![manifest.config.clone()];
     blobs.extend(manifest.layers.iter().cloned());
     let mut bytes = document.bytes.len() as u64;
@@ -145,6 +145,33 @@ pub fn pull(job: &Job, access: &Access) -> anyhow::Result<Value> {
         bytes += blob.size;
         count += 1;
     }
+    // A Docker v2 manifest becomes an OCI one, as `skopeo copy docker://… oci:…` converts it
+    // (an OCI layout with Docker media types is read by none of the OCI tools); the served
+    // manifest and config are not kept, the layers are the same blobs.
+    let served = (document.media_type == MEDIA_TYPE_DOCKER_MANIFEST)
+        .then(|| json!({ "media_type": document.media_type, "digest": document.digest }));
+    let document = if served.is_some() {
+        if manifest.config.size > MAX_JSON_BLOB {
+            return Err(negative_if(true, format!("{served_by}: config larger than {MAX_JSON_BLOB} bytes")));
+        }
+        let config_path = dir.path().join(blob_relative_path(&manifest.config.digest)?);
+        let config = fs::read(&config_path).map_err(io_err)?;
+        let converted = jcore::oci::docker::convert(&manifest, &config)
+            .map_err(|e| negative_if(true, format!("{served_by}: manifest {}: {e}", document.digest)))?;
+        if !manifest.layers.iter().any(|l| l.digest == manifest.config.digest) {
+            fs::remove_file(&config_path).map_err(io_err)?;
+        }
+        let config_digest = sha256_digest(&converted.config);
+        write_blob(dir.path(), &config_digest, &converted.config)?;
+        Document {
+            digest: sha256_digest(&converted.manifest),
+            bytes: converted.manifest,
+            media_type: MEDIA_TYPE_MANIFEST.to_string(),
+        }
+    } else {
+        document
+    };
+    write_blob(dir.path(), &document.digest, &document.bytes)?;
     let mut entry = Descriptor {
         media_type: document.media_type.clone(),
         digest: document.digest.clone(),
@@ -176,6 +203,7 @@ pub fn pull(job: &Job, access: &Access) -> anyhow::Result<Value> {
         "platform": index.manifests[0].platform.as_ref().map(|p| p.to_string()),
         "blobs": count,
         "bytes": bytes,
+        "converted_from": served,
     }))
 }
 
