@@ -644,3 +644,89 @@ exit 0
     // With nothing mountable (mountpoint none), nothing is mounted.
     assert!(!argv.lines().any(|l| l.starts_with("mount")), "{argv}");
 }
+
+/// `send --layer --from @a DS@b`: the changes between two snapshots as an OCI layer. It is
+/// the layer `send --dir NEW --base OLD` writes for the same two trees, byte for byte; umoci
+/// applies it onto the base to the tree of @b; and the read-only clones zfs-fuse needs (it
+/// has no .zfs directory) are gone afterwards.
+#[test]
+fn zfs_layer_between_two_snapshots_is_the_directory_layer_and_umoci_applies_it() {
+    if !common::have("umoci") {
+        return;
+    }
+    let Some(pool) = Pool::mounting() else { return };
+    let ds = pool.ds("web");
+    zfs_ok("zfs", &["create", &ds]);
+    let mnt = pool.root().join("web");
+    let work = common::tempdir();
+    let w = work.path();
+    let sh = |dir: &std::path::Path, text: &str| {
+        common::sh(&format!("set -eu\n{text}")).dir(dir).run().success();
+    };
+    sh(
+        &mnt,
+        "mkdir -p etc d/sub gone; echo a > etc/a; echo b > d/b; echo c > d/sub/c; echo g > gone/g\n\
+         echo same > same; ln -s etc/a link; echo h > h1; ln h1 h2; chmod 640 etc/a\n\
+         touch -d @1500000000.25 same",
+    );
+    jsnap().args(["create", &format!("{ds}@a")]).run().success();
+    sh(w, &format!("cp -a {} old", mnt.display()));
+    sh(
+        &mnt,
+        "rm -rf gone; rm d/b d/sub/c; rmdir d/sub; echo n > d/n; echo more >> h1\n\
+         ln -sf d link; chmod 600 same; mkdir new; echo x > new/x",
+    );
+    jsnap().args(["create", &format!("{ds}@b")]).run().success();
+    sh(w, &format!("cp -a {} new", mnt.display()));
+
+    let layer = jsnap().args(["send", "--layer", "--from", "@a", &format!("{ds}@b")]).run();
+    layer.success().stderr_is_empty();
+    let all = pool.all();
+    assert!(!all.iter().any(|n| n.contains("jsnap-layer")), "clone left: {all:?}");
+    let by_dir = jsnap().args(["send", "--dir"]).arg(w.join("new")).arg("--base").arg(w.join("old")).run();
+    by_dir.success();
+    assert!(layer.stdout == by_dir.stdout, "the snapshot layer differs from the directory layer");
+    // PATH@SNAP and a full --from name give the same bytes.
+    let by_path = jsnap()
+        .args(["send", "--layer", "--from", &format!("{ds}@a")])
+        .arg(format!("{}@b", mnt.display()))
+        .run();
+    assert!(by_path.success().stdout == layer.stdout);
+
+    fs::write(w.join("layer.tar"), &layer.stdout).unwrap();
+    let base = jsnap().args(["send", "--dir"]).arg(w.join("old")).run();
+    fs::write(w.join("base.tar"), &base.success().stdout).unwrap();
+    sh(
+        w,
+        "umoci init --layout img\numoci new --image img:t0\n\
+         umoci raw add-layer --image img:t0 --tag t1 base.tar\n\
+         umoci raw add-layer --image img:t1 --tag t2 layer.tar\n\
+         umoci raw unpack --image img:t2 unpacked\n",
+    );
+    let diff = common::tree::differences(
+        &common::tree::snapshot(&w.join("new")),
+        &common::tree::snapshot(&w.join("unpacked")),
+    );
+    assert!(diff.is_empty(), "umoci's unpack of the snapshot layer differs from @b:\n{}", diff.join("\n"));
+
+    // Two datasets, a missing snapshot, and flags that make no sense for a layer.
+    let other = pool.ds("other");
+    zfs_ok("zfs", &["create", &other]);
+    jsnap().args(["create", &format!("{other}@a")]).run().success();
+    jsnap()
+        .args(["send", "--layer", "--from", &format!("{other}@a"), &format!("{ds}@b")])
+        .run()
+        .code(2)
+        .one_line_error("jsnap")
+        .stderr_contains("one dataset");
+    jsnap()
+        .args(["send", "--layer", "--from", "@nope", &format!("{ds}@b")])
+        .run()
+        .code(2)
+        .one_line_error("jsnap")
+        .stderr_contains("nope");
+    jsnap().args(["send", "--layer", "-R", "--from", "@a", &format!("{ds}@b")]).run().code(2);
+    jsnap().args(["send", "--layer", &format!("{ds}@b")]).run().code(2);
+    let all = pool.all();
+    assert!(!all.iter().any(|n| n.contains("jsnap-layer")), "clone left: {all:?}");
+}

@@ -158,6 +158,13 @@ pub struct SendArgs {
     #[arg(long, value_name = "SNAP", conflicts_with = "dir", help_heading = "ZFS")]
     pub from: Option<String>,
 
+    /// With --from: write the changes from that snapshot to SNAPSHOT as an OCI layer (a tar
+    /// with whiteouts, as --dir NEW --base OLD writes for two trees) instead of a zfs send
+    /// stream. The trees are read through MOUNTPOINT/.zfs/snapshot, or through temporary
+    /// read-only clones where that does not exist (zfs-fuse); one dataset, no descendants
+    #[arg(long, requires = "from", conflicts_with_all = ["dir", "intermediate", "replicate", "props", "raw", "large_block", "embed", "compressed"], help_heading = "ZFS")]
+    pub layer: bool,
+
     /// With --from: include every intermediate snapshot (zfs send -I)
     #[arg(short = 'I', long, requires = "from", help_heading = "ZFS")]
     pub intermediate: bool,

@@ -3,7 +3,8 @@
 //! Shape: `args` (clap only) → `plan` (what was asked, without clap) → the work modules
 //! `snapshot` (ZFS subcommands, over `zfs`: the argv builders and the runner, and `mounts`:
 //! the kernel's mount table) and `dir`
-//! (tar streams, over jcore::tree) with `layers` (OCI layer stacks). Dispatch is here; nothing imports `main`.
+//! (tar streams, over jcore::tree) with `layers` (OCI layer stacks) and `zfs_layer` (a layer
+//! between two snapshots). Dispatch is here; nothing imports `main`.
 use jcli as common;
 mod args;
 mod dir;
@@ -13,6 +14,7 @@ mod names;
 mod plan;
 mod snapshot;
 mod zfs;
+mod zfs_layer;
 
 use std::process::ExitCode;
 

@@ -31,6 +31,8 @@ pub enum Plan {
 pub struct ZfsSend {
     pub targets: Vec<String>,
     pub from: Option<String>,
+    /// Write an OCI layer of the changes from `from` instead of a zfs send stream.
+    pub layer: bool,
     pub flags: SendFlags,
     pub force: bool,
 }
@@ -136,7 +138,13 @@ fn send(args: SendArgs) -> Plan {
         embed: args.embed,
         compressed: args.compressed,
     };
-    Plan::SendZfs(ZfsSend { targets: args.targets, from: args.from, flags, force: args.force })
+    Plan::SendZfs(ZfsSend {
+        targets: args.targets,
+        from: args.from,
+        layer: args.layer,
+        flags,
+        force: args.force,
+    })
 }
 
 fn recv(args: RecvArgs) -> Plan {

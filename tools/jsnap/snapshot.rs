@@ -142,6 +142,15 @@ pub fn send(args: &ZfsSend) -> Result<Status> {
         None => None,
     };
     jcore::io::check_binary_stdout(args.force)?;
+    if args.layer {
+        let from = from.expect("clap: --layer requires --from");
+        let full = if from.starts_with('@') {
+            format!("{}{from}", snapshot.split_once('@').expect("checked").0)
+        } else {
+            from
+        };
+        return crate::zfs_layer::send(&zfs, &snapshot, &full, args.force);
+    }
     let flags = zfs::SendFlags { from, ..args.flags.clone() };
     zfs.stream(&zfs::send_argv(&snapshot, &flags), &snapshot, false, true)?;
     Ok(Status::Success)
