@@ -97,14 +97,17 @@ jsum \-\-expect "$(cat web_2026\-11\-23\-120000.sha256)" web_2026\-11\-23\-12000
 A layer is a jsnap tar; \fBjspec new \-\-format oci\fR writes an OCI image layout (or, with
 \fB\-\-archive\fR, an archive) and \fBjspec validate\fR checks one (digests, sizes, diff_ids);
 \fBjfetch\fR pulls from and pushes to registries (API v2, Basic and Bearer token auth);
-\fBjsnap send \-\-base\fR writes the changes as a layer with whiteouts, and
-\fBjsnap recv \-\-layer\fR applies a stack all or nothing.
+\fBjsnap send \-\-base\fR writes the changes between two trees as a layer with whiteouts,
+\fBjsnap send \-\-layer \-\-from\fR the changes between two snapshots, and
+\fBjsnap recv \-\-layer\fR applies a stack all or nothing. A Docker v2 manifest a
+registry serves is converted to OCI as skopeo converts it.
 .nf
 jsnap send \-\-dir ROOT | jpack \-c gzip > layer.tgz
 jspec new \-\-format oci \-\-os freebsd \-a amd64 \-\-ref\-name web:1.0 \-o web.oci layer.tgz
 jfetch \-\-push web.oci docker://registry.example:5000/web:1.0
 jfetch \-o pulled.oci \-\-platform freebsd/amd64 docker://registry.example:5000/web:1.0
 jsnap send \-\-dir NEW \-\-base OLD | jpack \-c gzip > changes.tgz
+jsnap send \-\-layer \-\-from @v1 tank/jails/web@v2 | jpack \-c gzip > changes.tgz
 jsnap recv \-\-dir rootfs \-\-layer layer.tgz \-\-layer changes.tgz
 .fi
 examples/oci.sh does build, push, pull and unpack in POSIX sh, signing the manifest bytes
