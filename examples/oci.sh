@@ -264,6 +264,21 @@ os_version() {
 	printf '%s\n' "${v:-$os}"
 }
 
+# The config's key for the image-spec field NAME (config.NAME) as buildah reads it: Go's
+# encoding/json takes an exact match first, else one that differs only in case — FreeBSD's
+# make-oci-image.sh writes "cmd" in lowercase, which buildah, and so AppJail, read as Cmd.
+config_key() {
+	local want=$1 key lower
+	lower=$(printf '%s' "$want" | tr '[:upper:]' '[:lower:]')
+	for key in $(jspec show "$config" | sed -n 's/^config\.\([^.:]*\)[.:].*/\1/p' | sort -u); do
+		[ "$key" != "$want" ] || { printf 'config.%s\n' "$key"; return; }
+	done
+	for key in $(jspec show "$config" | sed -n 's/^config\.\([^.:]*\)[.:].*/\1/p' | sort -u); do
+		[ "$(printf '%s' "$key" | tr '[:upper:]' '[:lower:]')" != "$lower" ] || { printf 'config.%s\n' "$key"; return; }
+	done
+	printf 'config.%s\n' "$want"
+}
+
 appjail() {
 	src=$1 name=$2 jails=$3
 	printf '%s' "$name" | grep -Eq '^[a-zA-Z0-9_][a-zA-Z0-9_-]*$' || die "$name: not a jail name AppJail accepts"
@@ -314,9 +329,9 @@ appjail() {
 	# write them and `appjail oci exec` reads them before asking buildah (head -1 of each:
 	# cmd/oci:290-323, 368-383, 407-445): user, workdir, env/NAME, entrypoint, args; without
 	# the newline AppJail's printf "%s" leaves off (cmd/oci:1442-1444, 1487-1496, 1534-1576).
-	v=$(jspec get "$config" config.User 2>/dev/null) && [ -n "$v" ] && printf '%s' "$v" >"$oci/user"
-	v=$(jspec get "$config" config.WorkingDir 2>/dev/null) && [ -n "$v" ] && printf '%s' "$v" >"$oci/workdir"
-	if jspec get "$config" config.Env >"$stage/env" 2>/dev/null && [ -s "$stage/env" ]; then
+	v=$(jspec get "$config" "$(config_key User)" 2>/dev/null) && [ -n "$v" ] && printf '%s' "$v" >"$oci/user"
+	v=$(jspec get "$config" "$(config_key WorkingDir)" 2>/dev/null) && [ -n "$v" ] && printf '%s' "$v" >"$oci/workdir"
+	if jspec get "$config" "$(config_key Env)" >"$stage/env" 2>/dev/null && [ -s "$stage/env" ]; then
 		mkdir -p "$oci/env"
 		while IFS= read -r kv; do
 			key=${kv%%=*}
@@ -327,12 +342,12 @@ appjail() {
 		done <"$stage/env"
 	fi
 	words=
-	if jspec get "$config" config.Entrypoint >"$stage/words" 2>/dev/null; then
+	if jspec get "$config" "$(config_key Entrypoint)" >"$stage/words" 2>/dev/null; then
 		while IFS= read -r w; do words="${words:+$words }$(sh_word "$w")"; done <"$stage/words"
 		[ -z "$words" ] || printf '%s' "$words" >"$oci/entrypoint"
 	fi
 	words=
-	if jspec get "$config" config.Cmd >"$stage/words" 2>/dev/null; then
+	if jspec get "$config" "$(config_key Cmd)" >"$stage/words" 2>/dev/null; then
 		while IFS= read -r w; do words="${words:+$words }$(dq_word "$w")"; done <"$stage/words"
 		[ -z "$words" ] || printf '%s' "$words" >"$oci/args"
 	fi
@@ -340,7 +355,7 @@ appjail() {
 	# Labels: quick adds each of the config's (cmd/quick:637-671) as `appjail label add`
 	# does: conf/labels/NAME/value (cmd/label:63-82); a name lib_check_labelname refuses
 	# (lib/check_func:246-259) stops AppJail, and here.
-	object_entries "$config" config.Labels. >"$stage/labels"
+	object_entries "$config" "$(config_key Labels)." >"$stage/labels"
 	while read -r label value; do
 		printf '%s' "$label" | grep -qEe '^[a-z][a-z0-9]*((\.|-)?[a-z][a-z0-9]*)*$' || die "config.Labels: $label: not a label name AppJail accepts"
 		mkdir -p "$conf/labels/$label"
@@ -353,7 +368,7 @@ appjail() {
 	# and type <pseudofs> (cmd/volume:138-156). Always present: AppJail's image export
 	# packs ./conf/volumes/.
 	mkdir -p "$conf/volumes"
-	object_entries "$config" config.Volumes. >"$stage/volumes"
+	object_entries "$config" "$(config_key Volumes)." >"$stage/volumes"
 	while read -r mountpoint _; do
 		sum=$(printf '%s\n' "$mountpoint" | jsum -q | cut -c-10)
 		vol=$(printf '%s' "$mountpoint" | sed -Ee 's/_/__/g' -e 's#/#_#g' -e 's#^_##' -e "s/^(.+)$/appjail-$sum-\1/g" -e 's/[^a-zA-Z0-9_-]/-/g')

@@ -481,3 +481,30 @@ fn pot_base_from_a_freebsd_txz_on_zfs() {
     assert_ne!(r.code, Some(0));
     assert!(!pool.all().iter().any(|n| n.contains("15.0")), "{:?}", pool.all());
 }
+
+/// FreeBSD's archive as AppJail would get it: the jail's root is the layer as tar extracts
+/// it, and the lowercase "cmd" make-oci-image.sh writes is the command, as buildah's Go JSON
+/// decoding (case-insensitive field names) and so skopeo's read it.
+#[test]
+fn appjail_jail_from_a_freebsd_txz_reads_its_lowercase_cmd_as_buildah_does() {
+    if !have_all(&["bsdtar", "gzip", "skopeo"]) {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path();
+    let (txz, _) = freebsd_txz(d);
+    fs::create_dir(d.join("jails")).unwrap();
+    oci_sh(d).args(["appjail", txz.to_str().unwrap(), "base", "jails"]).run().success();
+    let jail = d.join("jails/base");
+    let reference = d.join("reference");
+    fs::create_dir(&reference).unwrap();
+    run(Command::new("bsdtar").arg("-C").arg(&reference).arg("-xpf").arg(d.join("rootfs.tar.gz")));
+    assert_same_tree(&reference, &jail.join("jail"));
+    let config = skopeo_config(&d.join("oci"), "freebsd-static:14.3-RELEASE-amd64");
+    assert_eq!(config["config"]["Cmd"], serde_json::json!(["/bin/sh"]), "skopeo reads the lowercase cmd");
+    assert_eq!(sh_words(&jail.join("conf/boot/oci/args")), ["/bin/sh"]);
+    assert!(!jail.join("conf/boot/oci/entrypoint").exists());
+    let conf = jail.join("conf/config.conf");
+    assert_eq!(jspec(&["get", "-F", "ajspec", conf.to_str().unwrap(), "osarch"], d), "amd64\n");
+    assert_eq!(jspec(&["get", "-F", "ajspec", conf.to_str().unwrap(), "osversion"], d), "14.3-RELEASE\n");
+}
