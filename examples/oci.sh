@@ -268,15 +268,13 @@ os_version() {
 # encoding/json takes an exact match first, else one that differs only in case — FreeBSD's
 # make-oci-image.sh writes "cmd" in lowercase, which buildah, and so AppJail, read as Cmd.
 config_key() {
-	local want=$1 key lower
-	lower=$(printf '%s' "$want" | tr '[:upper:]' '[:lower:]')
-	for key in $(jspec show "$config" | sed -n 's/^config\.\([^.:]*\)[.:].*/\1/p' | sort -u); do
-		[ "$key" != "$want" ] || { printf 'config.%s\n' "$key"; return; }
-	done
-	for key in $(jspec show "$config" | sed -n 's/^config\.\([^.:]*\)[.:].*/\1/p' | sort -u); do
-		[ "$(printf '%s' "$key" | tr '[:upper:]' '[:lower:]')" != "$lower" ] || { printf 'config.%s\n' "$key"; return; }
-	done
-	printf 'config.%s\n' "$want"
+	jspec show "$config" | awk -v want="$1" '
+		match($0, /^config\.[^.:]*[.:]/) {
+			key = substr($0, 8, RLENGTH - 8)
+			if (key == want) exact = key
+			else if (tolower(key) == tolower(want) && folded == "") folded = key
+		}
+		END { print "config." (exact != "" ? exact : folded != "" ? folded : want) }'
 }
 
 appjail() {
