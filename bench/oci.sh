@@ -11,6 +11,11 @@
 #      vs FreeBSD's make-oci-image pipeline, same level:
 #        tar -cf - -C TREE . | tee >(sha256sum > DIFFID) | pigz -6 | tee >(sha256sum > DIGEST) > LAYER
 #                                                                               (bar ≤ 1.00×)
+#      and, like for like with that pipeline (the layer and its two digests, no JSON), the
+#      jtools pipeline the build runs before jspec new:
+#        jsnap send --dir TREE | jsum --tee -o DIFFID | jpack -c gzip | jsum --tee -o DIGEST > LAYER
+#      (the whole build also has jspec new decode the layer again for its diff_id: the gap
+#      between the two jtools rows is that second pass).
 #
 # The tree is real files (copied from /usr/lib, /usr/share and /usr/bin up to SIZE_MB), so it
 # compresses as a userland does; the pulled image is that tree's layer (gzip, built by jtools
@@ -122,6 +127,11 @@ row "pull, jtools: \`jfetch --plain-http -o OUT docker://HOST/bench:1\`" \
   "rm -rf $out" 1.10
 row "build, jtools: \`examples/oci.sh build TREE bench:1 OUT\`" \
   "SOURCE_DATE_EPOCH=1700000000 JTOOLS_BIN=$BIN sh examples/oci.sh build $tree bench:1 $out" \
+  "build, FreeBSD pipeline: \`tar -cf - \\| tee >(sha256sum) \\| pigz -6 \\| tee >(sha256sum) > LAYER\`" \
+  "mkdir -p $out && tar -cf - -C $tree . | tee >(sha256sum > $out/diffid) | pigz -6 | tee >(sha256sum > $out/digest) > $out/layer.tar.gz" \
+  "rm -rf $out" 1.00
+row "build, jtools pipeline: \`jsnap send --dir TREE \\| jsum --tee \\| jpack -c gzip \\| jsum --tee > LAYER\`" \
+  "mkdir -p $out && $BIN/jsnap send --dir $tree | $BIN/jsum --tee -q -o $out/diffid | $BIN/jpack -c gzip | $BIN/jsum --tee -q -o $out/digest > $out/layer.tar.gz" \
   "build, FreeBSD pipeline: \`tar -cf - \\| tee >(sha256sum) \\| pigz -6 \\| tee >(sha256sum) > LAYER\`" \
   "mkdir -p $out && tar -cf - -C $tree . | tee >(sha256sum > $out/diffid) | pigz -6 | tee >(sha256sum > $out/digest) > $out/layer.tar.gz" \
   "rm -rf $out" 1.00
