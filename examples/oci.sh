@@ -390,19 +390,33 @@ mountpoint_of() {
 	esac
 }
 
+# Destroys DATASET (and its children) that this run created, after a failure. zfs-fuse can
+# report a file system it has just written to as busy for a moment: a few tries.
+destroy_new() {
+	local try
+	for try in 1 2 3 4 5; do
+		"${JSNAP_ZFS:-zfs}" destroy -r -f "$1" 2>/dev/null && return 0
+		sleep 1
+	done
+	"${JSNAP_ZFS:-zfs}" destroy -r -f "$1"
+}
+
 # Copies the tree STAGEROOT into the existing directory DIR (across the file systems mounted
 # under it): jsnap send | jsnap recv --dir, which extracts into what is there.
 copy_tree() {
 	say "jsnap send --dir $1 | jsnap recv --dir $2"
-	{ jsnap send --dir "$1" || : >"$stage/send.failed"; } | jsnap recv --dir "$2"
+	local rc=0
+	{ jsnap send --dir "$1" || : >"$stage/send.failed"; } | jsnap recv --dir "$2" || rc=$?
 	[ ! -e "$stage/send.failed" ] || die "$1: jsnap send failed"
+	[ $rc = 0 ] || die "$2: jsnap recv failed"
 }
 
 # What `bastille bootstrap RELEASE` leaves (usr/local/share/bastille/bootstrap.sh, bastille
 # 040f806): releases/RELEASE, on ZFS its own dataset PARENT/RELEASE with mountpoint
 # RELEASESDIR/RELEASE (bootstrap.sh:157-175), holding the extracted base (:277, :317) and the
 # two .hushlogin files bootstrap touches (:326-331). The image's root is unpacked beside it
-# first: on any failure the new dataset is destroyed (as bootstrap.sh:186-204 does).
+# first: on any failure the new dataset is destroyed and its mountpoint removed (as
+# bootstrap.sh:186-204 does).
 bastille() {
 	src=$1 release=$2 dest=$3
 	case $release in */* | .* | '') die "$release: not a release name" ;; esac
@@ -420,7 +434,7 @@ bastille() {
 		ds=$dest/$release
 		say "zfs create -o mountpoint=$target $ds"
 		"${JSNAP_ZFS:-zfs}" create -o "mountpoint=$target" "$ds"
-		trap 'rc=$?; rm -rf "$stage"; [ $rc = 0 ] || { "${JSNAP_ZFS:-zfs}" destroy -r "$ds"; printf "%s: %s failed; %s not created\n" "$prog" "$cmd" "$ds" >&2; }' EXIT
+		trap 'rc=$?; rm -rf "$stage"; [ $rc = 0 ] || { destroy_new "$ds" && rm -rf "$target"; printf "%s: %s failed; %s not created\n" "$prog" "$cmd" "$ds" >&2; }' EXIT
 		copy_tree "$stage/root" "$target"
 		;;
 	esac
@@ -482,7 +496,7 @@ pot() {
 	ds=$potroot/bases/$base
 	say "zfs create $ds; zfs create -o mountpoint=$target/usr/local $ds/usr.local; zfs create -o mountpoint=$target/opt/custom $ds/custom"
 	"${JSNAP_ZFS:-zfs}" create "$ds"
-	trap 'rc=$?; rm -rf "$stage"; [ $rc = 0 ] || { "${JSNAP_ZFS:-zfs}" destroy -r "$ds"; printf "%s: %s failed; %s not created\n" "$prog" "$cmd" "$ds" >&2; }' EXIT
+	trap 'rc=$?; rm -rf "$stage"; [ $rc = 0 ] || { destroy_new "$ds" && rm -rf "$target"; printf "%s: %s failed; %s not created\n" "$prog" "$cmd" "$ds" >&2; }' EXIT
 	[ "$("${JSNAP_ZFS:-zfs}" get -H -o value mountpoint "$ds")" = "$target" ] ||
 		die "$ds: not mounted at $target (POT_FS_ROOT must be $potroot's mountpoint)"
 	"${JSNAP_ZFS:-zfs}" create -o "mountpoint=$target/usr/local" "$ds/usr.local"

@@ -356,6 +356,27 @@ fn freebsd_txz(d: &Path) -> (PathBuf, PathBuf) {
     (made.txz, tree)
 }
 
+/// JTOOLS_BIN for a run whose `jsnap send` fails (after the datasets were made: the copy into
+/// them is the only send of bastille and pot): the tools under test, with jsnap wrapped.
+fn tools_with_failing_send(d: &Path) -> PathBuf {
+    let bin = d.join("failing-bin");
+    fs::create_dir(&bin).unwrap();
+    for tool in ["jsnap", "jpack", "jsum", "jfetch", "jspec", "jrun"] {
+        let real = bin_dir().join(tool);
+        if tool == "jsnap" {
+            let script = format!(
+                "#!/bin/sh\n[ \"$1\" = send ] && {{ echo 'jsnap: send: injected failure' >&2; exit 2; }}\nexec {} \"$@\"\n",
+                real.display()
+            );
+            fs::write(bin.join(tool), script).unwrap();
+            fs::set_permissions(bin.join(tool), fs::Permissions::from_mode(0o755)).unwrap();
+        } else if real.exists() {
+            std::os::unix::fs::symlink(&real, bin.join(tool)).unwrap();
+        }
+    }
+    bin
+}
+
 #[test]
 fn bastille_release_from_a_freebsd_txz_on_zfs() {
     if !have_all(&["bsdtar", "gzip"]) {
@@ -414,6 +435,14 @@ fn bastille_release_from_a_freebsd_txz_on_zfs() {
     fs::write(&bad, bytes).unwrap();
     let r = oci_sh(d).args(["bastille", bad.to_str().unwrap(), "15.0-RELEASE", &releases]).run();
     assert_ne!(r.code, Some(0));
+    assert!(!pool.all().iter().any(|n| n.contains("15.0")), "{:?}", pool.all());
+    assert!(!pool.root().join("bastille/releases/15.0-RELEASE").exists());
+    // The copy into the new dataset fails: the dataset is destroyed, as bootstrap.sh:186-204.
+    let r = oci_sh(d)
+        .env("JTOOLS_BIN", tools_with_failing_send(d))
+        .args(["bastille", txz.to_str().unwrap(), "15.0-RELEASE", &releases])
+        .run();
+    r.code(2).stderr_contains("injected failure");
     assert!(!pool.all().iter().any(|n| n.contains("15.0")), "{:?}", pool.all());
     assert!(!pool.root().join("bastille/releases/15.0-RELEASE").exists());
 }
@@ -480,6 +509,14 @@ fn pot_base_from_a_freebsd_txz_on_zfs() {
     let r = oci_sh(d).args(["pot", bad.to_str().unwrap(), "15.0", &pot_root]).run();
     assert_ne!(r.code, Some(0));
     assert!(!pool.all().iter().any(|n| n.contains("15.0")), "{:?}", pool.all());
+    // The copy into the new datasets fails: they are destroyed, the base and its children.
+    let r = oci_sh(d)
+        .env("JTOOLS_BIN", tools_with_failing_send(d))
+        .args(["pot", txz.to_str().unwrap(), "15.0", &pot_root])
+        .run();
+    r.code(2).stderr_contains("injected failure");
+    assert!(!pool.all().iter().any(|n| n.contains("15.0")), "{:?}\n{}", pool.all(), r.stderr);
+    assert!(!pool.root().join("pot/bases/15.0").exists());
 }
 
 /// FreeBSD's archive as AppJail would get it: the jail's root is the layer as tar extracts
