@@ -7,7 +7,7 @@
 #        jfetch --plain-http -o OUT docker://HOST/bench:1
 #      vs skopeo copy --src-tls-verify=false docker://HOST/bench:1 oci:OUT:1     (bar ≤ 1.10×)
 #   2. build an OCI layout from a SIZE_MB jail directory:
-#        examples/oci.sh build TREE bench:1 OUT   (jsnap send | jpack -c gzip; jspec new)
+#        examples/oci.sh build TREE bench:1 OUT   (jsnap send | jspec new --layer-compression gzip)
 #      vs FreeBSD's make-oci-image pipeline, same level:
 #        tar -cf - -C TREE . | tee >(sha256sum > DIFFID) | pigz -6 | tee >(sha256sum > DIGEST) > LAYER
 #                                                                               (bar ≤ 1.00×)

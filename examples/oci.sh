@@ -5,8 +5,9 @@
 # container-image-*.txz, compressed or not) into a root tree, every layer applied in order.
 # Only jtools and POSIX sh: no jq, skopeo, buildah, umoci or curl.
 #
-#   oci.sh build  ROOTDIR NAME:TAG OUTDIR   jsnap send --dir ROOTDIR | jpack -c gzip is the
-#                                           layer; jspec new --format oci writes the layout
+#   oci.sh build  ROOTDIR NAME:TAG OUTDIR   jsnap send --dir ROOTDIR | jspec new --format oci
+#                                           --layer-compression gzip: the one gzip layer and
+#                                           the layout in one pass
 #   oci.sh push   OUTDIR REF                jfetch --push OUTDIR docker://REF
 #   oci.sh pull   REF OUTDIR                jfetch -o OUTDIR docker://REF
 #   oci.sh unpack OUTDIR|ARCHIVE ROOTDIR    every blob checked (jspec validate), then the
@@ -125,17 +126,20 @@ build() {
 	new_path "$out"
 	stage_for "$out"
 	created=${SOURCE_DATE_EPOCH:-$(date +%s)}
-	say "jsnap send --dir $root | jpack -c gzip > $stage/layer.tar.gz"
-	# POSIX sh has no pipefail: a failed send leaves a mark the pipeline's status cannot.
-	{ jsnap send --dir "$root" || : >"$stage/send.failed"; } | jpack -c gzip >"$stage/layer.tar.gz"
-	[ ! -e "$stage/send.failed" ] || die "$root: jsnap send failed"
 	set -- --format oci --ref-name "$ref" --timestamp "$created" --created-by "oci.sh build" \
 		--os "$OS" --annotation "org.opencontainers.image.title=${ref%:*}" \
-		--annotation "org.opencontainers.image.version=${ref##*:}"
+		--annotation "org.opencontainers.image.version=${ref##*:}" --layer-compression gzip
 	[ -z "${ARCH:-}" ] || set -- "$@" -a "$ARCH"
 	for word in $CMD; do set -- "$@" --cmd "$word"; done
-	say "jspec new $* -o $out $stage/layer.tar.gz"
-	jspec new "$@" -o "$stage/oci" "$stage/layer.tar.gz"
+	# One pass, as make-oci-image.sh's tar | tee >(sha256) | gzip | sha256: jspec hashes the
+	# tar for the diff_id and the gzip stream it writes for the blob digest.
+	say "jsnap send --dir $root | jspec new $* -o $out -"
+	# POSIX sh has no pipefail: a failed send leaves a mark the pipeline's status cannot.
+	{ jsnap send --dir "$root" || : >"$stage/send.failed"; } | jspec new "$@" -o "$stage/oci" - || {
+		[ ! -e "$stage/send.failed" ] || die "$root: jsnap send failed"
+		die "$out: jspec new failed"
+	}
+	[ ! -e "$stage/send.failed" ] || die "$root: jsnap send failed"
 	if [ -n "${SIGN_KEY:-}" ]; then
 		digest=$(manifest_digest "$stage/oci")
 		file=$(blob "$stage/oci" "$digest")

@@ -11,7 +11,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Cmd, Run, have, jspec, tempdir, tree};
+use common::{Cmd, Run, have, jpack, jspec, tempdir, tree};
 use serde_json::{Value, json};
 use sha2::Digest as _;
 
@@ -239,6 +239,97 @@ fn new_layout_passes_oci_image_tool_skopeo_and_umoci() {
             .arg(&root));
         assert_same_tree(&tree, &root);
     }
+}
+
+/// `--layer-compression gzip` over plain tars (a file and standard input) hashes diff_id and
+/// blob digest in one pass: the layout equals, byte for byte, the one made from the same
+/// tars compressed by jpack first (the same encoder), gzip -d gives each tar back, and
+/// oci-image-tool and umoci accept it. A layer already compressed is refused, nothing left.
+#[test]
+fn new_with_layer_compression_is_the_layout_of_the_compressed_layers() {
+    if !have_all(&["oci-image-tool", "umoci", "gzip"]) {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path();
+    let (tree, _, plain) = layers(d);
+    let mut compressed = Vec::new();
+    for tar in &plain {
+        let out = tar.with_extension("jpack.gz");
+        let run = jpack().args(["-c", "gzip"]).arg(tar).run();
+        fs::write(&out, &run.success().stdout).unwrap();
+        compressed.push(out);
+    }
+    let reference = d.join("reference");
+    new_oci(&reference, &compressed).run().success();
+    let one_pass = d.join("one-pass");
+    new_oci(&one_pass, &[plain[0].clone(), PathBuf::from("-")])
+        .args(["--layer-compression", "gzip"])
+        .stdin(fs::read(&plain[1]).unwrap())
+        .run()
+        .success()
+        .stdout_is("");
+    let listing = |root: &Path| {
+        let mut all: Vec<(String, Vec<u8>)> = walk(root)
+            .into_iter()
+            .map(|p| (p.strip_prefix(root).unwrap().display().to_string(), fs::read(&p).unwrap()))
+            .collect();
+        all.sort();
+        all
+    };
+    assert!(listing(&one_pass) == listing(&reference), "the one-pass layout differs from the reference");
+    let (manifest, _) = manifest_of(&one_pass);
+    for (layer, tar) in manifest["layers"].as_array().unwrap().iter().zip(&plain) {
+        assert_eq!(layer["mediaType"], "application/vnd.oci.image.layer.v1.tar+gzip");
+        let decoded =
+            Cmd::new("gzip").args(["-dc"]).arg(blob(&one_pass, layer["digest"].as_str().unwrap())).run();
+        assert!(decoded.success().stdout == fs::read(tar).unwrap());
+    }
+    let (ok, text) = oci_image_tool_accepts(&one_pass);
+    assert!(ok, "{text}");
+    let root = d.join("unpacked");
+    run(Command::new("umoci")
+        .args(["raw", "unpack", "--image"])
+        .arg(format!("{}:web:14.2", one_pass.display()))
+        .arg(&root));
+    // The base layer's one file in the tree of the second layer (whose etc/ comes last).
+    let expected = d.join("expected");
+    run(Command::new("cp").arg("-a").arg(&tree).arg(&expected));
+    run(Command::new("cp").arg("-p").arg(d.join("base/etc/motd")).arg(expected.join("etc")));
+    // A GNU-format tar keeps whole seconds.
+    let secs = std::os::unix::fs::MetadataExt::mtime(&fs::metadata(expected.join("etc/motd")).unwrap());
+    run(Command::new("touch").arg("-d").arg(format!("@{secs}")).arg(expected.join("etc/motd")));
+    run(Command::new("touch").args(["-h", "-d", "@1700000000"]).arg(expected.join("etc")));
+    assert_same_tree(&expected, &root);
+
+    let refused = d.join("refused");
+    new_oci(&refused, &[compressed[1].clone()])
+        .args(["--layer-compression", "gzip"])
+        .run()
+        .code(2)
+        .one_line_error("jspec")
+        .stderr_contains("already gzip-compressed");
+    assert!(!refused.exists());
+    let leftovers: Vec<_> = fs::read_dir(d)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("jtools-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// Every file under `root`.
+fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
 
 #[test]

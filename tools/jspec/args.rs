@@ -391,6 +391,12 @@ pub struct NewArgs {
     /// bzip2, .lz4) (oci)
     #[arg(long, help_heading = "OCI")]
     pub archive: bool,
+    /// Compress each layer, given as a plain tar (a file or '-' for standard input), with
+    /// CODEC (gzip, zstd; any jpack writes) while reading it: the diff_id is hashed from the
+    /// tar and the blob's digest from the compressed bytes in the same pass, as FreeBSD's
+    /// make-oci-image.sh does with tee, so no layer is decoded again (oci)
+    #[arg(long = "layer-compression", value_name = "CODEC", help_heading = "OCI")]
+    pub layer_compression: Option<String>,
     /// Write to FILE (atomically) instead of standard output (oci: the layout directory or
     /// archive, required)
     #[arg(short = 'o', long = "output", value_name = "FILE")]

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail};
@@ -417,7 +417,39 @@ pub fn new(plan: &NewPlan) -> anyhow::Result<Status> {
         format: Codec::None,
     };
     build::build_image(&spec, std::slice::from_ref(&placeholder))?;
-    let layers = o.layers.iter().map(|l| describe_layer(l)).collect::<Result<Vec<_>, _>>()?;
+    // Layers compressed here are written beside the output first (the same file system, so
+    // the layout's copy is cheap) and removed with the scratch directory.
+    let scratch = match &o.layer_compression {
+        Some(_) => Some(jcore::io::AtomicDir::create(output)?),
+        None => None,
+    };
+    let layers = match (&o.layer_compression, &scratch) {
+        (Some(name), Some(scratch)) => {
+            let codec =
+                Codec::from_name(name).ok_or_else(|| anyhow!("--layer-compression {name}: unknown codec"))?;
+            if o.layers.iter().filter(|l| l.as_os_str() == "-").count() > 1 {
+                bail!("-: standard input can be one layer only");
+            }
+            let threads = jcore::threads::resolve(None);
+            let mut layers = Vec::new();
+            for (i, path) in o.layers.iter().enumerate() {
+                let blob = scratch.path().join(format!("layer{i}"));
+                let layer = if path.as_os_str() == "-" {
+                    if std::io::stdin().is_terminal() {
+                        bail!("-: refusing to read a layer from a terminal");
+                    }
+                    build::compress_layer("-", std::io::stdin().lock(), codec, None, threads, &blob)?
+                } else {
+                    let name = path.display().to_string();
+                    let file = fs::File::open(path).map_err(|e| jcore::io::Error::new(&name, e))?;
+                    build::compress_layer(&name, file, codec, None, threads, &blob)?
+                };
+                layers.push(layer);
+            }
+            layers
+        }
+        _ => o.layers.iter().map(|l| describe_layer(l)).collect::<Result<Vec<_>, _>>()?,
+    };
     let image = build::build_image(&spec, &layers)?;
     match codec {
         None => layout::write_layout(output, &image, &layers)?,

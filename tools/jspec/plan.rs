@@ -55,6 +55,8 @@ pub struct OciPlan {
     pub created_by: Option<String>,
     /// Write an archive to `-o`, not a layout directory.
     pub archive: bool,
+    /// Compress plain-tar layers with this codec as they are read (one pass).
+    pub layer_compression: Option<String>,
     /// The layer files, base first.
     pub layers: Vec<PathBuf>,
 }
@@ -170,6 +172,7 @@ impl NewPlan {
             author: a.author,
             created_by: a.created_by,
             archive: a.archive,
+            layer_compression: a.layer_compression.clone(),
             layers,
         };
         Ok(NewPlan {

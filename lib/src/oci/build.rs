@@ -105,6 +105,82 @@ pub fn describe_layer(path: &Path) -> Result<Layer, Error> {
     Ok(Layer { path: path.to_path_buf(), descriptor, diff_id, format })
 }
 
+/// A writer that hashes (SHA-256) and counts what passes through it.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: Hasher,
+    bytes: u64,
+}
+
+impl<W: io::Write> io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Compresses a plain tar layer from `input` into the file `blob` with `format` (at
+/// `level`, on `threads` threads), in one pass: the diff ID is hashed from the tar as it is
+/// read, the descriptor's digest and size from the compressed bytes as they are written —
+/// what FreeBSD's make-oci-image.sh does with `tee >(sha256) | gzip | sha256`, where
+/// [`describe_layer`] of a compressed file has to decode it again. `name` names the input
+/// in errors; an input that is not a plain tar (already compressed, or not a tar) is refused.
+pub fn compress_layer(
+    name: &str,
+    input: impl Read,
+    format: Format,
+    level: Option<u32>,
+    threads: usize,
+    blob: &Path,
+) -> Result<Layer, Error> {
+    let mut plain = HashingReader::new(input, Algorithm::Sha256);
+    let mut buf = vec![0u8; crate::io::BUFFER_SIZE];
+    let got = crate::io::read_full(&mut plain, &mut buf[..512]).map_err(|e| Error::new(name, e))?;
+    if !looks_like_tar(&buf[..got]) {
+        let why = match Format::detect(&buf[..got]) {
+            Some(found) if found != Format::None => {
+                format!(
+                    "already {}-compressed (layers given compressed are taken without --layer-compression)",
+                    found.name()
+                )
+            }
+            _ => "not a tar archive".to_string(),
+        };
+        return Err(Error::invalid(name, why));
+    }
+    let blob_name = blob.display().to_string();
+    let file = File::create(blob).map_err(|e| Error::new(&blob_name, e))?;
+    let out = HashingWriter {
+        inner: io::BufWriter::with_capacity(crate::io::BUFFER_SIZE, file),
+        hasher: Algorithm::Sha256.hasher(),
+        bytes: 0,
+    };
+    let on_write = |e: io::Error| Error::new(&blob_name, e);
+    let mut encoder = crate::codec::Encoder::new(format, level, threads, out).map_err(on_write)?;
+    io::Write::write_all(&mut encoder, &buf[..got]).map_err(on_write)?;
+    loop {
+        let n = match plain.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::new(name, e)),
+        };
+        io::Write::write_all(&mut encoder, &buf[..n]).map_err(on_write)?;
+    }
+    let mut out = encoder.finish().map_err(on_write)?;
+    io::Write::flush(&mut out).map_err(on_write)?;
+    let digest = format!("sha256:{}", out.hasher.finalize().to_hex());
+    let descriptor =
+        Descriptor { media_type: layer_media_type(format), digest, size: out.bytes, ..Descriptor::default() };
+    Ok(Layer { path: blob.to_path_buf(), descriptor, diff_id: plain.finish().0, format })
+}
+
 /// Whether `head` (at least 512 bytes) starts a tar archive: a ustar or GNU header, or the zero
 /// block of an empty archive.
 pub fn looks_like_tar(head: &[u8]) -> bool {
