@@ -111,7 +111,14 @@ jsnap send \-\-layer \-\-from @v1 tank/jails/web@v2 | jpack \-c gzip > changes.t
 jsnap recv \-\-dir rootfs \-\-layer layer.tgz \-\-layer changes.tgz
 .fi
 examples/oci.sh does build, push, pull and unpack in POSIX sh, signing the manifest bytes
-(OUTDIR/manifest.minisig) with SIGN_KEY and verifying them with VERIFY_KEY.
+(OUTDIR/manifest.minisig) with SIGN_KEY and verifying them with VERIFY_KEY; and from an
+image (a layout, an OCI archive such as FreeBSD's .txz, or a registry REF) it makes the
+jail \fBappjail oci from\fR makes (without buildah), a Bastille release or a pot base:
+.nf
+oci.sh appjail IMAGE JAIL /usr/local/appjail/jails
+oci.sh bastille container\-image\-static.txz 14.3\-RELEASE zroot/bastille/releases
+oci.sh pot container\-image\-static.txz 14.3 zroot/pot
+.fi
 .SS Publish signed, verify before trusting
 A digest says the bytes are the ones the metadata names; a signature says a trusted key
 published the metadata. \fBjsum\fR writes and reads minisign and OpenBSD signify files
