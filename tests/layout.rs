@@ -39,6 +39,7 @@ const CODECS: &[&str] = &[
     "lzma-sys",
     "bzip2",
     "bzip2-sys",
+    "libbz2-rs-sys",
     "libsais-sys",
     "flate2",
 ];
