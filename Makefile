@@ -8,15 +8,20 @@ TOOLS := jsnap jpack jsum jfetch jspec jrun
 
 all: build
 
+# One build per tool: cargo unifies jcore's features over the packages of one invocation,
+# so building each package alone is what makes each binary link only what it uses.
 build: build-deps
-	$(CARGO) build --release
+	for t in $(TOOLS); do $(CARGO) build --release -p $$t || exit 1; done
 
 # libarchive, installed as root on Debian when missing (tests/setup.d/00-build.sh).
 build-deps:
 	bash tests/setup.d/00-build.sh
 
 # Installs (as root on Debian) and starts what the tests need, then runs the whole suite.
+# The tests run the tools' binaries from target/debug/ (tests/common/mod.rs), which
+# `cargo test` does not build for the other packages of the workspace: build them first.
 test: setup
+	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 
 setup:
@@ -24,7 +29,7 @@ setup:
 
 # Regenerates the committed man pages from the clap definitions.
 man: build-deps
-	$(CARGO) build
+	$(CARGO) build --workspace --bins
 	for t in $(TOOLS); do target/debug/$$t --generate man > man/$$t.1; done
 	target/debug/jsum --generate overview > man/jtools.7
 

@@ -632,7 +632,7 @@ fn stdout_fallback_continues_from_byte_written() {
 fn stdout_final_mismatch_exits_1_in_pipeline() {
     let data = common::noise(100_000, 18);
     let server = Server::start(data.clone());
-    let jfetch_bin = env!("CARGO_BIN_EXE_jfetch");
+    let jfetch_bin = bin!(jfetch);
     common::sh(&format!("{jfetch_bin} -q --sha256 {} {} | wc -c", sha256_hex(&data), server.url("/wrong/f")))
         .run()
         .code(1)
@@ -916,7 +916,7 @@ fn progress_bar_on_a_terminal_only() {
     let data = common::noise(100_000, 25);
     let server = Server::start(data.clone());
     let dir = common::tempdir();
-    let bin = env!("CARGO_BIN_EXE_jfetch");
+    let bin = bin!(jfetch);
     // script(1) runs jfetch on a pseudo-terminal: the bar shows the rate and the ETA.
     let run = Cmd::new("script")
         .args(["-qefc", &format!("{bin} -o out {}", server.url("/slow/f")), "/dev/null"])
@@ -939,7 +939,7 @@ fn out_appears_only_when_complete_and_interrupt_keeps_part() {
     let dir = common::tempdir();
     let (out, part) = (dir.path().join("out"), dir.path().join("out.part"));
     let sha = sha256_hex(&data);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jfetch"))
+    let mut child = Command::new(bin!(jfetch))
         .args(["-q", "-o", "out", "--sha256", &sha, &server.url("/slow/f")])
         .current_dir(dir.path())
         .spawn()
@@ -968,7 +968,7 @@ fn second_run_on_same_out_is_refused_while_first_runs() {
     let data = common::noise(50_000, 27);
     let server = Server::start(data.clone());
     let dir = common::tempdir();
-    let mut first = Command::new(env!("CARGO_BIN_EXE_jfetch"))
+    let mut first = Command::new(bin!(jfetch))
         .args(["-q", "-o", "out", &server.url("/slow/f")])
         .current_dir(dir.path())
         .spawn()
@@ -989,7 +989,7 @@ fn second_run_on_same_out_is_refused_while_first_runs() {
 fn broken_pipe_is_quiet() {
     let data = common::noise(3 << 20, 28);
     let server = Server::start(data);
-    let bin = env!("CARGO_BIN_EXE_jfetch");
+    let bin = bin!(jfetch);
     common::sh(&format!("{bin} {} | head -c 10 > /dev/null", server.url("/ok/f")))
         .run()
         .success()

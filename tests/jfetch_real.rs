@@ -15,7 +15,7 @@ fn sha256_hex(data: &[u8]) -> String {
 
 /// jfetch with no proxy or trust settings inherited from the environment.
 fn jfetch() -> Cmd {
-    let mut cmd = Cmd::new(env!("CARGO_BIN_EXE_jfetch"));
+    let mut cmd = Cmd::new(bin!(jfetch));
     for var in [
         "http_proxy",
         "HTTP_PROXY",
@@ -504,7 +504,7 @@ set +e
     );
     let run = Cmd::new("unshare")
         .args(["--net", "--mount", "--pid", "--fork", "sh", "-c", &wrapper])
-        .env("JFETCH", env!("CARGO_BIN_EXE_jfetch"))
+        .env("JFETCH", bin!(jfetch))
         .run();
     Some(run)
 }

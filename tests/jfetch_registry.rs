@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 /// jfetch with no proxy, trust or credential settings inherited from the environment.
 fn jfetch() -> Cmd {
-    let mut cmd = Cmd::new(env!("CARGO_BIN_EXE_jfetch"));
+    let mut cmd = Cmd::new(bin!(jfetch));
     for var in [
         "http_proxy",
         "HTTP_PROXY",

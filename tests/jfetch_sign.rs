@@ -34,7 +34,7 @@ fn sha256_hex(data: &[u8]) -> String {
 
 /// jfetch with no proxy or credentials inherited from the environment.
 fn jfetch() -> Cmd {
-    let mut cmd = Cmd::new(env!("CARGO_BIN_EXE_jfetch"));
+    let mut cmd = Cmd::new(bin!(jfetch));
     for var in ["http_proxy", "HTTP_PROXY", "https_proxy", "all_proxy", "ALL_PROXY", "no_proxy", "NETRC"] {
         cmd.command().env_remove(var);
     }

@@ -160,7 +160,7 @@ fn round_trip_100_mib_with_bounded_memory() {
     let expected = hex::encode(Sha256::digest(&data));
     let input = write_file(dir.path(), "in", &data);
     drop(data);
-    let bin = env!("CARGO_BIN_EXE_jpack");
+    let bin = bin!(jpack);
     for (codec, level) in [("zstd", "1"), ("gzip", "1"), ("lz4", "1"), ("xz", "0"), ("bzip2", "1")] {
         let script = format!(
             "/usr/bin/time -f %M -o c.rss {bin} -c {codec} -l {level} {input} \
@@ -537,7 +537,7 @@ fn broken_pipe_is_quiet() {
     let packed = compress(&["-c", "zstd"], &sample(8 << 20, 16));
     let dir = common::tempdir();
     write_file(dir.path(), "big.zst", &packed);
-    let bin = env!("CARGO_BIN_EXE_jpack");
+    let bin = bin!(jpack);
     let run = common::sh(&format!("{bin} -d big.zst | head -c 10 > /dev/null; echo ${{PIPESTATUS[0]}}"))
         .dir(dir.path())
         .run();
@@ -550,7 +550,7 @@ fn terminal_refusal() {
     if !common::have("script") {
         return;
     }
-    let bin = env!("CARGO_BIN_EXE_jpack");
+    let bin = bin!(jpack);
     let dir = common::tempdir();
     write_file(dir.path(), "in", b"data");
     for args in ["-c zstd in", "-d in.zst"] {
@@ -582,7 +582,7 @@ fn killed_mid_stream_leaves_nothing() {
             sample(4 << 20, 17)
         };
         // Half the data, then silence: jpack is mid-stream, with its temporary file open.
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_jpack"));
+        let mut cmd = Command::new(bin!(jpack));
         cmd.args(mode).args(["-o", "OUT"]).current_dir(dir.path());
         let temp_exists = || std::fs::read_dir(dir.path()).unwrap().count() > 0;
         let status = common::kill_mid_stream(&mut cmd, &first[..first.len() / 2], temp_exists);

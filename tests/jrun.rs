@@ -80,7 +80,7 @@ fn is_root() -> bool {
 /// action, whatever the test harness inherited (a CI runner started as a shell's background
 /// job has SIGINT and SIGQUIT ignored).
 fn start_until_ready_ignoring(jail: &Jail, script: &str, ignored: &'static [libc::c_int]) -> Child {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_jrun"));
+    let mut command = Command::new(bin!(jrun));
     command
         .args(["--root", &jail.root_arg(), "--", "sh", "-c", script])
         .stdin(Stdio::null())
@@ -161,14 +161,14 @@ fn stdin_and_stdout_go_through_pipes() {
     assert!(run.stdout == data, "3 MiB through cat differ");
     let script = format!(
         "printf 'x\\ny\\n' | {jrun} --root {root} -- cat | {jrun} --root {root} -- grep y",
-        jrun = env!("CARGO_BIN_EXE_jrun"),
+        jrun = bin!(jrun),
         root = jail.root_arg()
     );
     sh(&script).run().success().stdout_is("y\n");
     // A reader that goes away ends the command with SIGPIPE, as outside a jail.
     let script = format!(
         "{} --root {} -- sh -c 'while :; do echo y; done' | head -n 1; echo \"${{PIPESTATUS[0]}}\"",
-        env!("CARGO_BIN_EXE_jrun"),
+        bin!(jrun),
         jail.root_arg()
     );
     sh(&script).run().success().stdout_is("y\n141\n");
@@ -486,7 +486,7 @@ fn nothing_stays_mounted_on_the_host() {
     let share = jail.dir.path().join("share");
     std::fs::create_dir(&share).unwrap();
     // While the jail runs, the host sees none of its mounts (they live in its namespace).
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jrun"))
+    let mut child = Command::new(bin!(jrun))
         .args(["--root", &jail.root_arg(), "--ro", "--mount"])
         .arg(format!("{}:/mnt", share.display()))
         .args(["--", "sh", "-c", "echo ready; exec sleep 100"])
@@ -522,7 +522,7 @@ fn no_descriptor_leaks_into_the_jail() {
     // ...but not the jail: only 0, 1, 2, and the directory ls itself reads (3).
     let script = format!(
         "exec 7</etc/hostname 9>/dev/null; {} --root {} -- ls /proc/self/fd",
-        env!("CARGO_BIN_EXE_jrun"),
+        bin!(jrun),
         jail.root_arg()
     );
     sh(&script).run().success().stdout_is("0\n1\n2\n3\n");
@@ -560,9 +560,7 @@ fn not_root_is_refused_clearly() {
     let bin = jail.dir.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
     // cp, for the reason given in `jail`.
-    assert!(
-        Command::new("cp").arg(env!("CARGO_BIN_EXE_jrun")).arg(bin.join("jrun")).status().unwrap().success()
-    );
+    assert!(Command::new("cp").arg(bin!(jrun)).arg(bin.join("jrun")).status().unwrap().success());
     for dir in [jail.dir.path(), bin.as_path()] {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     }

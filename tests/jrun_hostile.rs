@@ -113,7 +113,7 @@ impl Jail {
     /// As [`Jail::run`], killed after 10 seconds (a jrun that hangs fails the test).
     fn run_bounded(&self, args: &[&str]) -> common::Cmd {
         common::Cmd::new("timeout")
-            .args(["-s", "KILL", "10", env!("CARGO_BIN_EXE_jrun"), "--root"])
+            .args(["-s", "KILL", "10", bin!(jrun), "--root"])
             .arg(&self.root)
             .args(args)
     }
@@ -263,7 +263,7 @@ fn in_private_mounts(script: &str) -> common::Run {
 #[test]
 fn read_only_is_recursive_for_binds_and_ro() {
     let Some(jail) = jail(false) else { return };
-    let jrun = env!("CARGO_BIN_EXE_jrun");
+    let jrun = bin!(jrun);
     let source = jail.dir.path().join("source");
     std::fs::create_dir_all(source.join("sub")).unwrap();
     std::fs::create_dir_all(jail.root.join("sub")).unwrap();
@@ -385,7 +385,7 @@ fn no_jail_survives_a_sigkill_storm() {
     let started = Instant::now();
     let mut tries = 0u64;
     while tries < 300 && started.elapsed() < Duration::from_secs(25) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_jrun"))
+        let mut child = Command::new(bin!(jrun))
             .arg("--root")
             .arg(&jail.root)
             .args(["--", "sleep", &marker])
@@ -443,8 +443,7 @@ fn tiocsti_cannot_type_into_the_callers_terminal() {
         Command::new("script").args(["-qec", &control, "/dev/null"]).stdin(Stdio::null()).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("tiocsti ok"), "control failed, the test would prove nothing: {text}");
-    let inside =
-        format!("{} --root {} -u nobody -- probe tiocsti x", env!("CARGO_BIN_EXE_jrun"), jail.root.display());
+    let inside = format!("{} --root {} -u nobody -- probe tiocsti x", bin!(jrun), jail.root.display());
     let out =
         Command::new("script").args(["-qec", &inside, "/dev/null"]).stdin(Stdio::null()).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -506,7 +505,7 @@ fn a_terminal_gets_a_pseudo_terminal_of_the_jails_own() {
     // its controlling terminal (`tty` in a session of its own would fail otherwise).
     let inside = format!(
         "stat -L -c 'outer %t:%T' /proc/self/fd/0; {} --root {} -- sh -c \"stat -L -c 'inner %t:%T' /proc/self/fd/0; test -t 0 && test -t 1 && echo terminals; cat /proc/self/stat\"",
-        env!("CARGO_BIN_EXE_jrun"),
+        bin!(jrun),
         jail.root.display()
     );
     let out =

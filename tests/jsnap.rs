@@ -447,7 +447,7 @@ fn dir_recv_into_a_new_directory_is_all_or_nothing() {
     }
 
     // Killed mid-stream: the temporary tree is removed too.
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jsnap"));
+    let mut cmd = Command::new(bin!(jsnap));
     cmd.args(["recv", "--dir"]).arg(&dest);
     let temp_exists = || fs::read_dir(&parent).unwrap().count() > 0;
     assert!(!common::kill_mid_stream(&mut cmd, &stream[..stream.len() / 2], temp_exists).success());
@@ -472,7 +472,7 @@ fn streams_to_a_terminal_are_refused() {
     let fake = dir.path().join("zfs");
     fs::write(&fake, format!("#!/bin/sh\ntouch {}\nexit 0\n", canary.display())).unwrap();
     fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
-    let jsnap_bin = env!("CARGO_BIN_EXE_jsnap");
+    let jsnap_bin = bin!(jsnap);
     for args in ["send tank/a@s", &format!("send --dir {}", dir.path().display())] {
         // script(1) gives the command a pseudo-terminal as stdout and passes its status on.
         let run = common::Cmd::new("script")

@@ -583,7 +583,7 @@ fn send_dir_leaves_out_kernel_mounts_and_with_one_file_system_every_mount() {
         fs::create_dir_all(src.join(d)).unwrap();
     }
     fs::write(src.join("etc/rc.conf"), b"x\n").unwrap();
-    let jsnap_bin = env!("CARGO_BIN_EXE_jsnap");
+    let jsnap_bin = bin!(jsnap);
     let (d, w) = (src.display(), work.path().display());
     // A private mount namespace: the mounts vanish with the shell.
     run(&format!(

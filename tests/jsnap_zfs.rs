@@ -175,7 +175,7 @@ fn zfs_interrupted_receive_leaves_no_dataset() {
     jsnap().args(["create", &format!("{src}@s")]).run().success();
     let stream = jsnap().args(["send", &format!("{src}@s")]).run().stdout;
     let before = pool.all();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jsnap"));
+    let mut cmd = Command::new(bin!(jsnap));
     cmd.args(["recv", &pool.ds("target")]);
     // zfs-fuse gives no sign that the receive began: give it half a second before the signal.
     let started = std::time::Instant::now();

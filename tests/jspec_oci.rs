@@ -857,7 +857,7 @@ fn documents_are_validated_like_oci_image_tool_and_malformed_json_is_named() {
 // examples/oci.sh
 
 fn bin_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_jspec")).parent().unwrap().to_path_buf()
+    Path::new(bin!(jspec)).parent().unwrap().to_path_buf()
 }
 
 /// examples/oci.sh run by dash (a POSIX sh, not bash) with the tools under test.

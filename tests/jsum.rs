@@ -483,7 +483,7 @@ fn tee_refuses_a_terminal_unless_forced() {
         return;
     }
     // script(1) gives the command a pseudo-terminal as stdout.
-    let bin = env!("CARGO_BIN_EXE_jsum");
+    let bin = bin!(jsum);
     let run =
         common::Cmd::new("script").args(["-qec", &format!("{bin} --tee < /dev/null"), "/dev/null"]).run();
     assert!(run.stdout_str().contains("refusing to write binary data to a terminal"), "{}", run.stdout_str());
@@ -495,7 +495,7 @@ fn tee_refuses_a_terminal_unless_forced() {
 
 #[test]
 fn broken_pipe_ends_quietly() {
-    let bin = env!("CARGO_BIN_EXE_jsum");
+    let bin = bin!(jsum);
     let script = format!(
         "head -c 50000000 /dev/zero | {bin} --tee -o /dev/null | head -c 10 > /dev/null; echo ${{PIPESTATUS[1]}}"
     );
@@ -506,7 +506,7 @@ fn broken_pipe_ends_quietly() {
 #[test]
 fn killed_tee_leaves_no_sums_file() {
     let dir = common::tempdir();
-    let bin = env!("CARGO_BIN_EXE_jsum");
+    let bin = bin!(jsum);
     // The writer keeps stdin open, so jsum is mid-stream when the TERM arrives.
     let script = format!(
         "(echo start; sleep 5) | {bin} --tee -o SUMS > /dev/null & pid=$!; sleep 0.5; kill -TERM $pid; wait $pid; echo $?"

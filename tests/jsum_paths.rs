@@ -76,7 +76,7 @@ fn several_digests_in_one_pass_equal_the_reference_clis_at_chunk_boundaries() {
         return;
     }
     let dir = common::tempdir();
-    let bin = env!("CARGO_BIN_EXE_jsum");
+    let bin = bin!(jsum);
     for size in SIZES {
         let file = write_sample(dir.path(), size);
         let f = file.display();
@@ -112,7 +112,7 @@ fn tee_is_byte_identical_and_hashes_like_the_reference_clis_on_every_path() {
     }
     let dir = common::tempdir();
     let d = dir.path();
-    let bin = env!("CARGO_BIN_EXE_jsum");
+    let bin = bin!(jsum);
     for size in SIZES {
         let file = write_sample(d, size);
         let f = file.display();
@@ -151,7 +151,7 @@ fn tee_between_pipes_waits_for_slow_writers_and_keeps_every_byte() {
     // pauses, must come out whole and in order.
     let dir = common::tempdir();
     let d = dir.path();
-    let bin = env!("CARGO_BIN_EXE_jsum");
+    let bin = bin!(jsum);
     let script = format!(
         "(printf first; sleep 0.2; head -c 3000000 /dev/zero; sleep 0.2; printf last) | {bin} --tee -q -o sums | cat > out"
     );
@@ -169,7 +169,7 @@ fn tee_between_pipes_waits_for_slow_writers_and_keeps_every_byte() {
 #[test]
 fn tee_between_pipes_broken_pipe_ends_quietly() {
     // tee(2) meets the closed reader as EPIPE, like write(2): same quiet exit 0.
-    let bin = env!("CARGO_BIN_EXE_jsum");
+    let bin = bin!(jsum);
     for algorithms in ["sha256", "blake3", ALL] {
         let script = format!(
             "head -c 50000000 /dev/zero | {bin} --tee -a {algorithms} -o /dev/null | head -c 10 > /dev/null; echo ${{PIPESTATUS[1]}}"
@@ -181,7 +181,7 @@ fn tee_between_pipes_broken_pipe_ends_quietly() {
 /// The system calls `script` makes that match `filter`, through strace(1).
 fn traced(dir: &Path, filter: &str, script: &str) -> String {
     let log = dir.join("trace");
-    let bin = env!("CARGO_BIN_EXE_jsum");
+    let bin = bin!(jsum);
     let script =
         script.replace("JSUM", &format!("strace -f -qq -e trace={filter} -o {} {bin}", log.display()));
     sh(&script).dir(dir).run().success();

@@ -51,7 +51,7 @@ fn in_dir(cmd: Cmd, dir: &Path) -> common::Run {
 /// jsum in a new session, without a controlling terminal to ask a password on (so that a
 /// test run from a terminal does not wait for one).
 fn without_terminal() -> Cmd {
-    Cmd::new("setsid").arg("-w").arg(env!("CARGO_BIN_EXE_jsum"))
+    Cmd::new("setsid").arg("-w").arg(bin!(jsum))
 }
 
 /// Changes one byte in the middle of a file.
@@ -228,7 +228,7 @@ fn password_protected_minisign_key_from_minisign_signs_with_password_file_or_fd(
     let first = fs::read(d.join("image.txz.minisig")).unwrap();
     in_dir(
         sh("exec 3<pw; \"$JSUM\" --sign -s enc.key --password-fd 3 -t c -x fd.minisig image.txz")
-            .env("JSUM", env!("CARGO_BIN_EXE_jsum")),
+            .env("JSUM", bin!(jsum)),
         d,
     )
     .success();
@@ -528,7 +528,7 @@ fn encrypted_key_without_password_flags_asks_on_the_terminal() {
     let dir = tempdir();
     let d = dir.path();
     setup(d);
-    let command = format!("{} --sign -s enc.key -t typed image.txz", env!("CARGO_BIN_EXE_jsum"));
+    let command = format!("{} --sign -s enc.key -t typed image.txz", bin!(jsum));
     let run =
         sh(&format!("(sleep 1; printf 'pw\\n'; sleep 1) | script -qec '{command}' /dev/null")).dir(d).run();
     run.success();

@@ -18,7 +18,7 @@ use common::{Cmd, Run, sh};
 
 /// The directory holding the tools under test.
 fn bin_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_jsum")).parent().unwrap().to_path_buf()
+    Path::new(bin!(jsum)).parent().unwrap().to_path_buf()
 }
 
 /// An example script run with the tools under test, in `dir`.

@@ -20,19 +20,43 @@
 //! - [`tree`]: a directory as a deterministic tar stream, and a tar stream safely back into
 //!   a directory.
 //!
+//! ## Features
+//!
+//! Each concern is a Cargo feature, so that a tool links only what it uses (jrun links none
+//! of the codecs, digests or TLS). `exit`, `io`, `threads` and `confine` are always there;
+//! the default is every feature, so that `cargo test -p jcore` tests everything.
+//!
+//! | feature | module | brings in |
+//! | --- | --- | --- |
+//! | `codec` | [`codec`] | zstd, liblzma, libsais (C); bzip2, flate2, lz4_flex |
+//! | `digest` | [`digest`] | libcrypto, blake3, the own Skein |
+//! | `sign` | [`sign`] | ring, blake2, scrypt, bcrypt-pbkdf |
+//! | `format` | [`format`] | serde_json; implies `digest` (sum files name algorithms) |
+//! | `tree` | [`tree`] | libarchive, tar |
+//! | `oci` | [`oci`] | implies `codec`, `digest`, `format`, `tree` |
+//!
+//! The tools ask for: jsnap `codec tree`, jpack `codec`, jsum `digest sign format`, jfetch
+//! `oci sign`, jspec `oci`, jrun none.
+//!
 //! The crate has no command-line dependencies: argument parsing, help text and man pages
 //! belong to the binaries in `tools/`.
 #![deny(missing_docs)]
 
+#[cfg(feature = "codec")]
 pub mod codec;
 pub mod confine;
+#[cfg(feature = "digest")]
 pub mod digest;
 pub mod exit;
+#[cfg(feature = "format")]
 pub mod format;
 pub mod io;
+#[cfg(feature = "oci")]
 pub mod oci;
+#[cfg(feature = "sign")]
 pub mod sign;
 pub mod threads;
+#[cfg(feature = "tree")]
 pub mod tree;
 
 pub use exit::Status;

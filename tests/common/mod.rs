@@ -27,11 +27,40 @@ pub struct Cmd {
     display: String,
 }
 
+/// The directory of the built tools: target/<profile>/, the parent of the directory
+/// (target/<profile>/deps/) that holds this test executable — where assert_cmd's
+/// `cargo_bin` looks too. Each tool is its own package (tools/<tool>/Cargo.toml), so cargo
+/// gives the tests of this package no `CARGO_BIN_EXE_<tool>`.
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test executable's own path");
+    let dir = exe.parent().expect("the test executable's directory");
+    if dir.ends_with("deps") { dir.parent().unwrap().to_path_buf() } else { dir.to_path_buf() }
+}
+
+/// The path of a tool's built binary; panics when it has not been built.
+pub fn bin(name: &str) -> PathBuf {
+    let path = bin_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if !path.is_file() {
+        panic!("{}: no such binary: run `cargo build --workspace` first (`make test` does)", path.display());
+    }
+    path
+}
+
+/// The path of a tool's built binary as a `&'static str`, for the tests that run it
+/// through `Command` or a shell: `bin!(jsum)`.
+#[macro_export]
+macro_rules! bin {
+    ($name:ident) => {{
+        static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        PATH.get_or_init(|| $crate::common::bin(stringify!($name)).to_string_lossy().into_owned()).as_str()
+    }};
+}
+
 macro_rules! tool {
     ($name:ident) => {
         /// A command running this tool's real binary.
         pub fn $name() -> Cmd {
-            Cmd::new(env!(concat!("CARGO_BIN_EXE_", stringify!($name))))
+            Cmd::new(bin(stringify!($name)))
         }
     };
 }

@@ -1,6 +1,6 @@
 //! Glue shared by the six binaries: the `main` every tool calls, `--generate` for man pages
-//! and shell completions, and the progress bar. This is the library target of the `jtools`
-//! package (crate `jcli`), compiled once and linked into every binary; each tool's `main.rs`
+//! and shell completions, and the progress bar. This is the package `jcli` (tools/common/Cargo.toml),
+//! compiled once and linked into every binary; each tool's `main.rs`
 //! brings it in as `use jcli as common;`. It lives apart from jcore because jcore
 //! deliberately has no CLI dependencies (clap, indicatif).
 
