@@ -33,7 +33,7 @@ fn have_all(tools: &[&str]) -> bool {
 }
 
 fn bin_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_jspec")).parent().unwrap().to_path_buf()
+    common::bin_dir()
 }
 
 /// examples/oci.sh run by dash (a POSIX sh, not bash) with the tools under test.
@@ -47,7 +47,7 @@ fn oci_sh(dir: &Path) -> Cmd {
 }
 
 fn jspec(args: &[&str], dir: &Path) -> String {
-    run(Command::new(env!("CARGO_BIN_EXE_jspec")).args(args).current_dir(dir))
+    run(Command::new(common::bin("jspec")).args(args).current_dir(dir))
 }
 
 /// Trees equal in everything tests/common/tree.rs compares but the top directory's mtime.
