@@ -27,6 +27,7 @@ pub mod archive;
 pub mod extract;
 pub mod layer;
 mod libarchive;
+pub mod nfs4;
 mod sys;
 
 pub use archive::{ArchiveOptions, ArchiveSummary, archive};
