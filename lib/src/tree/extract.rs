@@ -2,9 +2,10 @@
 //! outside it.
 //!
 //! How it stays inside: a member name with an absolute path or a `..` component is refused;
-//! each parent directory is opened component by component from the root with
-//! `O_NOFOLLOW | O_DIRECTORY` (a symlink or file where a directory should be is refused); the
-//! entry itself is created with `*at` calls relative to that parent after removing whatever
+//! each parent directory is opened from the root by [`crate::confine::open_beneath`], which
+//! refuses a symlink anywhere on the way (openat2 `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`,
+//! or a walk with `O_NOFOLLOW | O_DIRECTORY` per component; a symlink or file where a
+//! directory should be is refused, by name); the entry itself is created with `*at` calls relative to that parent after removing whatever
 //! had its name, so nothing is ever written through an existing symlink or hard link. Hard
 //! link targets are resolved the same way and linked without following a symlink. Symlinks
 //! are created with their target as is (jail roots hold absolute ones) and never followed.
@@ -516,8 +517,13 @@ impl Extractor<'_> {
                 self.summary.warn(&header.path, "POSIX.1e ACL not restored on this system");
             }
         }
-        if header.acl_nfs4 && cfg!(not(target_os = "freebsd")) {
-            self.summary.warn(&header.path, "NFSv4 ACL not restored (this system has no NFSv4 ACLs)");
+        if header.acl_nfs4 {
+            let why = if cfg!(target_os = "freebsd") {
+                "NFSv4 ACL not restored (jsnap writes them on FreeBSD but does not set them yet)"
+            } else {
+                "NFSv4 ACL not restored (this system has no NFSv4 ACLs)"
+            };
+            self.summary.warn(&header.path, why);
         }
         Ok(Meta { mode: header.perm, uid, gid, mtime: header.mtime, xattrs })
     }
