@@ -210,12 +210,20 @@ impl<'a> Writer<'a> {
         if !self.layer {
             entry.take_acls();
         }
-        // FreeBSD: an NFSv4 ACL as bsdtar writes it (Linux has none: it reads its ACLs
-        // from the `system.posix_acl_*` xattrs above).
+        // FreeBSD: an NFSv4 ACL, else POSIX.1e ones, as bsdtar writes them there (Linux
+        // has no NFSv4 ACLs and reads its POSIX ones from the xattrs above).
         #[cfg(target_os = "freebsd")]
         {
-            let acl = super::nfs4::read(path).map_err(|e| Error::new(what(), e))?;
-            entry.acl_ace = acl.and_then(|acl| super::nfs4::text(&acl));
+            let acl = super::acl::read(path).map_err(|e| Error::new(what(), e))?;
+            entry.acl_ace = acl.and_then(|acl| super::acl::text(&acl));
+            if entry.acl_ace.is_none() && !kind.is_symlink() {
+                let posix =
+                    |default| super::acl::read_posix(path, default).map_err(|e| Error::new(what(), e));
+                entry.acl_access = posix(false)?;
+                if kind.is_dir() {
+                    entry.acl_default = posix(true)?;
+                }
+            }
         }
         if kind.is_dir() {
             entry.fflags = file_flags(path, meta, None);

@@ -22,15 +22,15 @@
 //! File flags are written as `SCHILY.fflags` (FreeBSD chflags; on Linux immutable,
 //! append-only and nodump) and restored last. On FreeBSD, extattrs are written as bsdtar
 //! writes them there (`LIBARCHIVE.xattr.*` and `SCHILY.xattr.*`) and NFSv4 ACLs as
-//! `SCHILY.acl.ace` ([`nfs4`]). Not handled: NFSv4 ACLs on Linux (warned about), and
+//! `SCHILY.acl.ace`, POSIX.1e ACLs as `SCHILY.acl.access`/`default` ([`acl`]). Not handled: NFSv4 ACLs on Linux (warned about), and
 //! restoring them on FreeBSD (warned about); ACL entries by user or group name (owners and ACLs are numeric, as jail images
 //! need: a name means something else inside the jail).
 
+pub mod acl;
 pub mod archive;
 pub mod extract;
 pub mod layer;
 mod libarchive;
-pub mod nfs4;
 mod sys;
 
 pub use archive::{ArchiveOptions, ArchiveSummary, archive};

@@ -224,9 +224,11 @@ pub fn xattrs(path: &Path) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
     };
     let mut out = Vec::new();
     for name in names {
-        // UFS keeps an NFSv4 ACL as this system extattr: it is archived as the ACL it is
-        // (`SCHILY.acl.ace`, see nfs4.rs), which bsdtar skips the extattr for too.
-        if cfg!(target_os = "freebsd") && name.as_bytes() == b"system.nfs4.acl" {
+        // UFS keeps ACLs as these system extattrs: they are archived as the ACLs they are
+        // (`SCHILY.acl.*`, see acl.rs), and bsdtar skips the extattrs too.
+        const ACL_EXTATTRS: &[&[u8]] =
+            &[b"system.nfs4.acl", b"system.posix1e.acl_access", b"system.posix1e.acl_default"];
+        if cfg!(target_os = "freebsd") && ACL_EXTATTRS.contains(&name.as_bytes()) {
             continue;
         }
         // None: removed between list and get.

@@ -1,5 +1,7 @@
-//! NFSv4 ACLs (FreeBSD's ZFS and UFS with `nfsv4acls`) as bsdtar archives them: star's
-//! `SCHILY.acl.ace` record, in the text libarchive's `archive_acl_to_text_l` writes with
+//! ACLs that Linux does not keep as xattrs, as bsdtar archives them on FreeBSD.
+//!
+//! NFSv4 ACLs (FreeBSD's ZFS, UFS with `nfsv4acls`): star's `SCHILY.acl.ace` record, in the
+//! text libarchive's `archive_acl_to_text_l` writes with
 //! `ARCHIVE_ENTRY_ACL_STYLE_EXTRA_ID | SEPARATOR_COMMA | COMPACT` (its pax writer's
 //! choice): `owner@:rwxpaARWcCos::allow,user:1001:raRcs:I:allow:1001,...`. Owners are
 //! numeric here, as everywhere in jtools (a name means something else inside the jail):
@@ -10,7 +12,10 @@
 //! for permissions, see `archive_entry.h` and `sys/acl.h`), so that it is testable
 //! anywhere against libarchive's own test strings. Reading a file's ACL is FreeBSD's
 //! acl(3) (`acl_get_link_np`), compiled there only: written by hand, as no crate of the
-//! workspace binds acl(3), and it is the dozen calls bsdtar itself makes.
+//! workspace binds acl(3), and it is the dozen calls bsdtar itself makes. The same calls
+//! read FreeBSD's POSIX.1e ACLs (UFS with `acls`), written as `SCHILY.acl.access` and
+//! `SCHILY.acl.default` in the text the Linux writer uses (`user:1001:r-x:1001`, see
+//! archive.rs), instead of the raw `system.posix1e.*` extattrs UFS keeps them in.
 
 /// Who an entry is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,6 +157,14 @@ pub fn read(path: &std::path::Path) -> std::io::Result<Option<Vec<Entry>>> {
     freebsd::read(path)
 }
 
+/// FreeBSD: the POSIX.1e access (or with `default`, default) ACL of a path as star text,
+/// `None` for a file system without them, a trivial access ACL (the mode says it all) and
+/// an empty default ACL, which bsdtar leaves out too.
+#[cfg(target_os = "freebsd")]
+pub fn read_posix(path: &std::path::Path, default: bool) -> std::io::Result<Option<Vec<u8>>> {
+    freebsd::read_posix(path, default)
+}
+
 /// By hand: no crate of the workspace binds FreeBSD's acl(3) (see the module doc).
 #[cfg(target_os = "freebsd")]
 mod freebsd {
@@ -162,6 +175,8 @@ mod freebsd {
     use std::path::Path;
 
     // sys/acl.h
+    const ACL_TYPE_ACCESS: c_int = 2;
+    const ACL_TYPE_DEFAULT: c_int = 3;
     const ACL_TYPE_NFS4: c_int = 4;
     const ACL_FIRST_ENTRY: c_int = 0;
     const ACL_NEXT_ENTRY: c_int = 1;
@@ -169,6 +184,8 @@ mod freebsd {
     const ACL_USER: u32 = 0x02;
     const ACL_GROUP_OBJ: u32 = 0x04;
     const ACL_GROUP: u32 = 0x08;
+    const ACL_MASK: u32 = 0x10;
+    const ACL_OTHER: u32 = 0x20;
     const ACL_EVERYONE: u32 = 0x40;
     const ACL_ENTRY_TYPE_ALLOW: u16 = 0x0100;
     const ACL_ENTRY_TYPE_DENY: u16 = 0x0200;
@@ -220,14 +237,17 @@ mod freebsd {
         if ret < 0 { Err(io::Error::last_os_error()) } else { Ok(ret) }
     }
 
-    pub fn read(path: &Path) -> io::Result<Option<Vec<Entry>>> {
+    /// The ACL of `kind` of a path (not following a symlink); `None` for a file system
+    /// without such ACLs and for a trivial one (the mode says all of it).
+    fn get(path: &Path, kind: c_int) -> io::Result<Option<Owned>> {
         let c = CString::new(path.as_os_str().as_bytes())
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"))?;
         // SAFETY: a valid C string; the ACL returned is ours to free.
-        let acl = unsafe { acl_get_link_np(c.as_ptr(), ACL_TYPE_NFS4) };
+        let acl = unsafe { acl_get_link_np(c.as_ptr(), kind) };
         if acl.is_null() {
             let e = io::Error::last_os_error();
-            // EINVAL: this file system has POSIX.1e ACLs or none; EOPNOTSUPP: none at all.
+            // EINVAL: this file system has ACLs of the other brand or none, or a default
+            // ACL was asked of a non-directory; EOPNOTSUPP: no ACLs at all.
             return match e.raw_os_error() {
                 Some(libc::EINVAL | libc::EOPNOTSUPP) => Ok(None),
                 _ => Err(e),
@@ -235,10 +255,58 @@ mod freebsd {
         }
         let acl = Owned(acl);
         let mut trivial = 0;
-        // SAFETY: a valid ACL and out pointer.
-        if unsafe { acl_is_trivial_np(acl.0, &mut trivial) } == 0 && trivial == 1 {
+        // SAFETY: a valid ACL and out pointer. (A default ACL is never "trivial": an empty
+        // one has no entries, see read_posix.)
+        if kind != ACL_TYPE_DEFAULT && unsafe { acl_is_trivial_np(acl.0, &mut trivial) } == 0 && trivial == 1
+        {
             return Ok(None);
         }
+        Ok(Some(acl))
+    }
+
+    pub fn read_posix(path: &Path, default: bool) -> io::Result<Option<Vec<u8>>> {
+        let Some(acl) = get(path, if default { ACL_TYPE_DEFAULT } else { ACL_TYPE_ACCESS })? else {
+            return Ok(None);
+        };
+        let mut parts: Vec<String> = Vec::new();
+        let mut entry: AclEntry = std::ptr::null_mut();
+        let mut which = ACL_FIRST_ENTRY;
+        // SAFETY (the calls below): as in `read`.
+        while check(unsafe { acl_get_entry(acl.0, which, &mut entry) })? == 1 {
+            which = ACL_NEXT_ENTRY;
+            let mut tag = 0u32;
+            check(unsafe { acl_get_tag_type(entry, &mut tag) })?;
+            let mut permset: *mut c_int = std::ptr::null_mut();
+            check(unsafe { acl_get_permset(entry, &mut permset) })?;
+            let mut rwx = String::new();
+            for (bit, c) in [(4u32, 'r'), (2, 'w'), (1, 'x')] {
+                rwx.push(if check(unsafe { acl_get_perm_np(permset, bit) })? == 1 { c } else { '-' });
+            }
+            parts.push(match tag {
+                ACL_USER_OBJ => format!("user::{rwx}"),
+                ACL_GROUP_OBJ => format!("group::{rwx}"),
+                ACL_MASK => format!("mask::{rwx}"),
+                ACL_OTHER => format!("other::{rwx}"),
+                ACL_USER | ACL_GROUP => {
+                    let q = unsafe { acl_get_qualifier(entry) };
+                    if q.is_null() {
+                        return Err(io::Error::last_os_error());
+                    }
+                    let id = unsafe { *(q as *const u32) };
+                    unsafe { acl_free(q) };
+                    let who = if tag == ACL_USER { "user" } else { "group" };
+                    format!("{who}:{id}:{rwx}:{id}")
+                }
+                _ => continue,
+            });
+        }
+        Ok((!parts.is_empty()).then(|| parts.join(",").into_bytes()))
+    }
+
+    pub fn read(path: &Path) -> io::Result<Option<Vec<Entry>>> {
+        let Some(acl) = get(path, ACL_TYPE_NFS4)? else {
+            return Ok(None);
+        };
         let mut entries = Vec::new();
         let mut entry: AclEntry = std::ptr::null_mut();
         let mut which = ACL_FIRST_ENTRY;
