@@ -21,10 +21,25 @@
 //! the same walk, for mount points. What it creates is created in the directory it walked
 //! to, by descriptor: a component swapped for a symlink after its creation is not followed.
 //!
-//! Meant to be the one confinement primitive of jtools: jrun's mount points and image files
-//! use it; jsnap's extractor (`tree/extract.rs`) walks the same way and can move onto it.
-//! It deliberately does not decide policy (which file types are acceptable, sizes): callers
-//! check the descriptor they get; [`read_regular_file`] is the common case of a small file.
+//! A second mode, [`open_beneath`], refuses symlinks instead of resolving them: every
+//! component, the last one included, must be a real directory (or the last one whatever
+//! `flags` accept), never a symlink, and `..` must not leave the root. That is how an
+//! extractor walks (a member never lands behind a symlink, bsdtar's "secure symlinks"), and
+//! an OCI layer's whiteouts: a jail's own absolute symlinks must neither be followed out of
+//! the tree nor, resolved inside it, redirect a member or a deletion elsewhere in it. Linux
+//! 5.6 and later: `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`, one system call; the
+//! walk (`openat(O_NOFOLLOW)` per component) everywhere else and to say which component was
+//! refused and why. It can also create the missing directories on the way (`mkdir -p`).
+//!
+//! Setting `JTOOLS_CONFINE_WALK=1` in the environment makes both modes skip openat2 (and
+//! FreeBSD's O_RESOLVE_BENEATH) and always walk: the tests run the hostile cases through
+//! both paths this way, and it is a way out should a kernel's openat2 misbehave.
+//!
+//! The one confinement primitive of jtools: jrun's mount points and image files use
+//! [`open_in_root`] and friends, jsnap's extractor and layers (`tree/extract.rs`)
+//! [`open_beneath`]. It deliberately does not decide policy (which file types are
+//! acceptable, sizes): callers check the descriptor they get; [`read_regular_file`] is the
+//! common case of a small file.
 
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -32,7 +47,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
-use rustix::fs::{FileType, Mode, OFlags};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
 /// Symlinks followed before giving up, as Linux's MAXSYMLINKS.
 const MAX_SYMLINKS: usize = 40;
@@ -51,7 +66,7 @@ pub enum Kind {
 /// the root itself.
 pub fn open_in_root(root: BorrowedFd<'_>, path: &Path, flags: OFlags) -> io::Result<OwnedFd> {
     #[cfg(target_os = "linux")]
-    {
+    if kernel_resolution() {
         use rustix::fs::ResolveFlags;
         let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
         for _ in 0..3 {
@@ -75,13 +90,199 @@ pub fn open_in_root(root: BorrowedFd<'_>, path: &Path, flags: OFlags) -> io::Res
         let beneath = flags | OFlags::RESOLVE_BENEATH | OFlags::CLOEXEC;
         let relative = path.strip_prefix("/").unwrap_or(path);
         let relative = if relative.as_os_str().is_empty() { Path::new(".") } else { relative };
-        if beneath_is_enforced(root)
+        if kernel_resolution()
+            && beneath_is_enforced(root)
             && let Ok(fd) = rustix::fs::openat(root, relative, beneath, Mode::empty())
         {
             return Ok(fd);
         }
     }
     walk(root, path, flags, None)
+}
+
+/// Whether the kernel may resolve paths (openat2, O_RESOLVE_BENEATH) or the walk must do
+/// it all: `JTOOLS_CONFINE_WALK=1` says walk (see the module doc). Asked once.
+fn kernel_resolution() -> bool {
+    static KERNEL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *KERNEL.get_or_init(|| std::env::var_os("JTOOLS_CONFINE_WALK").is_none_or(|v| v.is_empty() || v == "0"))
+}
+
+/// What [`open_beneath`] refused or failed at.
+#[derive(Debug)]
+pub enum Refusal {
+    /// A symlink where a directory (or the last component) was to be.
+    Symlink,
+    /// Something other than a directory in the middle of the path.
+    NotDirectory,
+    /// A `..` that would leave the root.
+    Escape,
+    /// Any other error (a missing component when not creating, permissions…).
+    Io(io::Error),
+}
+
+/// Why [`open_beneath`] failed, and at which component.
+#[derive(Debug)]
+pub struct BeneathError {
+    /// The path from the root to the component that failed, that component included (empty:
+    /// the root itself).
+    pub at: PathBuf,
+    /// What went wrong there.
+    pub why: Refusal,
+}
+
+impl std::fmt::Display for BeneathError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = self.at.display();
+        match &self.why {
+            Refusal::Symlink => write!(f, "refused: '{at}' is a symlink"),
+            Refusal::NotDirectory => write!(f, "refused: '{at}' is not a directory"),
+            Refusal::Escape => write!(f, "refused: '{at}' leaves the root"),
+            Refusal::Io(e) => write!(f, "{at}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for BeneathError {}
+
+impl From<BeneathError> for io::Error {
+    fn from(e: BeneathError) -> io::Error {
+        let errno = match &e.why {
+            Refusal::Symlink => rustix::io::Errno::LOOP,
+            Refusal::NotDirectory => rustix::io::Errno::NOTDIR,
+            Refusal::Escape => rustix::io::Errno::XDEV,
+            Refusal::Io(io) => return io::Error::new(io.kind(), e.to_string()),
+        };
+        io::Error::new(io::Error::from(errno).kind(), e.to_string())
+    }
+}
+
+/// Opens `path` (relative to `root`; a leading `/` is ignored) with `flags` (O_CLOEXEC is
+/// added) without following any symlink on the way or at the end, and without `..` leaving
+/// the root (see the module doc). With `create`, missing components are made as
+/// directories (mode 0755 less the umask) on the way, the last one included: for opening
+/// a directory to extract into. An empty path or `.` opens the root itself.
+pub fn open_beneath(
+    root: BorrowedFd<'_>,
+    path: &Path,
+    flags: OFlags,
+    create: bool,
+) -> Result<OwnedFd, BeneathError> {
+    #[cfg(target_os = "linux")]
+    if kernel_resolution() && !OPENAT2_MISSING.load(std::sync::atomic::Ordering::Relaxed) {
+        use rustix::fs::ResolveFlags;
+        let relative = path.strip_prefix("/").unwrap_or(path);
+        let relative = if relative.as_os_str().is_empty() { Path::new(".") } else { relative };
+        // NO_SYMLINKS implies NO_MAGICLINKS.
+        let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS;
+        for _ in 0..3 {
+            match rustix::fs::openat2(root, relative, flags | OFlags::CLOEXEC, Mode::empty(), resolve) {
+                Ok(fd) => return Ok(fd),
+                // A rename somewhere in the tree during the lookup; the kernel asks to retry.
+                Err(rustix::io::Errno::AGAIN) => continue,
+                Err(rustix::io::Errno::NOSYS) => {
+                    OPENAT2_MISSING.store(true, std::sync::atomic::Ordering::Relaxed);
+                    break;
+                }
+                // Anything else (a symlink, a missing directory to create, a seccomp
+                // filter's EPERM): the walk decides, and says where and why.
+                Err(_) => break,
+            }
+        }
+    }
+    walk_beneath(root, path, flags, create)
+}
+
+/// openat2 answered ENOSYS once (a kernel before 5.6): not asked again.
+#[cfg(target_os = "linux")]
+static OPENAT2_MISSING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The walk of [`open_beneath`]: one component at a time, each opened with O_NOFOLLOW from
+/// its parent's descriptor; a failure is told apart by what has that name (lstat, never
+/// followed), which is what the error says.
+fn walk_beneath(
+    root: BorrowedFd<'_>,
+    path: &Path,
+    flags: OFlags,
+    create: bool,
+) -> Result<OwnedFd, BeneathError> {
+    let parts: Vec<Component<'_>> =
+        path.components().filter(|c| matches!(c, Component::Normal(_) | Component::ParentDir)).collect();
+    let mut stack: Vec<OwnedFd> = Vec::new();
+    let mut names: Vec<&OsStr> = Vec::new();
+    let fail = |names: &[&OsStr], why| BeneathError { at: names.iter().collect(), why };
+    for (i, part) in parts.iter().enumerate() {
+        let Component::Normal(name) = part else {
+            if stack.pop().is_none() {
+                return Err(fail(&[OsStr::new("..")], Refusal::Escape));
+            }
+            names.pop();
+            continue;
+        };
+        names.push(name);
+        let last = i + 1 == parts.len();
+        let parent = stack.last().map_or(root, |fd| fd.as_fd());
+        let open_flags = if last {
+            flags | OFlags::NOFOLLOW | OFlags::CLOEXEC
+        } else {
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC
+        };
+        // Bounded retries: a component that changes between the open and the lstat.
+        let mut tries = 0;
+        let fd = loop {
+            tries += 1;
+            let error = match rustix::fs::openat(parent, *name, open_flags, Mode::empty()) {
+                // O_PATH | O_NOFOLLOW opens a symlink itself instead of failing.
+                Ok(fd) if open_flags.contains(OFlags::PATH) => match rustix::fs::fstat(&fd) {
+                    Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Symlink => {
+                        return Err(fail(&names, Refusal::Symlink));
+                    }
+                    Ok(_) => break fd,
+                    Err(e) => return Err(fail(&names, Refusal::Io(e.into()))),
+                },
+                Ok(fd) => break fd,
+                Err(e) => e,
+            };
+            let found = match rustix::fs::statat(parent, *name, AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(st) => Some(FileType::from_raw_mode(st.st_mode)),
+                Err(rustix::io::Errno::NOENT) => None,
+                Err(_) => return Err(fail(&names, Refusal::Io(error.into()))),
+            };
+            match (error, found) {
+                (_, Some(FileType::Symlink)) => return Err(fail(&names, Refusal::Symlink)),
+                // A symlink refused (FreeBSD says EMLINK) or a non-directory in the middle.
+                (
+                    rustix::io::Errno::LOOP | rustix::io::Errno::MLINK | rustix::io::Errno::NOTDIR,
+                    Some(kind),
+                ) if kind != FileType::Directory => {
+                    return Err(fail(&names, Refusal::NotDirectory));
+                }
+                (rustix::io::Errno::NOENT, None) if create && tries < 4 => {
+                    match rustix::fs::mkdirat(parent, *name, Mode::from_raw_mode(0o755)) {
+                        // Someone else made it meanwhile: take what is there, as with mkdir -p.
+                        Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                        Err(e) => return Err(fail(&names, Refusal::Io(e.into()))),
+                    }
+                }
+                // It changed between the open and the lstat: try again, a few times.
+                (
+                    rustix::io::Errno::LOOP
+                    | rustix::io::Errno::MLINK
+                    | rustix::io::Errno::NOTDIR
+                    | rustix::io::Errno::NOENT,
+                    _,
+                ) if tries < 4 => {}
+                (e, _) => return Err(fail(&names, Refusal::Io(e.into()))),
+            }
+        };
+        if last {
+            return Ok(fd);
+        }
+        stack.push(fd);
+    }
+    // The path ended at a directory on the stack (after a `..`), or at the root.
+    let here = stack.last().map_or(root, |fd| fd.as_fd());
+    rustix::fs::openat(here, ".", flags | OFlags::CLOEXEC, Mode::empty())
+        .map_err(|e| fail(&names, Refusal::Io(e.into())))
 }
 
 /// Whether this kernel enforces O_RESOLVE_BENEATH (FreeBSD 13 and later): before, open(2)
@@ -332,6 +533,72 @@ mod tests {
         for result in both(&root, "/", OFlags::PATH | OFlags::DIRECTORY) {
             assert_eq!(where_is(&result.unwrap()), root);
         }
+    }
+
+    /// Both ways of the beneath mode must agree: openat2 (where the kernel has it) and the walk.
+    fn both_beneath(
+        root: &Path,
+        path: &str,
+        flags: OFlags,
+        create: bool,
+    ) -> [Result<OwnedFd, BeneathError>; 2] {
+        let fd = dir_fd(root);
+        let path = Path::new(path);
+        [open_beneath(fd.as_fd(), path, flags, create), walk_beneath(fd.as_fd(), path, flags, create)]
+    }
+
+    #[test]
+    fn beneath_refuses_every_symlink_and_leaving_the_root() {
+        let (dir, root) = tree();
+        let root = root.canonicalize().unwrap();
+        let dirs = OFlags::RDONLY | OFlags::DIRECTORY;
+        for result in both_beneath(&root, "usr/etc/passwd", OFlags::RDONLY, false) {
+            assert_eq!(where_is(&result.unwrap()), root.join("usr/etc/passwd"));
+        }
+        for result in both_beneath(&root, "", dirs, false) {
+            assert_eq!(where_is(&result.unwrap()), root);
+        }
+        for result in both_beneath(&root, "usr/etc/..", dirs, false) {
+            assert_eq!(where_is(&result.unwrap()), root.join("usr"));
+        }
+        // A symlink in the middle, at the end, absolute or relative, pointing in or out.
+        for (path, at) in [
+            ("etc/passwd", "etc"),
+            ("etc", "etc"),
+            ("usr/up/usr", "usr/up"),
+            ("escape", "escape"),
+            ("magic/etc", "magic"),
+            ("loop/x", "loop"),
+        ] {
+            for result in both_beneath(&root, path, dirs, true) {
+                let e = result.unwrap_err();
+                assert!(matches!(e.why, Refusal::Symlink), "{path}: {e}");
+                assert_eq!(e.at, Path::new(at), "{path}");
+                assert_eq!(e.to_string(), format!("refused: '{at}' is a symlink"));
+            }
+        }
+        for result in both_beneath(&root, "usr/etc/passwd/x", dirs, true) {
+            let e = result.unwrap_err();
+            assert!(matches!(e.why, Refusal::NotDirectory), "{e}");
+            assert_eq!(e.at, Path::new("usr/etc/passwd"));
+        }
+        for result in both_beneath(&root, "../outside", OFlags::RDONLY, false) {
+            assert!(result.is_err(), "left the root");
+        }
+        assert!(matches!(
+            walk_beneath(dir_fd(&root).as_fd(), Path::new("usr/../.."), dirs, false).unwrap_err().why,
+            Refusal::Escape
+        ));
+        for result in both_beneath(&root, "usr/none/x", dirs, false) {
+            let e = result.unwrap_err();
+            assert!(matches!(&e.why, Refusal::Io(io) if io.kind() == io::ErrorKind::NotFound), "{e}");
+            assert_eq!(e.at, Path::new("usr/none"));
+        }
+        // Creation: missing directories on the way, the last one included; then found as made.
+        for (i, result) in both_beneath(&root, "usr/new/a/b", dirs, true).into_iter().enumerate() {
+            assert_eq!(where_is(&result.unwrap()), root.join("usr/new/a/b"), "way {i}");
+        }
+        assert_eq!(std::fs::read(dir.path().join("outside")).unwrap(), b"host\n");
     }
 
     #[test]

@@ -210,6 +210,21 @@ impl<'a> Writer<'a> {
         if !self.layer {
             entry.take_acls();
         }
+        // FreeBSD: an NFSv4 ACL, else POSIX.1e ones, as bsdtar writes them there (Linux
+        // has no NFSv4 ACLs and reads its POSIX ones from the xattrs above).
+        #[cfg(target_os = "freebsd")]
+        {
+            let acl = super::acl::read(path).map_err(|e| Error::new(what(), e))?;
+            entry.acl_ace = acl.and_then(|acl| super::acl::text(&acl));
+            if entry.acl_ace.is_none() && !kind.is_symlink() {
+                let posix =
+                    |default| super::acl::read_posix(path, default).map_err(|e| Error::new(what(), e));
+                entry.acl_access = posix(false)?;
+                if kind.is_dir() {
+                    entry.acl_default = posix(true)?;
+                }
+            }
+        }
         if kind.is_dir() {
             entry.fflags = file_flags(path, meta, None);
             entry.name = name.clone();
@@ -233,6 +248,7 @@ impl<'a> Writer<'a> {
                 entry.fflags = None;
                 entry.acl_access = None;
                 entry.acl_default = None;
+                entry.acl_ace = None;
                 entry.write_header(out)?;
                 self.summary.entries += 1;
                 return Ok(false);
@@ -413,6 +429,8 @@ struct Entry {
     sparse: Option<Vec<(u64, u64)>>,
     acl_access: Option<Vec<u8>>,
     acl_default: Option<Vec<u8>>,
+    /// `SCHILY.acl.ace`: an NFSv4 ACL (FreeBSD), libarchive's text.
+    acl_ace: Option<Vec<u8>>,
     major: u32,
     minor: u32,
     uname: Vec<u8>,
@@ -503,9 +521,10 @@ impl Entry {
             records.push((b"gname".to_vec(), self.gname.clone()));
         }
         for (key, value) in &self.xattrs {
-            let mut k = b"SCHILY.xattr.".to_vec();
-            k.extend_from_slice(key);
-            records.push((k, value.clone()));
+            records.extend(xattr_records(key, value, LIBARCHIVE_XATTRS));
+        }
+        if let Some(text) = &self.acl_ace {
+            records.push((b"SCHILY.acl.ace".to_vec(), text.clone()));
         }
         records.sort();
         records
@@ -521,6 +540,7 @@ impl Entry {
                 xattrs: Vec::new(),
                 acl_access: None,
                 acl_default: None,
+                acl_ace: None,
                 ..self.clone()
             };
             stand_in.write_pax(&self.name, &records, out)?;
@@ -631,35 +651,11 @@ fn sparse_map(map: &[(u64, u64)]) -> Vec<u8> {
 /// cover its size is dense without asking; otherwise SEEK_DATA/SEEK_HOLE tell (a file system
 /// without them reports the whole file as data).
 fn data_ranges(file: &fs::File, meta: &fs::Metadata) -> io::Result<Option<Vec<(u64, u64)>>> {
-    use std::os::fd::AsRawFd;
     let size = meta.len();
     if size == 0 || meta.blocks() * 512 >= size {
         return Ok(None);
     }
-    let fd = file.as_raw_fd();
-    let mut ranges = Vec::new();
-    let mut at = 0u64;
-    while at < size {
-        // SAFETY: valid fd.
-        let data = unsafe { libc::lseek(fd, at as libc::off_t, libc::SEEK_DATA) };
-        if data < 0 {
-            let err = io::Error::last_os_error();
-            if err.raw_os_error() == Some(libc::ENXIO) {
-                break; // only a hole from here on
-            }
-            return Err(err);
-        }
-        // SAFETY: valid fd.
-        let hole = unsafe { libc::lseek(fd, data, libc::SEEK_HOLE) };
-        if hole < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let (data, hole) = (data as u64, (hole as u64).min(size));
-        if hole > data {
-            ranges.push((data, hole - data));
-        }
-        at = hole;
-    }
+    let mut ranges = sys::data_ranges(file, size)?;
     if ranges.len() == 1 && ranges[0] == (0, size) {
         return Ok(None);
     }
@@ -740,19 +736,60 @@ fn pax_header_name(name: &[u8]) -> Vec<u8> {
 fn pax_body(records: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
     let mut body = Vec::new();
     for (key, value) in records {
-        let rest = key.len() + value.len() + 3; // ' ', '=', '\n'
-        let mut len = rest + 1;
-        while len != rest + len.to_string().len() {
-            len = rest + len.to_string().len();
-        }
-        body.extend_from_slice(len.to_string().as_bytes());
-        body.push(b' ');
-        body.extend_from_slice(key);
-        body.push(b'=');
-        body.extend_from_slice(value);
-        body.push(b'\n');
+        append_pax_record(&mut body, key, value);
     }
     body
+}
+
+/// One PAX record (see [`pax_body`]).
+#[cfg(test)]
+pub(super) fn pax_record(key: &[u8], value: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    append_pax_record(&mut body, key, value);
+    body
+}
+
+fn append_pax_record(body: &mut Vec<u8>, key: &[u8], value: &[u8]) {
+    let rest = key.len() + value.len() + 3; // ' ', '=', '\n'
+    let mut len = rest + 1;
+    while len != rest + len.to_string().len() {
+        len = rest + len.to_string().len();
+    }
+    body.extend_from_slice(len.to_string().as_bytes());
+    body.push(b' ');
+    body.extend_from_slice(key);
+    body.push(b'=');
+    body.extend_from_slice(value);
+    body.push(b'\n');
+}
+
+/// Whether xattrs are also written as `LIBARCHIVE.xattr.*` (FreeBSD: bsdtar's form there,
+/// beside `SCHILY.xattr.*`; on Linux GNU tar reads SCHILY only and warns about the other).
+const LIBARCHIVE_XATTRS: bool = cfg!(target_os = "freebsd");
+
+/// The PAX records of one xattr. As libarchive's pax writer writes them
+/// (`archive_write_pax_header_xattr`) when `libarchive_too`: the name URL-encoded
+/// (`%XX` for bytes outside `!`..`~`, `%` and `=`) in both, `LIBARCHIVE.xattr.NAME` with
+/// the value in base64 without padding and `SCHILY.xattr.NAME` with the raw value. Else
+/// the `SCHILY.xattr.NAME` record alone, with the name as it is (GNU tar's form).
+fn xattr_records(name: &[u8], value: &[u8], libarchive_too: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
+    if !libarchive_too {
+        return vec![([&b"SCHILY.xattr."[..], name].concat(), value.to_vec())];
+    }
+    let mut encoded = Vec::with_capacity(name.len());
+    for &b in name {
+        if !(33..=126).contains(&b) || b == b'%' || b == b'=' {
+            encoded.extend_from_slice(format!("%{b:02X}").as_bytes());
+        } else {
+            encoded.push(b);
+        }
+    }
+    use base64::Engine as _;
+    let base64 = base64::engine::general_purpose::STANDARD_NO_PAD.encode(value).into_bytes();
+    vec![
+        ([&b"LIBARCHIVE.xattr."[..], &encoded].concat(), base64),
+        ([&b"SCHILY.xattr."[..], &encoded].concat(), value.to_vec()),
+    ]
 }
 
 /// User and group names by id, looked up once each.
@@ -866,6 +903,31 @@ mod tests {
         assert_eq!(text, b"user::rw-,user:1001:r-x:1001,group::r--,group:1002:rw-:1002,mask::rwx,other::---");
         assert_eq!(acl_text(b"\x01\x00\x00\x00"), None, "unknown version stays an xattr");
         assert_eq!(acl_text(&value[..7]), None);
+    }
+
+    /// The records libarchive's pax writer wrote for `user.data1=ABCDEFG` and
+    /// `user.data2=XYZ` into libarchive/test/test_pax_xattr_header_all.tar (its default,
+    /// both forms: what bsdtar writes on FreeBSD).
+    #[test]
+    fn xattrs_are_written_as_libarchive_writes_them_on_freebsd() {
+        let body = |name: &[u8], value: &[u8]| pax_body(&xattr_records(name, value, true));
+        assert_eq!(
+            body(b"user.data1", b"ABCDEFG"),
+            b"42 LIBARCHIVE.xattr.user.data1=QUJDREVGRw\n35 SCHILY.xattr.user.data1=ABCDEFG\n"
+        );
+        assert_eq!(
+            body(b"user.data2", b"XYZ"),
+            b"36 LIBARCHIVE.xattr.user.data2=WFla\n31 SCHILY.xattr.user.data2=XYZ\n"
+        );
+        // url_encode(): bytes outside '!'..'~', '%' and '=' as %XX, in both keys.
+        let records = xattr_records(b"user.a b=%\xe9", b"\n\x00", true);
+        assert_eq!(records[0], (b"LIBARCHIVE.xattr.user.a%20b%3D%25%E9".to_vec(), b"CgA".to_vec()));
+        assert_eq!(records[1], (b"SCHILY.xattr.user.a%20b%3D%25%E9".to_vec(), b"\n\x00".to_vec()));
+        // Linux: GNU tar's form only, the name as it is.
+        assert_eq!(
+            xattr_records(b"user.a b", b"v", false),
+            [(b"SCHILY.xattr.user.a b".to_vec(), b"v".to_vec())]
+        );
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! outside it.
 //!
 //! How it stays inside: a member name with an absolute path or a `..` component is refused;
-//! each parent directory is opened component by component from the root with
-//! `O_NOFOLLOW | O_DIRECTORY` (a symlink or file where a directory should be is refused); the
-//! entry itself is created with `*at` calls relative to that parent after removing whatever
+//! each parent directory is opened from the root by [`crate::confine::open_beneath`], which
+//! refuses a symlink anywhere on the way (openat2 `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`,
+//! or a walk with `O_NOFOLLOW | O_DIRECTORY` per component; a symlink or file where a
+//! directory should be is refused, by name); the entry itself is created with `*at` calls relative to that parent after removing whatever
 //! had its name, so nothing is ever written through an existing symlink or hard link. Hard
 //! link targets are resolved the same way and linked without following a symlink. Symlinks
 //! are created with their target as is (jail roots hold absolute ones) and never followed.
@@ -21,14 +22,19 @@
 //! set after the chown that would clear it), mtime to the nanosecond.
 
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
 use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
+
+use rustix::fs::{FileType, OFlags};
 
 use super::libarchive::{self, AclEntry, Header};
 use super::sys::{self, Time};
+use crate::confine::{self, BeneathError, Refusal};
 use crate::io::Error;
 
 /// What the extractor may do beyond files, directories, symlinks, hard links and fifos.
@@ -234,29 +240,16 @@ fn display(parts: &[Vec<u8>]) -> String {
     String::from_utf8_lossy(&parts.join(&b'/')).into_owned()
 }
 
-/// Opens the directory `parts` under `root` without following symlinks, creating missing
-/// directories (mode 0755) when `create`.
+/// The path of a member's components, for [`confine::open_beneath`].
+fn joined(parts: &[Vec<u8>]) -> PathBuf {
+    PathBuf::from(OsStr::from_bytes(&parts.join(&b'/')))
+}
+
+/// Opens the directory `parts` under `root` without following a symlink anywhere on the
+/// way (confine's beneath mode), creating missing directories (mode 0755) when `create`.
 fn walk(root: BorrowedFd<'_>, parts: &[Vec<u8>], create: bool) -> Result<OwnedFd, String> {
-    let mut dir = root.try_clone_to_owned().map_err(|e| e.to_string())?;
-    for (i, part) in parts.iter().enumerate() {
-        let opened = match sys::open_dir_at(dir.as_fd(), part) {
-            Err(e) if create && e.kind() == io::ErrorKind::NotFound => {
-                sys::mkdir_at(dir.as_fd(), part, 0o755).and_then(|()| sys::open_dir_at(dir.as_fd(), part))
-            }
-            other => other,
-        };
-        dir = opened.map_err(|e| {
-            let shown = display(&parts[..=i]);
-            let symlink = sys::lstat_at(dir.as_fd(), part)
-                .is_ok_and(|st| st.is_some_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFLNK));
-            match e.raw_os_error() {
-                Some(libc::ELOOP | libc::ENOTDIR) if symlink => format!("refused: '{shown}' is a symlink"),
-                Some(libc::ENOTDIR) => format!("refused: '{shown}' is not a directory"),
-                _ => format!("{shown}: {e}"),
-            }
-        })?;
-    }
-    Ok(dir)
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY;
+    confine::open_beneath(root, &joined(parts), flags, create).map_err(|e| e.to_string())
 }
 
 /// Removes whatever has `name` in `dir` so that a new entry can be created there; an existing
@@ -264,9 +257,9 @@ fn walk(root: BorrowedFd<'_>, parts: &[Vec<u8>], create: bool) -> Result<OwnedFd
 /// `whole_tree`: a layer's entry replaces a lower directory). Returns whether a directory
 /// is (still) there.
 fn make_room(dir: BorrowedFd<'_>, name: &[u8], keep_directory: bool, whole_tree: bool) -> io::Result<bool> {
-    match sys::lstat_at(dir, name)? {
+    match sys::file_type_at(dir, name)? {
         None => Ok(false),
-        Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
+        Some(FileType::Directory) => {
             if keep_directory {
                 // An immutable directory takes no new entries and no chmod: unlock it (the
                 // archive's flags are set again in the final pass), as bsdtar does.
@@ -304,10 +297,10 @@ fn remove(dir: BorrowedFd<'_>, name: &[u8], directory: bool) -> io::Result<()> {
 /// Removes `name` and, if it is a directory, everything under it, never following a
 /// symlink (each directory is opened with `O_NOFOLLOW` from its parent's descriptor).
 fn remove_tree(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
-    let Some(st) = sys::lstat_at(dir, name)? else {
+    let Some(kind) = sys::file_type_at(dir, name)? else {
         return Ok(());
     };
-    if st.st_mode & libc::S_IFMT != libc::S_IFDIR {
+    if kind != FileType::Directory {
         return remove(dir, name, false);
     }
     unlock(dir, name)?;
@@ -334,21 +327,17 @@ fn children(dir: BorrowedFd<'_>) -> io::Result<Vec<Vec<u8>>> {
 /// `None` when a component is missing or not a directory (nothing to delete there), an
 /// error when one is a symlink (a whiteout never reaches through one).
 fn open_existing(root: BorrowedFd<'_>, parts: &[Vec<u8>]) -> Result<Option<OwnedFd>, String> {
-    let mut dir = root.try_clone_to_owned().map_err(|e| e.to_string())?;
-    for (i, part) in parts.iter().enumerate() {
-        let shown = || display(&parts[..=i]);
-        match sys::lstat_at(dir.as_fd(), part).map_err(|e| format!("{}: {e}", shown()))? {
-            None => return Ok(None),
-            Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFLNK => {
-                return Err(format!("refused: '{}' is a symlink", shown()));
-            }
-            Some(st) if st.st_mode & libc::S_IFMT != libc::S_IFDIR => return Ok(None),
-            Some(_) => {}
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY;
+    match confine::open_beneath(root, &joined(parts), flags, false) {
+        Ok(fd) => Ok(Some(fd)),
+        Err(BeneathError { why: Refusal::NotDirectory, .. }) => Ok(None),
+        Err(BeneathError { why: Refusal::Io(e), .. })
+            if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) =>
+        {
+            Ok(None)
         }
-        // O_NOFOLLOW: a directory swapped for a symlink since the lstat is refused (ELOOP).
-        dir = sys::open_dir_at(dir.as_fd(), part).map_err(|e| format!("{}: {e}", shown()))?;
+        Err(e) => Err(e.to_string()),
     }
-    Ok(Some(dir))
 }
 
 /// The prefix of a whiteout's name; `.wh..wh..opq` is the opaque marker of its directory.
@@ -504,7 +493,16 @@ impl Extractor<'_> {
             .map_err(|_| Problem::Member(format!("uid {} out of range", header.uid)))?;
         let gid = u32::try_from(header.gid)
             .map_err(|_| Problem::Member(format!("gid {} out of range", header.gid)))?;
-        let mut xattrs = header.xattrs.clone();
+        // bsdtar writes each xattr twice (LIBARCHIVE.xattr.* and SCHILY.xattr.*) and
+        // libarchive hands out both: set each name once, to the last value (what setting
+        // them in order, as bsdtar does, leaves).
+        let mut xattrs: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(header.xattrs.len());
+        for (key, value) in &header.xattrs {
+            match xattrs.iter_mut().find(|(k, _)| k == key) {
+                Some(slot) => slot.1 = value.clone(),
+                None => xattrs.push((key.clone(), value.clone())),
+            }
+        }
         for (key, acl) in [
             (&b"system.posix_acl_access"[..], &header.acl_access),
             (b"system.posix_acl_default", &header.acl_default),
@@ -519,8 +517,13 @@ impl Extractor<'_> {
                 self.summary.warn(&header.path, "POSIX.1e ACL not restored on this system");
             }
         }
-        if header.acl_nfs4 && cfg!(not(target_os = "freebsd")) {
-            self.summary.warn(&header.path, "NFSv4 ACL not restored (this system has no NFSv4 ACLs)");
+        if header.acl_nfs4 {
+            let why = if cfg!(target_os = "freebsd") {
+                "NFSv4 ACL not restored (jsnap writes them on FreeBSD but does not set them yet)"
+            } else {
+                "NFSv4 ACL not restored (this system has no NFSv4 ACLs)"
+            };
+            self.summary.warn(&header.path, why);
         }
         Ok(Meta { mode: header.perm, uid, gid, mtime: header.mtime, xattrs })
     }
@@ -599,13 +602,13 @@ impl Extractor<'_> {
     /// in a directory this layer extracted into, deletes what it did not make, deepest
     /// first, as umoci's `ociWhiteout` does.
     fn delete_lower(&mut self, dir: BorrowedFd<'_>, name: &[u8], path: &[Vec<u8>]) -> Result<(), Problem> {
-        let Some(st) = sys::lstat_at(dir, name)? else {
+        let Some(kind) = sys::file_type_at(dir, name)? else {
             return Ok(());
         };
         if !self.upper.contains(path) {
             return Ok(remove_tree(dir, name)?);
         }
-        if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+        if kind == FileType::Directory {
             let fd = sys::open_dir_at(dir, name)?;
             for child in children(fd.as_fd())? {
                 let mut below = path.to_vec();
@@ -681,8 +684,8 @@ impl Extractor<'_> {
     }
 
     fn node(&mut self, header: &Header, parts: &[Vec<u8>], meta: &Meta) -> Result<(), Problem> {
-        let (type_bits, device) = if header.filetype == libarchive::AE_IFIFO {
-            (libc::S_IFIFO, 0)
+        let (file_type, device) = if header.filetype == libarchive::AE_IFIFO {
+            (FileType::Fifo, 0)
         } else {
             if !self.options.devices {
                 return Err(Problem::Member(
@@ -692,16 +695,18 @@ impl Extractor<'_> {
             if !sys::is_root() {
                 return Err(Problem::Member("refused: device node (needs root)".into()));
             }
-            let bits = if header.filetype == libarchive::AE_IFCHR { libc::S_IFCHR } else { libc::S_IFBLK };
-            (bits, sys::makedev(header.rdev.0 as u32, header.rdev.1 as u32))
+            let kind = if header.filetype == libarchive::AE_IFCHR {
+                FileType::CharacterDevice
+            } else {
+                FileType::BlockDevice
+            };
+            (kind, sys::makedev(header.rdev.0 as u32, header.rdev.1 as u32))
         };
         let (name, parent) = parts.split_last().expect("non-empty");
         let dir = self.parent(parent)?;
         let removed_dir = make_room(dir.as_fd(), name, false, self.options.layer)?;
         self.forget_if(removed_dir);
-        // mode_t is u32 on Linux, u16 on FreeBSD.
-        #[allow(clippy::unnecessary_cast)]
-        sys::mknod_at(dir.as_fd(), name, type_bits as u32 | 0o600, device)?;
+        sys::mknod_at(dir.as_fd(), name, file_type, 0o600, device)?;
         if self.options.owners {
             sys::chown_at(dir.as_fd(), name, meta.uid, meta.gid)?;
         }

@@ -10,7 +10,8 @@
 //! unchanged tree give the same bytes. GNU tar and bsdtar read the result.
 //!
 //! The extractor reads the stream through libarchive (see `libarchive.rs` for why) and
-//! writes with its own openat walk: it refuses members that would escape the target
+//! writes relative to descriptors that jcore's confinement primitive opened
+//! ([`crate::confine::open_beneath`]): it refuses members that would escape the target
 //! directory (see [`extract`](mod@extract) for how) and reports each refusal by name
 //! instead of stopping.
 //!
@@ -19,10 +20,13 @@
 //! applies whiteouts and opaque markers with the same confinement as every other member.
 //!
 //! File flags are written as `SCHILY.fflags` (FreeBSD chflags; on Linux immutable,
-//! append-only and nodump) and restored last. Not handled: NFSv4 ACLs on Linux (warned
-//! about); ACL entries by user or group name (owners and ACLs are numeric, as jail images
+//! append-only and nodump) and restored last. On FreeBSD, extattrs are written as bsdtar
+//! writes them there (`LIBARCHIVE.xattr.*` and `SCHILY.xattr.*`) and NFSv4 ACLs as
+//! `SCHILY.acl.ace`, POSIX.1e ACLs as `SCHILY.acl.access`/`default` ([`acl`]). Not handled: NFSv4 ACLs on Linux (warned about), and
+//! restoring them on FreeBSD (warned about); ACL entries by user or group name (owners and ACLs are numeric, as jail images
 //! need: a name means something else inside the jail).
 
+pub mod acl;
 pub mod archive;
 pub mod extract;
 pub mod layer;

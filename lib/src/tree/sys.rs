@@ -1,87 +1,68 @@
-//! Thin safe wrappers over the `*at` system calls the extractor needs. Every call that takes
-//! a name works relative to an open directory and never follows a symlink in that name,
-//! which is what keeps a hostile archive inside the target directory.
+//! The system calls of the tree code, named for what the writer and the extractor need.
+//! Every call that takes a name works relative to an open directory and never follows a
+//! symlink in that name, which is what keeps a hostile archive inside the target directory
+//! (the walk from the root to that directory is [`crate::confine`]'s).
+//!
+//! The calls themselves are rustix's (the `*at` family, stat, times, owners, inode flags,
+//! statfs, umask) and the `xattr` crate's (Linux xattrs, FreeBSD extattrs under the same
+//! `user.`/`system.` names libarchive gives them). What is still written by hand here has
+//! no crate that covers it, each said where it is: FreeBSD's `fchflags(2)` and
+//! `fnmatch(3)` (GNU tar's `--exclude` semantics, which no Rust glob crate reproduces).
 
-use std::ffi::CString;
+use std::ffi::{CString, OsStr};
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
+
+use rustix::fs::{AtFlags, FileType, Gid, Mode, OFlags, Timespec, Timestamps, Uid};
 
 /// A byte string as a C string (a name with a NUL byte cannot exist on disk).
 pub fn c_name(bytes: &[u8]) -> io::Result<CString> {
     CString::new(bytes).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "name contains a NUL byte"))
 }
 
-fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
-    if ret < 0 { Err(io::Error::last_os_error()) } else { Ok(ret) }
-}
-
 /// Opens a directory by path (the extraction root; symlinks in DIR itself are the user's choice).
 pub fn open_root(path: &Path) -> io::Result<OwnedFd> {
-    let c = c_name(path.as_os_str().as_bytes())?;
-    // SAFETY: c is a valid NUL-terminated string; the returned fd is owned by us.
-    let fd = check(unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) })?;
-    // SAFETY: fd was just returned by open and is not owned elsewhere.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    Ok(rustix::fs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?)
 }
 
 /// Opens the directory `name` under `dir` without following a symlink.
 pub fn open_dir_at(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<OwnedFd> {
-    let c = c_name(name)?;
-    let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
-    // SAFETY: valid fd and C string; the returned fd is owned by us.
-    let fd = check(unsafe { libc::openat(dir.as_raw_fd(), c.as_ptr(), flags) })?;
-    // SAFETY: fd was just returned by openat.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    Ok(rustix::fs::openat(dir, name, flags, Mode::empty())?)
 }
 
 /// Creates a new regular file `name` under `dir`; fails if anything already has that name.
 pub fn create_file_at(dir: BorrowedFd<'_>, name: &[u8], mode: u32) -> io::Result<File> {
-    let c = c_name(name)?;
-    let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_CLOEXEC;
-    // SAFETY: valid fd and C string; the returned fd is owned by the File.
-    let fd = check(unsafe { libc::openat(dir.as_raw_fd(), c.as_ptr(), flags, mode as libc::c_uint) })?;
-    // SAFETY: fd was just returned by openat.
-    Ok(unsafe { File::from_raw_fd(fd) })
+    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    Ok(rustix::fs::openat(dir, name, flags, Mode::from_raw_mode(mode as _))?.into())
 }
 
-/// `lstat` of `name` under `dir`; `None` when nothing has that name.
-pub fn lstat_at(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Option<libc::stat>> {
-    let c = c_name(name)?;
-    // SAFETY: stat is plain data; fstatat fills it.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: valid fd, C string and out pointer.
-    let ret = unsafe { libc::fstatat(dir.as_raw_fd(), c.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) };
-    if ret < 0 {
-        let err = io::Error::last_os_error();
-        return if err.kind() == io::ErrorKind::NotFound { Ok(None) } else { Err(err) };
+/// The type of `name` under `dir` (not following a symlink); `None` when nothing has that name.
+pub fn file_type_at(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<Option<FileType>> {
+    match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(st) => Ok(Some(FileType::from_raw_mode(st.st_mode as _))),
+        Err(rustix::io::Errno::NOENT) => Ok(None),
+        Err(e) => Err(e.into()),
     }
-    Ok(Some(st))
 }
 
 /// Removes `name` under `dir` (an empty directory when `directory`).
 pub fn unlink_at(dir: BorrowedFd<'_>, name: &[u8], directory: bool) -> io::Result<()> {
-    let c = c_name(name)?;
-    let flags = if directory { libc::AT_REMOVEDIR } else { 0 };
-    // SAFETY: valid fd and C string.
-    check(unsafe { libc::unlinkat(dir.as_raw_fd(), c.as_ptr(), flags) }).map(drop)
+    let flags = if directory { AtFlags::REMOVEDIR } else { AtFlags::empty() };
+    Ok(rustix::fs::unlinkat(dir, name, flags)?)
 }
 
 /// Creates the directory `name` under `dir`.
 pub fn mkdir_at(dir: BorrowedFd<'_>, name: &[u8], mode: u32) -> io::Result<()> {
-    let c = c_name(name)?;
-    // SAFETY: valid fd and C string.
-    check(unsafe { libc::mkdirat(dir.as_raw_fd(), c.as_ptr(), mode as libc::mode_t) }).map(drop)
+    Ok(rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(mode as _))?)
 }
 
 /// Creates the symlink `name` under `dir` pointing at `target` (never followed by us).
 pub fn symlink_at(target: &[u8], dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
-    let t = c_name(target)?;
-    let c = c_name(name)?;
-    // SAFETY: valid C strings and fd.
-    check(unsafe { libc::symlinkat(t.as_ptr(), dir.as_raw_fd(), c.as_ptr()) }).map(drop)
+    Ok(rustix::fs::symlinkat(target, dir, name)?)
 }
 
 /// Hard-links `old_name` under `old_dir` (not following a symlink) as `new_name` under `new_dir`.
@@ -91,134 +72,121 @@ pub fn link_at(
     new_dir: BorrowedFd<'_>,
     new_name: &[u8],
 ) -> io::Result<()> {
-    let o = c_name(old_name)?;
-    let n = c_name(new_name)?;
-    // SAFETY: valid fds and C strings; flags 0 = do not follow a symlink at old_name.
-    check(unsafe { libc::linkat(old_dir.as_raw_fd(), o.as_ptr(), new_dir.as_raw_fd(), n.as_ptr(), 0) })
-        .map(drop)
+    // No AT_SYMLINK_FOLLOW: a symlink at old_name is linked itself, never its target.
+    Ok(rustix::fs::linkat(old_dir, old_name, new_dir, new_name, AtFlags::empty())?)
 }
 
-/// Creates a fifo or device node `name` under `dir`.
-pub fn mknod_at(dir: BorrowedFd<'_>, name: &[u8], mode: u32, device: u64) -> io::Result<()> {
-    let c = c_name(name)?;
-    // SAFETY: valid fd and C string.
-    check(unsafe { libc::mknodat(dir.as_raw_fd(), c.as_ptr(), mode as libc::mode_t, device as libc::dev_t) })
-        .map(drop)
+/// Creates a fifo or device node `name` under `dir` (`file_type` says which).
+pub fn mknod_at(
+    dir: BorrowedFd<'_>,
+    name: &[u8],
+    file_type: FileType,
+    mode: u32,
+    device: u64,
+) -> io::Result<()> {
+    Ok(rustix::fs::mknodat(dir, name, file_type, Mode::from_raw_mode(mode as _), device as _)?)
+}
+
+/// The owner ids as rustix takes them: -1 (u32::MAX) is "leave as it is" for chown(2), which
+/// is what an archive's id of 4294967295 always did here.
+fn owner(uid: u32, gid: u32) -> (Option<Uid>, Option<Gid>) {
+    ((uid != u32::MAX).then(|| Uid::from_raw(uid)), (gid != u32::MAX).then(|| Gid::from_raw(gid)))
 }
 
 /// Changes the owner of `name` under `dir` without following a symlink.
 pub fn chown_at(dir: BorrowedFd<'_>, name: &[u8], uid: u32, gid: u32) -> io::Result<()> {
-    let c = c_name(name)?;
-    // SAFETY: valid fd and C string.
-    check(unsafe { libc::fchownat(dir.as_raw_fd(), c.as_ptr(), uid, gid, libc::AT_SYMLINK_NOFOLLOW) })
-        .map(drop)
+    let (uid, gid) = owner(uid, gid);
+    Ok(rustix::fs::chownat(dir, name, uid, gid, AtFlags::SYMLINK_NOFOLLOW)?)
 }
 
 /// Changes the mode of `name` under `dir` (only called on fifos and device nodes just created).
 pub fn chmod_at(dir: BorrowedFd<'_>, name: &[u8], mode: u32) -> io::Result<()> {
-    let c = c_name(name)?;
-    // SAFETY: valid fd and C string.
-    check(unsafe { libc::fchmodat(dir.as_raw_fd(), c.as_ptr(), mode as libc::mode_t, 0) }).map(drop)
+    Ok(rustix::fs::chmodat(dir, name, Mode::from_raw_mode(mode as _), AtFlags::empty())?)
 }
 
 /// An mtime: seconds and nanoseconds.
 pub type Time = (i64, i64);
 
-fn times(mtime: Time) -> [libc::timespec; 2] {
-    [
-        libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_OMIT },
-        libc::timespec { tv_sec: mtime.0 as libc::time_t, tv_nsec: mtime.1.clamp(0, 999_999_999) as _ },
-    ]
+fn times(mtime: Time) -> Timestamps {
+    Timestamps {
+        last_access: Timespec { tv_sec: 0, tv_nsec: rustix::fs::UTIME_OMIT },
+        last_modification: Timespec { tv_sec: mtime.0 as _, tv_nsec: mtime.1.clamp(0, 999_999_999) as _ },
+    }
 }
 
 /// Sets the mtime of `name` under `dir` without following a symlink (atime left alone).
 pub fn set_mtime_at(dir: BorrowedFd<'_>, name: &[u8], mtime: Time) -> io::Result<()> {
-    let c = c_name(name)?;
-    let ts = times(mtime);
-    // SAFETY: valid fd, C string and two timespecs.
-    check(unsafe { libc::utimensat(dir.as_raw_fd(), c.as_ptr(), ts.as_ptr(), libc::AT_SYMLINK_NOFOLLOW) })
-        .map(drop)
+    Ok(rustix::fs::utimensat(dir, name, &times(mtime), AtFlags::SYMLINK_NOFOLLOW)?)
 }
 
 /// Sets the mtime of an open file (atime left alone).
 pub fn set_mtime(fd: BorrowedFd<'_>, mtime: Time) -> io::Result<()> {
-    let ts = times(mtime);
-    // SAFETY: valid fd and two timespecs.
-    check(unsafe { libc::futimens(fd.as_raw_fd(), ts.as_ptr()) }).map(drop)
+    Ok(rustix::fs::futimens(fd, &times(mtime))?)
 }
 
 /// Changes the owner of an open file.
 pub fn chown(fd: BorrowedFd<'_>, uid: u32, gid: u32) -> io::Result<()> {
-    // SAFETY: valid fd.
-    check(unsafe { libc::fchown(fd.as_raw_fd(), uid, gid) }).map(drop)
+    let (uid, gid) = owner(uid, gid);
+    Ok(rustix::fs::fchown(fd, uid, gid)?)
 }
 
 /// Changes the mode of an open file.
 pub fn chmod(fd: BorrowedFd<'_>, mode: u32) -> io::Result<()> {
-    // SAFETY: valid fd.
-    check(unsafe { libc::fchmod(fd.as_raw_fd(), mode as libc::mode_t) }).map(drop)
+    Ok(rustix::fs::fchmod(fd, Mode::from_raw_mode(mode as _))?)
 }
 
-/// Sets an extended attribute on an open file.
+/// A borrowed descriptor for the `xattr` crate, whose fd calls come as a trait on
+/// `AsRawFd` types (it implements it for `File` only).
+struct XattrFd<'a>(BorrowedFd<'a>);
+
+impl AsRawFd for XattrFd<'_> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
+impl xattr::FileExt for XattrFd<'_> {}
+
+/// "No such attribute" (removed meanwhile): ENODATA on Linux, ENOATTR on FreeBSD.
 #[cfg(target_os = "linux")]
+const NO_ATTRIBUTE: i32 = libc::ENODATA;
+#[cfg(target_os = "freebsd")]
+const NO_ATTRIBUTE: i32 = libc::ENOATTR;
+#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
+const NO_ATTRIBUTE: i32 = -1;
+
+/// A file system without xattrs (or extattrs): it has none, which is not an error.
+fn no_xattr_support(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::EOPNOTSUPP) || e.kind() == io::ErrorKind::Unsupported
+}
+
+/// Sets an extended attribute on an open file. On FreeBSD, extattr(2) has namespaces
+/// instead of name prefixes: `user.NAME` is NAME in the user namespace and `system.NAME`
+/// NAME in the system namespace (libarchive's mapping, what bsdtar restores, and the
+/// `xattr` crate's); any other prefix has no place there: [`io::ErrorKind::Unsupported`]
+/// (the extractor warns and goes on).
 pub fn set_xattr(fd: BorrowedFd<'_>, name: &[u8], value: &[u8]) -> io::Result<()> {
-    let c = c_name(name)?;
-    // SAFETY: valid fd, C string and value buffer.
-    check(unsafe { libc::fsetxattr(fd.as_raw_fd(), c.as_ptr(), value.as_ptr().cast(), value.len(), 0) })
-        .map(drop)
+    if cfg!(target_os = "freebsd") {
+        extattr_namespace(name)?;
+    }
+    xattr::FileExt::set_xattr(&XattrFd(fd), OsStr::from_bytes(name), value)
 }
 
-/// Removes the extended attributes of an open file that are not in `keep` (names). Linux
-/// only; elsewhere nothing is removed (FreeBSD's extattr namespaces would need a listing
-/// per namespace: not done, layers applied there keep a directory's old extattrs).
-#[cfg(target_os = "linux")]
+/// Removes the extended attributes of an open file that are not in `keep` (names).
 pub fn remove_other_xattrs(fd: BorrowedFd<'_>, keep: &[&[u8]]) -> io::Result<()> {
-    let mut names = vec![0u8; 1024];
-    let len = loop {
-        // SAFETY: valid fd and buffer of the given length.
-        let ret = unsafe { libc::flistxattr(fd.as_raw_fd(), names.as_mut_ptr().cast(), names.len()) };
-        if ret >= 0 {
-            break ret as usize;
-        }
-        let err = io::Error::last_os_error();
-        match err.raw_os_error() {
-            Some(libc::ERANGE) => names.resize(names.len() * 4, 0),
-            Some(libc::ENOTSUP) => return Ok(()),
-            _ => return Err(err),
-        }
+    let file = XattrFd(fd);
+    let names = match xattr::FileExt::list_xattr(&file) {
+        Ok(names) => names,
+        Err(e) if no_xattr_support(&e) => return Ok(()),
+        Err(e) => return Err(e),
     };
-    for name in names[..len].split(|&b| b == 0).filter(|n| !n.is_empty() && !keep.contains(n)) {
-        let c = c_name(name)?;
-        // SAFETY: valid fd and C string.
-        if unsafe { libc::fremovexattr(fd.as_raw_fd(), c.as_ptr()) } < 0 {
-            let err = io::Error::last_os_error();
-            if err.raw_os_error() != Some(libc::ENODATA) {
-                return Err(err);
-            }
+    for name in names.filter(|n| !keep.contains(&n.as_bytes())) {
+        match xattr::FileExt::remove_xattr(&file, &name) {
+            Err(e) if e.raw_os_error() != Some(NO_ATTRIBUTE) => return Err(e),
+            _ => {}
         }
     }
     Ok(())
-}
-
-/// See the Linux version: nothing is removed here.
-#[cfg(not(target_os = "linux"))]
-pub fn remove_other_xattrs(_fd: BorrowedFd<'_>, _keep: &[&[u8]]) -> io::Result<()> {
-    Ok(())
-}
-
-/// FreeBSD has extattr(2) namespaces instead of name prefixes: `user.NAME` is NAME in the
-/// user namespace and `system.NAME` NAME in the system namespace (libarchive's mapping,
-/// what bsdtar restores). Any other prefix has no place there: [`io::ErrorKind::Unsupported`]
-/// (the extractor warns and goes on).
-#[cfg(target_os = "freebsd")]
-pub fn set_xattr(fd: BorrowedFd<'_>, name: &[u8], value: &[u8]) -> io::Result<()> {
-    let (namespace, attr) = extattr_namespace(name)?;
-    let c = c_name(attr)?;
-    // SAFETY: valid fd, C string and value buffer.
-    let ret = unsafe {
-        libc::extattr_set_fd(fd.as_raw_fd(), namespace, c.as_ptr(), value.as_ptr().cast(), value.len())
-    };
-    if ret < 0 { Err(io::Error::last_os_error()) } else { Ok(()) }
 }
 
 /// The extattr namespace and the name inside it of an xattr name (see [`set_xattr`]).
@@ -239,90 +207,58 @@ pub fn extattr_namespace(name: &[u8]) -> io::Result<(libc::c_int, &[u8])> {
     Ok((namespace, attr))
 }
 
-/// Neither Linux nor FreeBSD: no extended attributes.
-#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
-pub fn set_xattr(_fd: BorrowedFd<'_>, _name: &[u8], _value: &[u8]) -> io::Result<()> {
-    Err(io::Error::from(io::ErrorKind::Unsupported))
+#[cfg(not(any(target_os = "freebsd", test)))]
+fn extattr_namespace(_name: &[u8]) -> io::Result<()> {
+    Ok(())
 }
 
-/// Neither Linux nor FreeBSD: no extended attributes are read.
-#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
-pub fn xattrs(_path: &Path) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-    Ok(Vec::new())
-}
-
-/// The extended attributes of a path (not following a symlink), sorted by name. A file
-/// system without xattr support has none.
-#[cfg(target_os = "linux")]
+/// The extended attributes of a path (not following a symlink), sorted by name. On FreeBSD
+/// the extattrs of the user and system namespaces, named `user.NAME` and `system.NAME` as
+/// libarchive names them (a system namespace we may not read has none). A file system
+/// without xattr support has none.
 pub fn xattrs(path: &Path) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-    let c = c_name(path.as_os_str().as_bytes())?;
-    let mut names = vec![0u8; 1024];
-    let len = loop {
-        // SAFETY: valid C string and buffer of the given length.
-        let ret = unsafe { libc::llistxattr(c.as_ptr(), names.as_mut_ptr().cast(), names.len()) };
-        if ret >= 0 {
-            break ret as usize;
-        }
-        let err = io::Error::last_os_error();
-        match err.raw_os_error() {
-            Some(libc::ERANGE) => names.resize(names.len() * 4, 0),
-            Some(libc::ENOTSUP) => return Ok(Vec::new()),
-            _ => return Err(err),
-        }
+    let names = match xattr::list(path) {
+        Ok(names) => names,
+        Err(e) if no_xattr_support(&e) => return Ok(Vec::new()),
+        Err(e) => return Err(e),
     };
     let mut out = Vec::new();
-    for name in names[..len].split(|&b| b == 0).filter(|n| !n.is_empty()) {
-        if let Some(value) = xattr_value(&c, name)? {
-            out.push((name.to_vec(), value));
+    for name in names {
+        // UFS keeps ACLs as these system extattrs: they are archived as the ACLs they are
+        // (`SCHILY.acl.*`, see acl.rs), and bsdtar skips the extattrs too.
+        const ACL_EXTATTRS: &[&[u8]] =
+            &[b"system.nfs4.acl", b"system.posix1e.acl_access", b"system.posix1e.acl_default"];
+        if cfg!(target_os = "freebsd") && ACL_EXTATTRS.contains(&name.as_bytes()) {
+            continue;
+        }
+        // None: removed between list and get.
+        if let Some(value) = xattr::get(path, &name)? {
+            out.push((name.into_vec(), value));
         }
     }
     out.sort();
     Ok(out)
 }
 
-#[cfg(target_os = "linux")]
-fn xattr_value(path: &CString, name: &[u8]) -> io::Result<Option<Vec<u8>>> {
-    let cname = c_name(name)?;
-    let mut value = vec![0u8; 256];
-    loop {
-        // SAFETY: valid C strings and buffer of the given length.
-        let ret =
-            unsafe { libc::lgetxattr(path.as_ptr(), cname.as_ptr(), value.as_mut_ptr().cast(), value.len()) };
-        if ret >= 0 {
-            value.truncate(ret as usize);
-            return Ok(Some(value));
-        }
-        let err = io::Error::last_os_error();
-        match err.raw_os_error() {
-            Some(libc::ERANGE) => value.resize(value.len() * 4, 0),
-            // Removed between list and get.
-            Some(libc::ENODATA) => return Ok(None),
-            _ => return Err(err),
-        }
-    }
-}
-
 /// The effective user is root (owners and device nodes can be restored).
 pub fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    rustix::process::geteuid().is_root()
 }
 
 /// A device number from its parts.
-// The libc types differ between Linux (u32) and FreeBSD (i32).
-#[allow(clippy::unnecessary_cast)]
 pub fn makedev(major: u32, minor: u32) -> u64 {
-    libc::makedev(major as _, minor as _) as u64
+    rustix::fs::makedev(major, minor) as u64
 }
 
 /// The parts of a device number.
-#[allow(clippy::unnecessary_cast)]
 pub fn major_minor(device: u64) -> (u32, u32) {
-    let d = device as libc::dev_t;
-    (libc::major(d) as u32, libc::minor(d) as u32)
+    let d = device as rustix::fs::Dev;
+    (rustix::fs::major(d), rustix::fs::minor(d))
 }
 
 /// `fnmatch(3)` without flags, as GNU tar matches `--exclude` (a `*` also matches `/`).
+/// By hand: the C library's own matcher is the reference GNU tar uses; the glob crates
+/// (glob, globset) differ in `*` across `/`, bracket and backslash handling.
 pub fn fnmatch(pattern: &CString, name: &[u8]) -> bool {
     let Ok(n) = c_name(name) else { return false };
     // SAFETY: valid C strings.
@@ -348,38 +284,29 @@ pub const LOCKING_FLAGS: u64 = 0;
 /// The file flags of an open file (`FS_IOC_GETFLAGS` on Linux, `st_flags` on FreeBSD).
 #[cfg(target_os = "linux")]
 pub fn flags(fd: BorrowedFd<'_>) -> io::Result<u64> {
-    let mut flags: libc::c_long = 0;
-    // SAFETY: valid fd; FS_IOC_GETFLAGS writes a long (the kernel reads an int's worth).
-    check(unsafe { libc::ioctl(fd.as_raw_fd(), FS_IOC_GETFLAGS as _, &mut flags) })?;
-    Ok(flags as u64 & 0xffff_ffff)
+    Ok(u64::from(rustix::fs::ioctl_getflags(fd)?.bits()))
 }
 
 /// Sets the file flags of an open file.
 #[cfg(target_os = "linux")]
 pub fn set_flags(fd: BorrowedFd<'_>, flags: u64) -> io::Result<()> {
-    let value = flags as libc::c_long;
-    // SAFETY: valid fd and pointer to the value.
-    check(unsafe { libc::ioctl(fd.as_raw_fd(), FS_IOC_SETFLAGS as _, &value) }).map(drop)
+    let flags = rustix::fs::IFlags::from_bits_retain(flags as u32);
+    Ok(rustix::fs::ioctl_setflags(fd, flags)?)
 }
-
-#[cfg(target_os = "linux")]
-const FS_IOC_GETFLAGS: u64 = 0x8008_6601;
-#[cfg(target_os = "linux")]
-const FS_IOC_SETFLAGS: u64 = 0x4008_6602;
 
 #[cfg(target_os = "freebsd")]
 pub fn flags(fd: BorrowedFd<'_>) -> io::Result<u64> {
-    // SAFETY: stat is plain data; fstat fills it.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: valid fd and out pointer.
-    check(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) })?;
-    Ok(u64::from(st.st_flags))
+    Ok(u64::from(rustix::fs::fstat(fd)?.st_flags))
 }
 
 #[cfg(target_os = "freebsd")]
 pub fn set_flags(fd: BorrowedFd<'_>, flags: u64) -> io::Result<()> {
+    // By hand: neither rustix nor nix has fchflags(2) (nix only the path-based chflags).
     // SAFETY: valid fd.
-    check(unsafe { libc::fchflags(fd.as_raw_fd(), flags as libc::c_ulong) }).map(drop)
+    if unsafe { libc::fchflags(fd.as_raw_fd(), flags as libc::c_ulong) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
@@ -395,34 +322,22 @@ pub fn set_flags(_fd: BorrowedFd<'_>, _flags: u64) -> io::Result<()> {
 /// Opens `name` under `dir` to read or change its flags, without following a symlink or
 /// blocking on a fifo.
 pub fn open_for_flags_at(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<OwnedFd> {
-    let c = c_name(name)?;
-    let flags = libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC;
-    // SAFETY: valid fd and C string; the returned fd is owned by us.
-    let fd = check(unsafe { libc::openat(dir.as_raw_fd(), c.as_ptr(), flags) })?;
-    // SAFETY: fd was just returned by openat.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    Ok(rustix::fs::openat(dir, name, flags, Mode::empty())?)
 }
 
 /// Opens the existing regular file `name` under `dir` for writing (a hard link whose
 /// header carries data), without following a symlink.
 pub fn open_write_at(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<File> {
-    let c = c_name(name)?;
-    let flags = libc::O_WRONLY | libc::O_TRUNC | libc::O_NOFOLLOW | libc::O_CLOEXEC;
-    // SAFETY: valid fd and C string; the returned fd is owned by the File.
-    let fd = check(unsafe { libc::openat(dir.as_raw_fd(), c.as_ptr(), flags) })?;
-    // SAFETY: fd was just returned by openat.
-    Ok(unsafe { File::from_raw_fd(fd) })
+    let flags = OFlags::WRONLY | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    Ok(rustix::fs::openat(dir, name, flags, Mode::empty())?.into())
 }
 
 /// The process umask (read by setting and restoring it; the extractor is single-threaded).
 pub fn umask() -> u32 {
-    // SAFETY: umask has no preconditions.
-    let mask = unsafe { libc::umask(0o022) };
-    // SAFETY: as above.
-    unsafe { libc::umask(mask) };
-    #[allow(clippy::unnecessary_cast)]
-    let mask = mask as u32;
-    mask
+    let mask = rustix::process::umask(Mode::from_raw_mode(0o022));
+    rustix::process::umask(mask);
+    mask.bits() as u32
 }
 
 /// The kind of a kernel file system mounted at `path` (what a running jail mounts and an
@@ -447,32 +362,46 @@ pub fn is_virtual_fs(path: &Path) -> io::Result<Option<&'static str>> {
         (0x6265_6570, "configfs"),
         (0xde5e_81e4, "efivarfs"),
     ];
-    let c = c_name(path.as_os_str().as_bytes())?;
-    // SAFETY: statfs is plain data filled by statfs(2).
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: valid C string and out pointer.
-    check(unsafe { libc::statfs(c.as_ptr(), &mut st) })?;
     #[allow(clippy::unnecessary_cast)]
-    let magic = st.f_type as i64;
+    let magic = rustix::fs::statfs(path)?.f_type as i64;
     Ok(KINDS.iter().find(|(m, _)| *m == magic).map(|(_, kind)| *kind))
 }
 
 #[cfg(target_os = "freebsd")]
 pub fn is_virtual_fs(path: &Path) -> io::Result<Option<&'static str>> {
     const KINDS: &[&str] = &["devfs", "fdescfs", "procfs", "linprocfs", "linsysfs", "nullfs", "mqueuefs"];
-    let c = c_name(path.as_os_str().as_bytes())?;
-    // SAFETY: statfs is plain data filled by statfs(2).
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: valid C string and out pointer.
-    check(unsafe { libc::statfs(c.as_ptr(), &mut st) })?;
-    // SAFETY: f_fstypename is a NUL-terminated array filled by the kernel.
-    let name = unsafe { std::ffi::CStr::from_ptr(st.f_fstypename.as_ptr()) }.to_bytes();
+    let st = rustix::fs::statfs(path)?;
+    // f_fstypename: a NUL-terminated name in a fixed array.
+    let name: Vec<u8> = st.f_fstypename.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
     Ok(KINDS.iter().find(|k| k.as_bytes() == name).copied())
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
 pub fn is_virtual_fs(_path: &Path) -> io::Result<Option<&'static str>> {
     Ok(None)
+}
+
+/// The data ranges `(offset, length)` of an open file of `size` bytes, found with
+/// SEEK_DATA/SEEK_HOLE (a file system without them reports the whole file as data).
+pub fn data_ranges(file: &File, size: u64) -> io::Result<Vec<(u64, u64)>> {
+    use rustix::fs::SeekFrom;
+    let fd = file.as_fd();
+    let mut ranges = Vec::new();
+    let mut at = 0u64;
+    while at < size {
+        let data = match rustix::fs::seek(fd, SeekFrom::Data(at)) {
+            Ok(data) => data,
+            // Only a hole from here on.
+            Err(rustix::io::Errno::NXIO) => break,
+            Err(e) => return Err(e.into()),
+        };
+        let hole = rustix::fs::seek(fd, SeekFrom::Hole(data))?.min(size);
+        if hole > data {
+            ranges.push((data, hole - data));
+        }
+        at = hole;
+    }
+    Ok(ranges)
 }
 
 /// File flags as the `SCHILY.fflags` text bsdtar writes (libarchive's names, in bit order),
@@ -512,64 +441,6 @@ const FLAG_NAMES: &[(u64, &str)] = &[
 #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
 const FLAG_NAMES: &[(u64, &str)] = &[];
 
-/// FreeBSD: the extattrs of a path (not following a symlink) in the user and system
-/// namespaces, named `user.NAME` and `system.NAME` as libarchive names them (so that
-/// `SCHILY.xattr.user.NAME` restores them on FreeBSD and as xattrs on Linux). A file
-/// system without extattrs, or a system namespace we may not read, has none.
-#[cfg(target_os = "freebsd")]
-pub fn xattrs(path: &Path) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-    let c = c_name(path.as_os_str().as_bytes())?;
-    let mut out = Vec::new();
-    for (namespace, prefix) in [(1, &b"user."[..]), (2, b"system.")] {
-        // SAFETY: a null buffer asks for the size.
-        let len = unsafe { libc::extattr_list_link(c.as_ptr(), namespace, std::ptr::null_mut(), 0) };
-        if len <= 0 {
-            continue;
-        }
-        let mut list = vec![0u8; len as usize];
-        // SAFETY: valid C string and buffer of the given length.
-        let len =
-            unsafe { libc::extattr_list_link(c.as_ptr(), namespace, list.as_mut_ptr().cast(), list.len()) };
-        if len <= 0 {
-            continue;
-        }
-        list.truncate(len as usize);
-        // Each name is one length byte followed by that many bytes (extattr_list_file(2)).
-        let mut at = 0;
-        while at < list.len() {
-            let n = list[at] as usize;
-            let name = &list[(at + 1).min(list.len())..(at + 1 + n).min(list.len())];
-            at += 1 + n;
-            let cname = c_name(name)?;
-            // SAFETY: as above.
-            let size = unsafe {
-                libc::extattr_get_link(c.as_ptr(), namespace, cname.as_ptr(), std::ptr::null_mut(), 0)
-            };
-            if size < 0 {
-                continue;
-            }
-            let mut value = vec![0u8; size as usize];
-            // SAFETY: as above.
-            let got = unsafe {
-                libc::extattr_get_link(
-                    c.as_ptr(),
-                    namespace,
-                    cname.as_ptr(),
-                    value.as_mut_ptr().cast(),
-                    value.len(),
-                )
-            };
-            if got < 0 {
-                continue;
-            }
-            value.truncate(got as usize);
-            out.push(([prefix, name].concat(), value));
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -593,5 +464,31 @@ mod tests {
         for refused in [&b"security.capability"[..], b"trusted.x", b"user.", b"comment"] {
             assert_eq!(extattr_namespace(refused).unwrap_err().kind(), io::ErrorKind::Unsupported);
         }
+    }
+
+    #[test]
+    fn an_archive_id_of_minus_one_leaves_the_owner_alone() {
+        assert_eq!(owner(u32::MAX, 5), (None, Some(Gid::from_raw(5))));
+        assert_eq!(owner(0, u32::MAX), (Some(Uid::ROOT), None));
+    }
+
+    #[test]
+    fn data_ranges_find_the_holes() {
+        use std::os::unix::fs::FileExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(dir.path().join("f"))
+            .unwrap();
+        file.write_all_at(b"data", 1 << 20).unwrap();
+        file.set_len(4 << 20).unwrap();
+        let ranges = data_ranges(&file, 4 << 20).unwrap();
+        // The file system decides the granularity; the data is in one range, the rest holes.
+        assert_eq!(ranges.len(), 1, "{ranges:?}");
+        let (offset, len) = ranges[0];
+        assert!(offset <= 1 << 20 && offset + len >= (1 << 20) + 4 && len < 4 << 20, "{ranges:?}");
     }
 }
