@@ -13,9 +13,9 @@
 //! | skein512 | Skein512 | 64 bytes | [`skein`], Skein-512-512 (FreeBSD `skein512`) |
 //! | skein1024 | Skein1024 | 128 bytes | [`skein`], Skein-1024-1024 (FreeBSD `skein1024`, pot `.skein`) |
 //!
-//! [`MultiHasher`] feeds the same chunks to one thread per algorithm, so asking for three
-//! digests costs about as much wall time as the slowest one alone, and hashing overlaps
-//! with reading and writing.
+//! [`MultiHasher`] feeds the same chunks to one thread per algorithm (algorithms share
+//! threads when there are more of them than cores), so asking for three digests costs about
+//! as much wall time as the slowest one alone, and hashing overlaps with reading and writing.
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -189,6 +189,11 @@ fn libcrypto_or(md: libcrypto::Md, rust: impl FnOnce() -> Box<dyn DynDigest + Se
 /// portable code and libcrypto's AVX2/SSSE3 assembly is far ahead. (For SHA-256 libcrypto was
 /// 1.6% ahead even with SHA-NI, 0.594 s vs 0.604 s, and SHA-512 has no SHA-NI.)
 fn sha1_crate_is_fastest() -> bool {
+    sha_extensions()
+}
+
+/// Whether the CPU has the SHA extensions (SHA-NI) the sha1 crate and libcrypto use.
+fn sha_extensions() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::is_x86_feature_detected!("sha") && std::is_x86_feature_detected!("sse4.1")
@@ -343,6 +348,75 @@ const QUEUE_DEPTH: usize = 8;
 const MAP_CHUNK: usize = 4 << 20;
 const MAP_DEPTH: usize = 8;
 
+/// The slice of a chunk that every algorithm of a thread's group hashes in turn: small enough
+/// to stay in a core's L2 (1 MiB on the EPYC of issue 16, 256 KiB on older Intel) between the
+/// first algorithm, which brings it from memory, and the others. BLAKE3 is memory-bound when
+/// it reads mapped pages cold (400 MiB: 0.12 s of CPU after SHA-1 read them elsewhere, 0.06 s
+/// from L2), so sharing a thread with a SHA costs it about half.
+const GROUP_SLICE: usize = 128 * 1024;
+
+/// The number of hashing threads a [`MultiHasher`] may start, 0 for "the cores this process
+/// may run on"; see [`set_hashing_threads`].
+static HASHING_THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Caps the threads of every [`MultiHasher`] of this process (jsum `-T N`); 0 means the
+/// cores it may run on. With more algorithms than threads, algorithms share threads.
+pub fn set_hashing_threads(threads: usize) {
+    HASHING_THREADS.store(threads, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn hashing_threads() -> usize {
+    match HASHING_THREADS.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => crate::threads::resolve(None),
+        n => n,
+    }
+}
+
+impl Algorithm {
+    /// About what hashing one byte costs on this CPU, in cycles: only the ratios matter, for
+    /// sharing threads out ([`thread_groups`]). Measured with jsum on the AMD EPYC of issue 16
+    /// (SHA-NI, AVX-512; 400 MiB, CPU time of each hashing thread: sha256 0.29 s, sha1 0.26,
+    /// sha512 0.68, blake3 0.06 from L2, skein256 1.17, skein512 0.89, skein1024 1.07);
+    /// without the SHA extensions, libcrypto's AVX2 code as OpenSSL's own numbers give it.
+    fn relative_cost(self) -> f64 {
+        let sha_ni = sha_extensions();
+        match self {
+            Algorithm::Sha256 if sha_ni => 1.6,
+            Algorithm::Sha256 => 8.5,
+            Algorithm::Sha1 if sha_ni => 1.45,
+            Algorithm::Sha1 => 3.8,
+            Algorithm::Sha512 if sha_ni => 3.75,
+            Algorithm::Sha512 => 5.5,
+            Algorithm::Blake3 => 0.35,
+            Algorithm::Skein256 => 6.5,
+            Algorithm::Skein512 => 4.9,
+            Algorithm::Skein1024 => 5.9,
+        }
+    }
+}
+
+/// Shares `algorithms` out among at most `threads` threads so that the busiest thread has as
+/// little to do as possible: one thread each while there are threads enough, otherwise the
+/// costliest first, each to the least loaded thread (LPT). On 2 cores, sha256+sha1+blake3
+/// becomes sha256 | sha1+blake3, and sha256+sha512+blake3 sha512 | sha256+blake3: the wall
+/// time stays that of the slowest digest, instead of three threads time-sharing two cores
+/// and BLAKE3 reading every page from memory a third time.
+fn thread_groups(algorithms: &[Algorithm], threads: usize) -> Vec<Vec<Algorithm>> {
+    let threads = threads.clamp(1, algorithms.len().max(1));
+    if threads == algorithms.len() {
+        return algorithms.iter().map(|a| vec![*a]).collect();
+    }
+    let mut by_cost = algorithms.to_vec();
+    by_cost.sort_by(|a, b| b.relative_cost().total_cmp(&a.relative_cost()));
+    let mut groups: Vec<(f64, Vec<Algorithm>)> = vec![(0.0, Vec::new()); threads];
+    for a in by_cost {
+        let lightest = groups.iter_mut().min_by(|x, y| x.0.total_cmp(&y.0)).expect("threads >= 1");
+        lightest.0 += a.relative_cost();
+        lightest.1.push(a);
+    }
+    groups.into_iter().map(|(_, g)| g).filter(|g| !g.is_empty()).collect()
+}
+
 /// A piece of the input shared read-only by the hashing threads.
 enum Chunk {
     /// A buffer of the reader's pool; when the last thread drops it, the buffer goes back to
@@ -375,18 +449,21 @@ impl Chunk {
 
 struct Worker {
     queue: SyncSender<Arc<Chunk>>,
-    handle: JoinHandle<Digest>,
+    /// The digests of the thread's group of algorithms.
+    handle: JoinHandle<Vec<Digest>>,
 }
 
-/// Computes several digests of one stream in a single pass, one thread per algorithm.
+/// Computes several digests of one stream in a single pass, one thread per algorithm, or
+/// per group of algorithms when there are more algorithms than cores ([`thread_groups`]).
 ///
 /// Feed it with [`Write`] (any slice sizes; data is gathered into [`CHUNK_SIZE`] chunks) or
 /// let [`hash_stream`](MultiHasher::hash_stream) read a stream into its buffers directly.
 /// Small inputs (below one chunk) are hashed on the caller's thread without starting any.
 ///
 /// Every thread gets the same chunks (shared, never copied), so the threads run in step, at
-/// the pace of the slowest algorithm; with more algorithms than cores the kernel shares the
-/// cores among them and the wall time is about the total hashing work divided by the cores.
+/// the pace of the slowest thread. With more algorithms than cores, a thread hashes every
+/// slice of a chunk with each algorithm of its group in turn, so the data is read from memory
+/// once per thread and the cores are not time-shared between hashing threads.
 /// BLAKE3 hashes each chunk on its own thread here (no rayon) unless it is alone in a plain
 /// hash ([`hash_reader`]): beside other digests, or in a pipe (`--tee`, jfetch), the cores
 /// are busy already and rayon's workers, which spin a while before they sleep, could only
@@ -402,6 +479,8 @@ pub struct MultiHasher {
     total: u64,
     /// Hash BLAKE3 chunks on the rayon pool (BLAKE3 alone, nothing else running beside).
     parallel_blake3: bool,
+    /// At most this many hashing threads ([`set_hashing_threads`]).
+    threads: usize,
 }
 
 /// Which side of a copy failed in [`MultiHasher::hash_stream`].
@@ -432,6 +511,7 @@ impl MultiHasher {
             recycle,
             total: 0,
             parallel_blake3: false,
+            threads: hashing_threads(),
         }
     }
 
@@ -457,20 +537,29 @@ impl MultiHasher {
 
     fn start_workers(&mut self, depth: usize) {
         let parallel = self.parallel_blake3 && self.algorithms == [Algorithm::Blake3];
-        for &algorithm in &self.algorithms {
+        for group in thread_groups(&self.algorithms, self.threads) {
             let (queue, chunks) = mpsc::sync_channel::<Arc<Chunk>>(depth);
+            let name: Vec<&str> = group.iter().map(|a| a.name()).collect();
             let handle = std::thread::Builder::new()
-                .name(format!("hash-{algorithm}"))
+                .name(format!("hash-{}", name.join("+")))
                 .spawn(move || {
-                    let mut hasher = algorithm.hasher();
+                    let mut hashers: Vec<Hasher> = group.iter().map(|a| a.hasher()).collect();
                     for chunk in chunks {
                         if parallel {
-                            hasher.update(chunk.bytes());
-                        } else {
+                            hashers[0].update(chunk.bytes());
+                        } else if let [hasher] = hashers.as_mut_slice() {
                             hasher.update_on_this_thread(chunk.bytes());
+                        } else {
+                            // Every algorithm of the group takes the same cache-sized slice in
+                            // turn: the first reads it from memory, the others from L2.
+                            for slice in chunk.bytes().chunks(GROUP_SLICE) {
+                                for hasher in &mut hashers {
+                                    hasher.update_on_this_thread(slice);
+                                }
+                            }
                         }
                     }
-                    hasher.finalize()
+                    hashers.into_iter().map(Hasher::finalize).collect()
                 })
                 .expect("spawn hashing thread");
             self.workers.push(Worker { queue, handle });
@@ -656,12 +745,17 @@ impl MultiHasher {
                 .collect();
         }
         self.submit();
-        std::mem::take(&mut self.workers)
+        let digests: Vec<Digest> = std::mem::take(&mut self.workers)
             .into_iter()
-            .map(|w| {
+            .flat_map(|w| {
                 drop(w.queue);
                 w.handle.join().expect("hashing thread panicked")
             })
+            .collect();
+        // The groups mix the order; give it back.
+        self.algorithms
+            .iter()
+            .map(|a| digests.iter().find(|d| d.algorithm == *a).expect("a digest per algorithm").clone())
             .collect()
     }
 }
@@ -876,6 +970,40 @@ mod tests {
             assert_eq!(hash_file(&path, &algorithms).unwrap(), (want, len as u64), "{len} bytes");
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn algorithms_share_threads_only_when_there_are_more_of_them_than_threads() {
+        use Algorithm::*;
+        assert_eq!(thread_groups(&[Sha256, Sha1, Blake3], 3), [[Sha256], [Sha1], [Blake3]]);
+        assert_eq!(thread_groups(&[Sha256, Sha1, Blake3], 8), [[Sha256], [Sha1], [Blake3]]);
+        assert_eq!(thread_groups(&[Sha256, Sha1, Blake3], 1), [vec![Sha256, Sha1, Blake3]]);
+        // The costliest alone, BLAKE3 beside the cheaper SHA, whatever the CPU.
+        assert_eq!(thread_groups(&[Sha256, Sha512, Blake3], 2).len(), 2);
+        let groups = thread_groups(&[Blake3, Sha256, Sha1], 2);
+        assert_eq!(groups.len(), 2);
+        assert!(groups.iter().any(|g| g.len() == 1 && g[0] != Blake3), "{groups:?}");
+        let all = thread_groups(&Algorithm::ALL, 2);
+        assert_eq!(all.iter().map(Vec::len).sum::<usize>(), Algorithm::ALL.len());
+    }
+
+    #[test]
+    fn shared_threads_give_every_digest_in_the_order_asked_at_any_boundary() {
+        // Lengths around the chunk and the group slice, fed in pieces that straddle both.
+        let data: Vec<u8> = (0..(2 * CHUNK_SIZE + GROUP_SLICE + 77)).map(|i| (i * 7 % 255) as u8).collect();
+        let algorithms = [Algorithm::Blake3, Algorithm::Sha1, Algorithm::Skein256, Algorithm::Sha256];
+        for len in [CHUNK_SIZE, CHUNK_SIZE + 1, CHUNK_SIZE + GROUP_SLICE - 1, data.len()] {
+            let input = &data[..len];
+            let want: Vec<Digest> = algorithms.iter().map(|a| a.digest(input)).collect();
+            for threads in [1, 2, 3] {
+                let mut m = MultiHasher::new(&algorithms);
+                m.threads = threads;
+                for piece in input.chunks(GROUP_SLICE + 3) {
+                    m.update(piece);
+                }
+                assert_eq!(m.finish(), want, "{len} bytes on {threads} threads");
+            }
+        }
     }
 
     #[test]
