@@ -212,3 +212,45 @@ fn the_fast_paths_are_the_ones_taken() {
     assert!(log.contains("write(1,"), "{log}");
     assert!(log.lines().filter(|l| l.contains("tee(0, 1,")).all(|l| l.contains("EINVAL")), "{log}");
 }
+
+#[test]
+fn digests_sharing_threads_equal_the_reference_clis() {
+    // With fewer threads than algorithms (-T), each thread hashes every slice of a piece with
+    // each algorithm of its group: the digests must not depend on how they were grouped.
+    if !have_references() {
+        return;
+    }
+    let dir = common::tempdir();
+    for size in [16 * KIB, MIB + 1, 4 * MIB + 128 * KIB + 1, 8 * MIB + MIB / 2 + 7] {
+        let file = write_sample(dir.path(), size);
+        let want = expected_lines(&file, &file.display().to_string());
+        let want_stdin = expected_lines(&file, "-");
+        for threads in ["1", "2", "3", "4"] {
+            jsum().args(["-T", threads, "-a", ALL]).arg(&file).run().success().stdout_is(&want);
+            jsum().args(["-T", threads, "-a", ALL]).stdin_file(&file).run().success().stdout_is(&want_stdin);
+        }
+    }
+}
+
+#[test]
+fn three_digests_on_two_threads_start_two_hashing_threads_and_blake3_has_none() {
+    // Issue 16: sha256+sha1+blake3 on 2 cores ran three threads time-sharing two cores; now
+    // the two SHA threads share BLAKE3 by subtrees, with no thread of its own.
+    if !have("strace") {
+        return;
+    }
+    let dir = common::tempdir();
+    let d = dir.path();
+    let file = write_sample(d, 9 * MIB);
+    let f = file.display();
+    // Rust names each thread it spawns with prctl(PR_SET_NAME); the hashing ones are
+    // `hash-<algorithms>` (cut to 15 bytes by the kernel's limit).
+    for (threads, want) in [(2, &["sha256", "sha1"][..]), (3, &["sha256", "sha1", "blake3"]), (1, &["sha"])] {
+        let log = traced(d, "prctl", &format!("JSUM -T {threads} -a sha256,sha1,blake3 {f} > sums"));
+        let names: Vec<&str> = log.lines().filter_map(|l| l.split("\"hash-").nth(1)).collect();
+        assert_eq!(names.len(), want.len(), "-T {threads}:\n{log}");
+        for name in want {
+            assert!(names.iter().any(|n| n.starts_with(name)), "-T {threads}: no thread for {name}:\n{log}");
+        }
+    }
+}

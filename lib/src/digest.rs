@@ -13,9 +13,9 @@
 //! | skein512 | Skein512 | 64 bytes | [`skein`], Skein-512-512 (FreeBSD `skein512`) |
 //! | skein1024 | Skein1024 | 128 bytes | [`skein`], Skein-1024-1024 (FreeBSD `skein1024`, pot `.skein`) |
 //!
-//! [`MultiHasher`] feeds the same chunks to one thread per algorithm, so asking for three
-//! digests costs about as much wall time as the slowest one alone, and hashing overlaps
-//! with reading and writing.
+//! [`MultiHasher`] feeds the same chunks to one thread per algorithm (algorithms share
+//! threads when there are more of them than cores), so asking for three digests costs about
+//! as much wall time as the slowest one alone, and hashing overlaps with reading and writing.
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -26,6 +26,7 @@ use std::thread::JoinHandle;
 
 use digest::DynDigest;
 
+mod blake3_tree;
 pub mod libcrypto;
 pub mod skein;
 
@@ -189,6 +190,11 @@ fn libcrypto_or(md: libcrypto::Md, rust: impl FnOnce() -> Box<dyn DynDigest + Se
 /// portable code and libcrypto's AVX2/SSSE3 assembly is far ahead. (For SHA-256 libcrypto was
 /// 1.6% ahead even with SHA-NI, 0.594 s vs 0.604 s, and SHA-512 has no SHA-NI.)
 fn sha1_crate_is_fastest() -> bool {
+    sha_extensions()
+}
+
+/// Whether the CPU has the SHA extensions (SHA-NI) the sha1 crate and libcrypto use.
+fn sha_extensions() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::is_x86_feature_detected!("sha") && std::is_x86_feature_detected!("sse4.1")
@@ -343,6 +349,117 @@ const QUEUE_DEPTH: usize = 8;
 const MAP_CHUNK: usize = 4 << 20;
 const MAP_DEPTH: usize = 8;
 
+/// The slice of a piece that every algorithm of a thread (its group, and a BLAKE3 subtree it
+/// took) hashes in turn: small enough to stay in a core's L2 (1 MiB on the EPYC of issue 16,
+/// 256 KiB on older Intel) between the first algorithm, which brings it from memory, and the
+/// others.
+const GROUP_SLICE: usize = 128 * 1024;
+
+/// The number of hashing threads a [`MultiHasher`] may start, 0 for "the cores this process
+/// may run on"; see [`set_hashing_threads`].
+static HASHING_THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Caps the threads of every [`MultiHasher`] of this process (jsum `-T N`); 0 means the
+/// cores it may run on. With more algorithms than threads, algorithms share threads.
+pub fn set_hashing_threads(threads: usize) {
+    HASHING_THREADS.store(threads, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn hashing_threads() -> usize {
+    match HASHING_THREADS.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => crate::threads::resolve(None),
+        n => n,
+    }
+}
+
+impl Algorithm {
+    /// About what hashing one byte costs on this CPU, in cycles: only the ratios matter, for
+    /// sharing threads out ([`thread_groups`]). Measured with jsum on the AMD EPYC of issue 16
+    /// (SHA-NI, AVX-512; 400 MiB, CPU time of each hashing thread: sha256 0.29 s, sha1 0.26,
+    /// sha512 0.68, blake3 0.06 from L2, skein256 1.17, skein512 0.89, skein1024 1.07);
+    /// without the SHA extensions, libcrypto's AVX2 code as OpenSSL's own numbers give it.
+    fn relative_cost(self) -> f64 {
+        let sha_ni = sha_extensions();
+        match self {
+            Algorithm::Sha256 if sha_ni => 1.6,
+            Algorithm::Sha256 => 8.5,
+            Algorithm::Sha1 if sha_ni => 1.45,
+            Algorithm::Sha1 => 3.8,
+            Algorithm::Sha512 if sha_ni => 3.75,
+            Algorithm::Sha512 => 5.5,
+            Algorithm::Blake3 => 0.35,
+            Algorithm::Skein256 => 6.5,
+            Algorithm::Skein512 => 4.9,
+            Algorithm::Skein1024 => 5.9,
+        }
+    }
+}
+
+/// Shares `algorithms` out among at most `threads` threads so that the busiest thread has as
+/// little to do as possible: one thread each while there are threads enough, otherwise the
+/// costliest first, each to the least loaded thread (LPT). BLAKE3 beside others on too few
+/// threads is not grouped at all: every thread takes BLAKE3 subtrees as it goes
+/// ([`blake3_tree`]), so on 2 cores sha256+sha1+blake3 is sha256 | sha1 with BLAKE3 split
+/// between them (perf on the EPYC of issue 16, 400 MiB, one round: 0.32 and 0.31 s of CPU
+/// per thread, where three threads time-sharing two cores needed 0.27, 0.27 and 0.13 s plus
+/// the switching, and BLAKE3 grouped with SHA-1 made that thread 0.35 s).
+fn thread_groups(algorithms: &[Algorithm], threads: usize) -> Vec<Vec<Algorithm>> {
+    let threads = threads.clamp(1, algorithms.len().max(1));
+    if threads == algorithms.len() {
+        return algorithms.iter().map(|a| vec![*a]).collect();
+    }
+    let mut by_cost = algorithms.to_vec();
+    by_cost.sort_by(|a, b| b.relative_cost().total_cmp(&a.relative_cost()));
+    let mut groups: Vec<(f64, Vec<Algorithm>)> = vec![(0.0, Vec::new()); threads];
+    for a in by_cost {
+        let lightest = groups.iter_mut().min_by(|x, y| x.0.total_cmp(&y.0)).expect("threads >= 1");
+        lightest.0 += a.relative_cost();
+        lightest.1.push(a);
+    }
+    groups.into_iter().map(|(_, g)| g).filter(|g| !g.is_empty()).collect()
+}
+
+/// The body of a hashing thread: every piece with each algorithm of `group`, and, when
+/// `tree` is given, the BLAKE3 subtree of each piece no other thread has taken.
+fn hash_pieces(
+    group: &[Algorithm],
+    pieces: Receiver<Arc<Piece>>,
+    parallel: bool,
+    tree: Option<&blake3_tree::Tree>,
+) -> Vec<Digest> {
+    use std::sync::atomic::Ordering;
+    let mut hashers: Vec<Hasher> = group.iter().map(|a| a.hasher()).collect();
+    for piece in pieces {
+        let bytes = piece.chunk.bytes();
+        let mut blake3 = match tree {
+            Some(_) if !piece.blake3_taken.swap(true, Ordering::Relaxed) => {
+                Some(blake3_tree::piece_hasher(piece.offset))
+            }
+            _ => None,
+        };
+        if parallel {
+            hashers[0].update(bytes);
+        } else if let ([hasher], None) = (hashers.as_mut_slice(), &blake3) {
+            hasher.update_on_this_thread(bytes);
+        } else {
+            // Every algorithm takes the same cache-sized slice in turn: the first reads it
+            // from memory, the others from L2.
+            for slice in bytes.chunks(GROUP_SLICE) {
+                for hasher in &mut hashers {
+                    hasher.update_on_this_thread(slice);
+                }
+                if let Some(b) = &mut blake3 {
+                    b.update(slice);
+                }
+            }
+        }
+        if let (Some(tree), Some(b)) = (tree, blake3) {
+            tree.add(piece.offset, bytes.len() as u64, b);
+        }
+    }
+    hashers.into_iter().map(Hasher::finalize).collect()
+}
+
 /// A piece of the input shared read-only by the hashing threads.
 enum Chunk {
     /// A buffer of the reader's pool; when the last thread drops it, the buffer goes back to
@@ -373,20 +490,33 @@ impl Chunk {
     }
 }
 
-struct Worker {
-    queue: SyncSender<Arc<Chunk>>,
-    handle: JoinHandle<Digest>,
+/// A chunk on its way to the hashing threads, with where it starts in the input.
+struct Piece {
+    chunk: Chunk,
+    offset: u64,
+    /// Set by the thread that hashes this piece's BLAKE3 subtree, when BLAKE3 is shared
+    /// ([`blake3_tree`]).
+    blake3_taken: std::sync::atomic::AtomicBool,
 }
 
-/// Computes several digests of one stream in a single pass, one thread per algorithm.
+struct Worker {
+    queue: SyncSender<Arc<Piece>>,
+    /// The digests of the thread's group of algorithms.
+    handle: JoinHandle<Vec<Digest>>,
+}
+
+/// Computes several digests of one stream in a single pass, one thread per algorithm, or
+/// per group of algorithms when there are more algorithms than cores ([`thread_groups`]).
 ///
 /// Feed it with [`Write`] (any slice sizes; data is gathered into [`CHUNK_SIZE`] chunks) or
 /// let [`hash_stream`](MultiHasher::hash_stream) read a stream into its buffers directly.
 /// Small inputs (below one chunk) are hashed on the caller's thread without starting any.
 ///
 /// Every thread gets the same chunks (shared, never copied), so the threads run in step, at
-/// the pace of the slowest algorithm; with more algorithms than cores the kernel shares the
-/// cores among them and the wall time is about the total hashing work divided by the cores.
+/// the pace of the slowest thread. With more algorithms than cores, a thread hashes every
+/// slice of a chunk with each algorithm of its group in turn, so the cores are not
+/// time-shared between hashing threads, and BLAKE3 is split between the threads by subtrees
+/// ([`blake3_tree`]).
 /// BLAKE3 hashes each chunk on its own thread here (no rayon) unless it is alone in a plain
 /// hash ([`hash_reader`]): beside other digests, or in a pipe (`--tee`, jfetch), the cores
 /// are busy already and rayon's workers, which spin a while before they sleep, could only
@@ -402,6 +532,12 @@ pub struct MultiHasher {
     total: u64,
     /// Hash BLAKE3 chunks on the rayon pool (BLAKE3 alone, nothing else running beside).
     parallel_blake3: bool,
+    /// At most this many hashing threads ([`set_hashing_threads`]).
+    threads: usize,
+    /// Bytes handed to the threads so far: the offset of the next piece.
+    submitted: u64,
+    /// BLAKE3's subtrees when the hashing threads share it.
+    shared_blake3: Option<Arc<blake3_tree::Tree>>,
 }
 
 /// Which side of a copy failed in [`MultiHasher::hash_stream`].
@@ -432,6 +568,9 @@ impl MultiHasher {
             recycle,
             total: 0,
             parallel_blake3: false,
+            threads: hashing_threads(),
+            submitted: 0,
+            shared_blake3: None,
         }
     }
 
@@ -457,21 +596,24 @@ impl MultiHasher {
 
     fn start_workers(&mut self, depth: usize) {
         let parallel = self.parallel_blake3 && self.algorithms == [Algorithm::Blake3];
-        for &algorithm in &self.algorithms {
-            let (queue, chunks) = mpsc::sync_channel::<Arc<Chunk>>(depth);
+        let others: Vec<Algorithm> =
+            self.algorithms.iter().copied().filter(|a| *a != Algorithm::Blake3).collect();
+        // BLAKE3 beside other digests on fewer threads than algorithms: its pieces go to
+        // whichever thread reaches them first (see blake3_tree).
+        let share_blake3 = others.len() + 1 == self.algorithms.len() && self.threads < self.algorithms.len();
+        let groups = if share_blake3 {
+            self.shared_blake3 = Some(Arc::new(blake3_tree::Tree::default()));
+            thread_groups(&others, self.threads)
+        } else {
+            thread_groups(&self.algorithms, self.threads)
+        };
+        for group in groups {
+            let (queue, pieces) = mpsc::sync_channel::<Arc<Piece>>(depth);
+            let tree = self.shared_blake3.clone();
+            let name: Vec<&str> = group.iter().map(|a| a.name()).collect();
             let handle = std::thread::Builder::new()
-                .name(format!("hash-{algorithm}"))
-                .spawn(move || {
-                    let mut hasher = algorithm.hasher();
-                    for chunk in chunks {
-                        if parallel {
-                            hasher.update(chunk.bytes());
-                        } else {
-                            hasher.update_on_this_thread(chunk.bytes());
-                        }
-                    }
-                    hasher.finalize()
-                })
+                .name(format!("hash-{}", name.join("+")))
+                .spawn(move || hash_pieces(&group, pieces, parallel, tree.as_deref()))
                 .expect("spawn hashing thread");
             self.workers.push(Worker { queue, handle });
         }
@@ -482,7 +624,17 @@ impl MultiHasher {
         if self.workers.is_empty() {
             self.start_workers(depth);
         }
-        let chunk = Arc::new(chunk);
+        let offset = self.submitted;
+        let len = chunk.bytes().len();
+        // What makes every piece but the last a whole BLAKE3 subtree (blake3_tree): a short
+        // piece followed by another would break it, and must not give a wrong digest.
+        assert!(
+            offset.is_multiple_of(CHUNK_SIZE as u64)
+                && (len != MAP_CHUNK || offset.is_multiple_of(MAP_CHUNK as u64)),
+            "piece of {len} bytes at {offset}: only the last piece may be short"
+        );
+        self.submitted += len as u64;
+        let chunk = Arc::new(Piece { chunk, offset, blake3_taken: Default::default() });
         for worker in &self.workers {
             // A worker only goes away by panicking; its join in finish() reports that.
             let _ = worker.queue.send(Arc::clone(&chunk));
@@ -656,12 +808,21 @@ impl MultiHasher {
                 .collect();
         }
         self.submit();
-        std::mem::take(&mut self.workers)
+        let mut digests: Vec<Digest> = std::mem::take(&mut self.workers)
             .into_iter()
-            .map(|w| {
+            .flat_map(|w| {
                 drop(w.queue);
                 w.handle.join().expect("hashing thread panicked")
             })
+            .collect();
+        if let Some(tree) = self.shared_blake3.take() {
+            let tree = Arc::into_inner(tree).expect("every hashing thread has ended");
+            digests.push(Digest { algorithm: Algorithm::Blake3, bytes: tree.finalize().to_vec() });
+        }
+        // The groups mix the order; give it back.
+        self.algorithms
+            .iter()
+            .map(|a| digests.iter().find(|d| d.algorithm == *a).expect("a digest per algorithm").clone())
             .collect()
     }
 }
@@ -876,6 +1037,103 @@ mod tests {
             assert_eq!(hash_file(&path, &algorithms).unwrap(), (want, len as u64), "{len} bytes");
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn algorithms_share_threads_only_when_there_are_more_of_them_than_threads() {
+        use Algorithm::*;
+        assert_eq!(thread_groups(&[Sha256, Sha1, Blake3], 3), [[Sha256], [Sha1], [Blake3]]);
+        assert_eq!(thread_groups(&[Sha256, Sha1, Blake3], 8), [[Sha256], [Sha1], [Blake3]]);
+        assert_eq!(thread_groups(&[Sha256, Sha1, Blake3], 1), [vec![Sha256, Sha1, Blake3]]);
+        assert_eq!(thread_groups(&[Sha256, Sha1], 2), [[Sha256], [Sha1]]);
+        // The costliest alone, BLAKE3 beside the cheaper SHA, whatever the CPU.
+        assert_eq!(thread_groups(&[Sha256, Sha512, Blake3], 2).len(), 2);
+        let groups = thread_groups(&[Blake3, Sha256, Sha1], 2);
+        assert_eq!(groups.len(), 2);
+        assert!(groups.iter().any(|g| g.len() == 1 && g[0] != Blake3), "{groups:?}");
+        let all = thread_groups(&Algorithm::ALL, 2);
+        assert_eq!(all.iter().map(Vec::len).sum::<usize>(), Algorithm::ALL.len());
+    }
+
+    #[test]
+    fn shared_threads_give_every_digest_in_the_order_asked_at_any_boundary() {
+        // Lengths around the chunk and the group slice, fed in pieces that straddle both.
+        let data: Vec<u8> = (0..(2 * CHUNK_SIZE + GROUP_SLICE + 77)).map(|i| (i * 7 % 255) as u8).collect();
+        let algorithms = [Algorithm::Blake3, Algorithm::Sha1, Algorithm::Skein256, Algorithm::Sha256];
+        for len in [CHUNK_SIZE, CHUNK_SIZE + 1, CHUNK_SIZE + GROUP_SLICE - 1, data.len()] {
+            let input = &data[..len];
+            let want: Vec<Digest> = algorithms.iter().map(|a| a.digest(input)).collect();
+            for threads in [1, 2, 3] {
+                let mut m = MultiHasher::new(&algorithms);
+                m.threads = threads;
+                for piece in input.chunks(GROUP_SLICE + 3) {
+                    m.update(piece);
+                }
+                assert_eq!(m.finish(), want, "{len} bytes on {threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn blake3_shared_by_subtrees_equals_blake3_hash_at_every_piece_boundary() {
+        // One piece (the root is then that piece's own hash), exact multiples, a short last
+        // piece of one byte and of one chunk, pieces that are 4 MiB maps then 1 MiB buffers.
+        let data: Vec<u8> =
+            (0..(3 * MAP_CHUNK + 2 * CHUNK_SIZE + 1500)).map(|i| (i * 13 % 251) as u8).collect();
+        let lens = [
+            CHUNK_SIZE - 1,
+            CHUNK_SIZE,
+            CHUNK_SIZE + 1,
+            CHUNK_SIZE + 1024,
+            2 * CHUNK_SIZE,
+            3 * CHUNK_SIZE + 5,
+            MAP_CHUNK + CHUNK_SIZE + 1,
+            data.len(),
+        ];
+        let algorithms = [Algorithm::Sha1, Algorithm::Blake3, Algorithm::Sha256];
+        for len in lens {
+            let input = &data[..len];
+            let want: Vec<Digest> = algorithms.iter().map(|a| a.digest(input)).collect();
+            assert_eq!(want[1].bytes, blake3::hash(input).as_bytes());
+            for threads in [1, 2] {
+                let mut m = MultiHasher::new(&algorithms);
+                m.threads = threads;
+                m.update(input);
+                assert_eq!(m.finish(), want, "{len} bytes from a stream on {threads} threads");
+            }
+        }
+        // Mapped pieces and their read tail, through a file.
+        let dir = std::env::temp_dir().join(format!("jcore-blake3-tree-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for len in [MAP_CHUNK, 2 * MAP_CHUNK, 2 * MAP_CHUNK + 1, data.len()] {
+            let path = dir.join(format!("data{len}"));
+            std::fs::write(&path, &data[..len]).unwrap();
+            let file = std::fs::File::open(&path).unwrap();
+            let mut m = MultiHasher::new(&algorithms);
+            m.threads = 2;
+            assert_eq!(m.hash_mapped(&file).unwrap(), len as u64);
+            let want: Vec<Digest> = algorithms.iter().map(|a| a.digest(&data[..len])).collect();
+            assert_eq!(m.finish(), want, "{len} bytes mapped");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn blake3_subtrees_join_in_any_order_of_arrival() {
+        // The threads finish pieces out of order; the tree waits for the left ones.
+        let data: Vec<u8> = (0..(5 * CHUNK_SIZE + 77)).map(|i| (i * 31 % 253) as u8).collect();
+        let pieces: Vec<(usize, &[u8])> =
+            data.chunks(CHUNK_SIZE).enumerate().map(|(i, p)| (i * CHUNK_SIZE, p)).collect();
+        for order in [vec![0, 1, 2, 3, 4, 5], vec![5, 4, 3, 2, 1, 0], vec![1, 0, 3, 5, 2, 4]] {
+            let tree = blake3_tree::Tree::default();
+            for i in order {
+                let (offset, piece) = pieces[i];
+                let mut hasher = blake3_tree::piece_hasher(offset as u64);
+                hasher.update(piece);
+                tree.add(offset as u64, piece.len() as u64, hasher);
+            }
+            assert_eq!(&tree.finalize(), blake3::hash(&data).as_bytes());
+        }
     }
 
     #[test]

@@ -108,7 +108,7 @@ pub struct Cli {
     #[arg(short = 'f', long, help_heading = "Pipes")]
     pub force: bool,
 
-    /// Threads for BLAKE3 on large files [default: all cores]
+    /// Threads for hashing: BLAKE3 on large files, and the threads several digests share [default: all cores]
     #[arg(short = 'T', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
 

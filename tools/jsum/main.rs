@@ -23,8 +23,11 @@ fn main() -> ExitCode {
 /// Runs jsum.
 fn run(cli: args::Cli) -> anyhow::Result<Status> {
     if let Some(n) = cli.threads {
-        // The rayon pool is what BLAKE3 uses for large inputs.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(jcore::threads::resolve(Some(n))).build_global();
+        // The rayon pool is what BLAKE3 uses for large inputs; the hashing threads of several
+        // digests are capped too.
+        let n = jcore::threads::resolve(Some(n));
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+        jcore::digest::set_hashing_threads(n);
     }
     match Plan::from_args(cli)? {
         Plan::Compute { algorithms, files, printing, output } => {
