@@ -121,6 +121,34 @@ if [[ -n $root_only ]]; then
     echo "  root-only: $binary: $test: $reason"
   done <<<"$root_only"
 fi
+
+# The mechanism itself: outside this pass, a root-only test run by a user under
+# JTOOLS_REQUIRE_ALL=1 must fail, not pass by returning early. Checked on the first one.
+if [[ -n $root_only && ${JTOOLS_REQUIRE_ALL:-} == 1 ]]; then
+  IFS=$'\t' read -r binary test _ <<<"$(head -n1 <<<"$root_only")"
+  while IFS=$'\t' read -r exe dir; do
+    [[ $(basename "$exe") == "$binary"-* ]] || continue
+    log=$work/logs/require-root-check.log
+    outside=()
+    for v in "${env_vars[@]}"; do [[ $v == JTOOLS_UNPRIVILEGED_PASS=* ]] || outside+=("$v"); done
+    if (cd "$dir" && "${as_user[@]}" env -i "${outside[@]}" "$exe" --exact "$test" </dev/null >"$log" 2>&1); then
+      if grep -q "^running 0 tests" "$log"; then
+        echo "unprivileged: $binary has no test named exactly $test (the check selected nothing)" >&2
+      else
+        echo "unprivileged: $binary $test passed as $user outside the pass under JTOOLS_REQUIRE_ALL=1" >&2
+      fi
+      failing+=("require_root")
+    elif ! grep -q "forbids skipping" "$log"; then
+      echo "unprivileged: $binary $test failed outside the pass, but not as a forbidden skip:" >&2
+      tail -n 20 "$log" >&2
+      failing+=("require_root")
+    else
+      echo "unprivileged: outside the pass, $binary $test fails as it must under JTOOLS_REQUIRE_ALL=1"
+    fi
+    break
+  done <<<"$exes"
+fi
+
 if ((${#failing[@]})); then
   echo "unprivileged: failures in ${failing[*]}" >&2
   exit 1

@@ -35,7 +35,9 @@ pub fn require_root(reason: &str) -> bool {
     if !unprivileged_pass() {
         return super::skip(&format!("needs root: {reason}"));
     }
-    let line = format!("{}\t{}\t{reason}", test_binary(), super::test_name());
+    // The log has libtest's full name (with any module path), which `--exact` takes.
+    let full_name = std::thread::current().name().map(str::to_string).unwrap_or_else(super::test_name);
+    let line = format!("{}\t{full_name}\t{reason}", test_binary());
     eprintln!("ROOT-ONLY: {}: {reason}", super::test_name());
     if let Some(log) = std::env::var_os("JTOOLS_ROOT_ONLY_LOG") {
         let mut file = std::fs::OpenOptions::new()
