@@ -917,15 +917,19 @@ fn progress_bar_on_a_terminal_only() {
     let server = Server::start(data.clone());
     let dir = common::tempdir();
     let bin = bin!(jfetch);
-    // script(1) runs jfetch on a pseudo-terminal: the bar shows the rate and the ETA.
+    // script(1) runs jfetch on a pseudo-terminal: the bar shows the rate and the ETA. A
+    // terminal of a known type: with TERM unset (a CI runner, the unprivileged pass's clean
+    // environment) indicatif draws nothing, since it cannot tell what the terminal does.
     let run = Cmd::new("script")
         .args(["-qefc", &format!("{bin} -o out {}", server.url("/slow/f")), "/dev/null"])
+        .env("TERM", "xterm")
         .dir(dir.path())
         .run();
     run.success().stdout_contains("ETA");
     assert_eq!(std::fs::read(dir.path().join("out")).unwrap(), data);
     let run = Cmd::new("script")
         .args(["-qefc", &format!("{bin} -q -o out2 {}", server.url("/slow/f")), "/dev/null"])
+        .env("TERM", "xterm")
         .dir(dir.path())
         .run();
     run.success();

@@ -473,8 +473,7 @@ fn in_private_dns(dns: bool, script: &str) -> Option<common::Run> {
     if !common::have("dnsmasq") || !common::have("unshare") || !common::have("python3") {
         return None;
     }
-    if unsafe { libc::geteuid() } != 0 {
-        common::skip("needs root for a network and mount namespace");
+    if !common::require_root("a network namespace with its own resolver and addresses") {
         return None;
     }
     let dir = common::tempdir();

@@ -38,8 +38,7 @@ impl Jail {
 
 /// Builds the jail, or returns None (SKIPPED) when this machine cannot run the tests.
 fn jail() -> Option<Jail> {
-    if !is_root() {
-        common::skip("needs root (namespaces, mounts)");
+    if !common::require_root("jrun runs jails as root only (no rootless user namespaces yet)") {
         return None;
     }
     if !common::have("busybox") {
@@ -69,10 +68,6 @@ fn jail() -> Option<Jail> {
     std::fs::write(root.join("etc/group"), "root:x:0:\nstaff:x:50:nobody\nnogroup:x:65534:\n").unwrap();
     std::fs::write(dir.path().join("outside"), "host secret\n").unwrap();
     Some(Jail { dir, root })
-}
-
-fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n")
 }
 
 /// Starts jrun with stdout piped and waits until the command prints its first line. jrun
@@ -552,6 +547,21 @@ fn missing_root_is_an_error() {
 
 #[test]
 fn not_root_is_refused_clearly() {
+    if !common::is_root() {
+        // Run as a user (CI's unprivileged pass): jrun refuses before it looks at the
+        // jail, which here does not even exist.
+        let dir = common::tempdir();
+        jrun()
+            .arg("--root")
+            .arg(dir.path().join("no-such-jail"))
+            .args(["--", "true"])
+            .run()
+            .code(2)
+            .one_line_error("jrun")
+            .stderr_contains("must run as root");
+        return;
+    }
+    // As root: the same, from a user setpriv makes (nobody).
     let Some(jail) = jail() else { return };
     if !common::have("setpriv") {
         return;
@@ -578,8 +588,7 @@ fn not_root_is_refused_clearly() {
 
 #[test]
 fn existing_jails_are_not_supported_on_linux() {
-    if !is_root() {
-        common::skip("needs root");
+    if !common::require_root("jrun refuses every user before it looks at the jail") {
         return;
     }
     jrun()

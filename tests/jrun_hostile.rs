@@ -121,8 +121,7 @@ impl Jail {
 
 /// A jail root with a static busybox and, when asked, the probe as /bin/probe.
 fn jail(with_probe: bool) -> Option<Jail> {
-    if !nix::unistd::geteuid().is_root() {
-        common::skip("needs root (namespaces, mounts)");
+    if !common::require_root("jrun runs jails as root only (no rootless user namespaces yet)") {
         return None;
     }
     if !common::have("busybox") {

@@ -7,7 +7,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{jsnap, sh};
+use common::{Cmd, is_root, jsnap, sh};
 
 // ---------------------------------------------------------------------------------------
 // Directories
@@ -18,11 +18,6 @@ fn set_mtime(path: &Path, secs: i64) {
     // SAFETY: valid C string and timespecs.
     let ret = unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), ts.as_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
     assert_eq!(ret, 0, "utimensat {}", path.display());
-}
-
-fn is_root() -> bool {
-    // SAFETY: no preconditions.
-    unsafe { libc::geteuid() == 0 }
 }
 
 /// A tree with everything a jail root holds.
@@ -125,6 +120,10 @@ fn dir_stream_is_deterministic_and_read_by_gnu_tar_and_bsdtar() {
     if is_root() {
         assert!(verbose.contains("1234/5678"), "{verbose}");
         assert!(verbose.contains("3000000/4000000"), "{verbose}");
+    } else {
+        // Not root: jail_tree could not chown, and the archive holds who made the files.
+        let meta = fs::metadata(src.join("etc/passwd")).unwrap();
+        assert!(verbose.contains(&format!("{}/{}", meta.uid(), meta.gid())), "{verbose}");
     }
     // No user/group names in the headers unless asked; with --owner-names, GNU tar shows them.
     assert!(!first.windows(5).any(|w| w == b"root\0"));
@@ -132,7 +131,11 @@ fn dir_stream_is_deterministic_and_read_by_gnu_tar_and_bsdtar() {
     named.success();
     fs::write(work.path().join("named.tar"), &named.stdout).unwrap();
     let listing = sh(&format!("tar -tvf {}/named.tar ./bin/sh", work.path().display())).run().stdout_str();
-    assert!(listing.contains("root/root"), "{listing}");
+    // The names of who owns bin/sh (root as root; as a user, the user).
+    let sh_meta = fs::metadata(src.join("bin/sh")).unwrap();
+    let user = nix::unistd::User::from_uid(sh_meta.uid().into()).unwrap().expect("a passwd entry").name;
+    let group = nix::unistd::Group::from_gid(sh_meta.gid().into()).unwrap().expect("a group entry").name;
+    assert!(listing.contains(&format!("{user}/{group}")), "{listing}");
 
     // Extracted by GNU tar and by bsdtar, the tree archives to the very same bytes.
     for (name, extract) in [
@@ -175,6 +178,8 @@ fn dir_round_trip_restores_everything() {
     if is_root() {
         assert_eq!(fs::metadata(dst.join("etc/passwd")).unwrap().uid(), 1234);
         assert_eq!(fs::symlink_metadata(dst.join("etc/shell")).unwrap().gid(), 80);
+    } else {
+        assert_eq!(fs::metadata(dst.join("etc/passwd")).unwrap().uid(), nix::unistd::geteuid().as_raw());
     }
 
     // Device nodes are archived (as root) and restored with --devices.
@@ -194,6 +199,9 @@ fn dir_round_trip_restores_everything() {
         assert_eq!(fs::symlink_metadata(back.join("null")).unwrap().rdev(), libc::makedev(1, 3));
         let refused = work.path().join("devs-refused");
         jsnap().args(["recv", "--dir"]).arg(&refused).stdin(stream).run().code(2).one_line_error("jsnap");
+    } else {
+        // Not root: mknod fails, so jsnap send has no device node to archive here; the
+        // refusal to create one is dir_recv_refuses_hostile_members's.
     }
 
     // A GNU tar archive of the same tree extracts to the same tree too.
@@ -367,14 +375,52 @@ fn dir_recv_refuses_hostile_members() {
     assert_no_temporaries(work.path());
 
     // Device nodes: only when asked, and only as root.
+    let devs = python_tar("add('dev/null', tarfile.CHRTYPE, mode=0o666)\nadd('etc/motd', data=b'hi')");
+    let out = work.path().join("devs");
+    let run = jsnap().args(["recv", "--devices", "--dir"]).arg(&out).stdin(devs.clone()).run();
     if is_root() {
-        let devs = python_tar("add('dev/null', tarfile.CHRTYPE, mode=0o666)");
-        let out = work.path().join("devs");
-        jsnap().args(["recv", "--devices", "--dir"]).arg(&out).stdin(devs).run().success();
+        run.success();
         let meta = fs::symlink_metadata(out.join("dev/null")).unwrap();
         assert!(std::os::unix::fs::FileTypeExt::is_char_device(&meta.file_type()));
         assert_eq!(meta.rdev(), fs::metadata("/dev/null").unwrap().rdev());
+    } else {
+        // As a user, bsdtar cannot create the node either and says so with a failing
+        // status; jsnap refuses it, naming the member and why, and nothing is created.
+        run.code(2).one_line_error("jsnap").stderr_contains("dev/null").stderr_contains("needs root");
+        assert!(!out.exists(), "a refused member leaves no new directory");
+        if common::have("bsdtar") {
+            let bsd = work.path().join("devs-bsdtar");
+            fs::create_dir(&bsd).unwrap();
+            let ran = Cmd::new("bsdtar").arg("-xpf").arg("-").arg("-C").arg(&bsd).stdin(devs).run();
+            assert_ne!(ran.code, Some(0), "bsdtar as a user made a device node: {}", ran.stderr);
+            assert!(fs::symlink_metadata(bsd.join("dev/null")).is_err());
+        }
     }
+}
+
+/// Owners in an archive (1234:5678) are restored as bsdtar -xp restores them: as root,
+/// the archive's; as a user, who extracts (no chown is tried, nothing is said), in both
+/// passes of CI (.ci/run.d/unprivileged.sh runs this as a user).
+#[test]
+fn recv_owners_match_bsdtar_as_root_and_as_a_user() {
+    if !common::have("python3") || !common::have("bsdtar") {
+        return;
+    }
+    let work = common::tempdir();
+    let archive = python_tar(
+        "i = tarfile.TarInfo('f'); i.uid, i.gid, i.mode, i.size = 1234, 5678, 0o640, 2\n\
+         t.addfile(i, io.BytesIO(b'hi'))",
+    );
+    let ours = work.path().join("ours");
+    jsnap().args(["recv", "--dir"]).arg(&ours).stdin(archive.clone()).run().success().stderr_is_empty();
+    let theirs = work.path().join("theirs");
+    fs::create_dir(&theirs).unwrap();
+    Cmd::new("bsdtar").arg("-xpf").arg("-").arg("-C").arg(&theirs).stdin(archive).run().success();
+    let (a, b) = (fs::metadata(ours.join("f")).unwrap(), fs::metadata(theirs.join("f")).unwrap());
+    assert_eq!((a.uid(), a.gid()), (b.uid(), b.gid()), "owner: jsnap vs bsdtar -xp");
+    assert_eq!(a.mode() & 0o7777, b.mode() & 0o7777, "mode: jsnap vs bsdtar -xp");
+    let expected = if is_root() { 1234 } else { nix::unistd::geteuid().as_raw() };
+    assert_eq!(a.uid(), expected);
 }
 
 #[test]

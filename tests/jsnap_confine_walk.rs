@@ -195,7 +195,7 @@ fn the_switch_makes_the_extractor_walk_instead_of_calling_openat2() {
         let mut cmd = common::Cmd::new("strace")
             .args(["-f", "-qq", "-e", "trace=openat2", "-o"])
             .arg(&log)
-            .arg(env!("CARGO_BIN_EXE_jsnap"))
+            .arg(common::bin("jsnap"))
             .args(["recv", "--dir"])
             .arg(&dest)
             .stdin(archive.clone());

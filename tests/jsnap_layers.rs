@@ -15,9 +15,10 @@ use common::tree::{differences, snapshot};
 
 /// umoci unpack keeps owners only as root (rootless mode maps every owner to the user).
 fn ready() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return common::skip("needs root (umoci unpack keeps owners only as root)");
+    if !common::require_root(
+        "umoci unpack keeps owners only as root (rootless, it maps them all to the user)",
+    ) {
+        return false;
     }
     ["umoci", "python3", "setfattr", "setfacl", "bsdtar"].iter().all(|p| common::have(p))
 }

@@ -155,11 +155,6 @@ fn conformance_corpus_extracts_like_bsdtar() {
     assert!(failures.is_empty(), "{} of {compared} archives:\n{}", failures.len(), failures.join("\n"));
 }
 
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
 /// Runs a shell script that must succeed.
 fn run(script: &str) {
     common::sh(script).run().success();
@@ -210,8 +205,7 @@ fn assert_same_tree(expected: &Path, actual: &Path, what: &str) {
 
 #[test]
 fn send_then_recv_keeps_capabilities_acls_newlines_and_holes() {
-    if !is_root() {
-        common::skip("needs root (setcap)");
+    if !common::require_root("setcap: file capabilities need CAP_SETFCAP") {
         return;
     }
     for program in ["setcap", "setfacl", "setfattr", "bsdtar", "tar"] {
@@ -248,9 +242,7 @@ fn send_then_recv_keeps_capabilities_acls_newlines_and_holes() {
 
 #[test]
 fn recv_restores_what_gnu_tar_and_bsdtar_write() {
-    if !is_root() {
-        // skip() returns false (or fails under JTOOLS_REQUIRE_ALL): return after it.
-        common::skip("needs root (setcap)");
+    if !common::require_root("setcap: file capabilities need CAP_SETFCAP") {
         return;
     }
     for program in ["setcap", "setfacl", "setfattr", "bsdtar", "tar"] {
@@ -499,9 +491,7 @@ mod fuzz {
 
 #[test]
 fn file_flags_are_restored_last_and_a_locked_file_is_replaced() {
-    if !is_root() {
-        // skip() returns false (or fails under JTOOLS_REQUIRE_ALL): return after it.
-        common::skip("needs root (chattr +i)");
+    if !common::require_root("chattr +i needs CAP_LINUX_IMMUTABLE") {
         return;
     }
     for program in ["bsdtar", "chattr", "lsattr", "python3"] {
@@ -569,9 +559,7 @@ fn file_flags_are_restored_last_and_a_locked_file_is_replaced() {
 
 #[test]
 fn send_dir_leaves_out_kernel_mounts_and_with_one_file_system_every_mount() {
-    if !is_root() {
-        // skip() returns false (or fails under JTOOLS_REQUIRE_ALL): return after it.
-        common::skip("needs root (mount)");
+    if !common::require_root("mounts in the tree need a mount namespace of its own") {
         return;
     }
     if !common::have("unshare") {

@@ -553,9 +553,7 @@ fn zfs_path_maps_to_the_mounted_dataset_not_the_mountpoint_property() {
 /// stay unmounted too rather than land inside whatever is mounted there.
 #[test]
 fn zfs_recv_leaves_children_of_a_refused_parent_unmounted() {
-    // SAFETY: no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        common::skip("mounting a tmpfs needs root");
+    if !common::require_root("mounting a tmpfs") {
         return;
     }
     let Some(pool) = Pool::mounting() else { return };

@@ -96,6 +96,23 @@ fn build_layout(dir: &Path, tag: &str) -> (PathBuf, PathBuf) {
     (tree, out)
 }
 
+/// `umoci raw unpack`, with `--rootless` when not root (as a user, umoci cannot chown and
+/// says "maybe --rootless will help"; rootless, it leaves every file to the user, as the
+/// tree it is compared with is).
+fn umoci_raw_unpack() -> Command {
+    umoci_as_we_are(&["raw", "unpack"])
+}
+
+/// `umoci SUBCOMMAND…` for a subcommand that unpacks, `--rootless` when not root.
+fn umoci_as_we_are(subcommand: &[&str]) -> Command {
+    let mut command = Command::new("umoci");
+    command.args(subcommand);
+    if !common::is_root() {
+        command.arg("--rootless");
+    }
+    command
+}
+
 #[test]
 fn layer_diff_id_is_the_sha256_of_the_tar_for_every_codec() {
     let dir = tempdir();
@@ -147,10 +164,7 @@ fn built_layout_passes_oci_image_tool_skopeo_and_umoci() {
     }
     if have("umoci") {
         let root = dir.path().join("unpacked");
-        run(Command::new("umoci")
-            .args(["raw", "unpack", "--image"])
-            .arg(format!("{}:14.2", layout.display()))
-            .arg(&root));
+        run(umoci_raw_unpack().arg("--image").arg(format!("{}:14.2", layout.display())).arg(&root));
         run(Command::new("diff").arg("-r").arg("--no-dereference").arg(&tree).arg(&root));
     }
 }
@@ -265,11 +279,11 @@ fn layouts_and_archives_from_umoci_and_skopeo_are_read_and_verified() {
     run(Command::new("umoci").args(["init", "--layout"]).arg(&l));
     run(Command::new("umoci").args(["new", "--image"]).arg(image("base")));
     let bundle = dir.path().join("bundle");
-    run(Command::new("umoci").args(["unpack", "--image"]).arg(image("base")).arg(&bundle));
+    run(umoci_as_we_are(&["unpack"]).arg("--image").arg(image("base")).arg(&bundle));
     make_tree(&bundle.join("rootfs"));
     run(Command::new("umoci").args(["repack", "--image"]).arg(image("v1")).arg(&bundle));
     let bundle = dir.path().join("bundle2");
-    run(Command::new("umoci").args(["unpack", "--image"]).arg(image("v1")).arg(&bundle));
+    run(umoci_as_we_are(&["unpack"]).arg("--image").arg(image("v1")).arg(&bundle));
     fs::remove_file(bundle.join("rootfs/etc/rc.conf")).unwrap();
     fs::write(bundle.join("rootfs/etc/motd"), "hello\n").unwrap();
     run(Command::new("umoci").args(["repack", "--image"]).arg(image("v2")).arg(&bundle));

@@ -37,10 +37,6 @@ fn entries(dir: &Path) -> Vec<String> {
     names
 }
 
-fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n")
-}
-
 fn out(run: &Run) -> String {
     run.stdout_str().trim_end().to_string()
 }
@@ -153,13 +149,13 @@ fn appjail_export_publish_import_run() {
     sh(&format!("diff -r {} {}", jail.display(), dest.display())).run().success();
     assert!(fs::symlink_metadata(dest.join("jail/bin/sh")).unwrap().file_type().is_symlink());
 
-    // And it runs.
-    if !is_root() {
-        common::skip("jrun needs root");
-        return;
-    }
+    // And it runs, as root; a user gets jrun's one-line refusal, passed on by the example.
     let run = example("appjail.sh", w).args(["run", "jails/web2", "sh", "-c", "cat /etc/motd; id -u"]).run();
-    run.success().stdout_is("served from an AppJail image\n0\n");
+    if common::is_root() {
+        run.success().stdout_is("served from an AppJail image\n0\n");
+    } else {
+        run.code(2).stdout_is("").stderr_contains("jrun: must run as root");
+    }
 }
 
 /// The same workflow over HTTP: mirrors on nginx, the first one a port nothing listens on.
@@ -263,8 +259,7 @@ fn appjail_import_failures_leave_nothing() {
     clean("corrupt stream");
 
     // Full disk: a 1 MiB tmpfs cannot hold the busybox jail.
-    if !is_root() {
-        common::skip("full-disk case needs root to mount a tmpfs");
+    if !common::require_root("the full-disk case mounts a tmpfs") {
         return;
     }
     let small = w.join("small");
@@ -459,7 +454,7 @@ fn smartos_full_and_incremental_images_install() {
     failed_with(&run, "not received");
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     // A full disk where the download is staged.
-    if is_root() {
+    if common::require_root("the full-disk case mounts a tmpfs") {
         let small = w.join("small");
         fs::create_dir_all(&small).unwrap();
         sh(&format!("mount -t tmpfs -o size=16k jtools-test {}", small.display())).run().success();
@@ -469,8 +464,6 @@ fn smartos_full_and_incremental_images_install() {
             .run();
         failed_with(&run, "No space left on device");
         assert!(entries(&small).is_empty(), "left behind {:?}", entries(&small));
-    } else {
-        common::skip("full-disk case needs root to mount a tmpfs");
     }
     let all = pool.all();
     assert!(!all.iter().any(|n| n.contains("/bad") || n.contains("jsnap-recv")), "left behind: {all:?}");

@@ -10,10 +10,15 @@ pub mod actool;
 pub mod imgadm;
 pub mod nginx;
 pub mod oci;
+pub mod privilege;
 pub mod registry;
 pub mod servers;
 pub mod tree;
 pub mod zfs;
+
+// Each test file uses a different subset (as with the functions above).
+#[allow(unused_imports)]
+pub use privilege::{is_root, require_root, unprivileged_pass};
 
 use std::ffi::OsStr;
 use std::io::Write;

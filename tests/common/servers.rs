@@ -18,6 +18,9 @@ pub struct Daemon {
     /// Its port on 127.0.0.1.
     pub port: u16,
     dir: tempfile::TempDir,
+    /// The prefix of the shared-memory segments it makes in /dev/shm (squid), removed
+    /// with it: killed, it cannot remove them itself.
+    shm_prefix: Option<String>,
 }
 
 impl Daemon {
@@ -46,6 +49,15 @@ impl Drop for Daemon {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(prefix) = &self.shm_prefix
+            && let Ok(entries) = std::fs::read_dir("/dev/shm")
+        {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().starts_with(prefix.as_str()) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
     }
 }
 
@@ -84,7 +96,7 @@ pub fn spawn(test: &str, program: &Path, args: &[String], dir: tempfile::TempDir
         .stderr(log)
         .spawn()
         .unwrap_or_else(|e| panic!("{test}: start {}: {e}", program.display()));
-    let mut daemon = Daemon { child, port, dir };
+    let mut daemon = Daemon { child, port, dir, shm_prefix: None };
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         if let Ok(Some(status)) = daemon.child.try_wait() {
@@ -131,7 +143,15 @@ pub fn squid(test: &str) -> Option<Daemon> {
     ));
     std::fs::write(dir.path().join("squid.conf"), conf).unwrap();
     let conf = format!("{d}/squid.conf");
-    Some(spawn(test, &program, &["-N".into(), "-f".into(), conf], dir, port))
+    // A service name of its own: squid names its /dev/shm segments after it
+    // (`squid-cf__queues.shm` by default), and a squid run by another user (the root pass
+    // runs it as nobody, the unprivileged pass as the CI user) or left over cannot share
+    // them: it exits 1 at start. (Letters and digits only, says squid.)
+    let service = format!("jtoolssquid{}x{port}", std::process::id());
+    let args = ["-N".into(), "-n".into(), service.clone(), "-f".into(), conf];
+    let mut daemon = spawn(test, &program, &args, dir, port);
+    daemon.shm_prefix = Some(format!("{service}-"));
+    Some(daemon)
 }
 
 /// tinyproxy with Debian's /etc/tinyproxy/tinyproxy.conf (Allow 127.0.0.1, every CONNECT

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 
 /// What is compared of one member.
 #[derive(Debug, PartialEq, Eq)]
@@ -36,8 +36,20 @@ pub fn snapshot(root: &Path) -> BTreeMap<Vec<u8>, Member> {
     let mut inodes: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
     let mut stack = vec![(root.to_path_buf(), b".".to_vec())];
     let mut all = Vec::new();
+    // As a user, a tree extracted with its archive's modes can hold directories and files
+    // their owner may not read (mode 000, say); root reads them anyway. Then the owner's
+    // read (and search) bit is added for the walk and the mode put back at the end: what
+    // is recorded is the mode found.
+    let mut opened: Vec<(PathBuf, u32)> = Vec::new();
+    let not_root = !super::is_root();
     while let Some((path, name)) = stack.pop() {
         let meta = fs::symlink_metadata(&path).unwrap();
+        let wanted = if meta.is_dir() { 0o500 } else { 0o400 };
+        if not_root && (meta.is_dir() || meta.is_file()) && meta.mode() & wanted != wanted {
+            let mode = meta.mode() & 0o7777;
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode | wanted)).unwrap();
+            opened.push((path.clone(), mode));
+        }
         if meta.is_dir() {
             for e in fs::read_dir(&path).unwrap() {
                 let e = e.unwrap();
@@ -89,6 +101,10 @@ pub fn snapshot(root: &Path) -> BTreeMap<Vec<u8>, Member> {
             xattrs: xattrs(&path),
         };
         out.insert(name, member);
+    }
+    // Deepest first, so that each is reached through the parents still open.
+    for (path, mode) in opened.into_iter().rev() {
+        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
     }
     out
 }

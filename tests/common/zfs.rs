@@ -37,6 +37,10 @@ impl Pool {
     }
 
     fn create(mounting: bool) -> Option<Pool> {
+        // zfs-fuse's daemon runs as root and takes pool and dataset commands from root only.
+        if !super::require_root("ZFS through zfs-fuse (its daemon takes commands from root only)") {
+            return None;
+        }
         if !super::have("zpool") || !super::have("zfs") {
             return None;
         }

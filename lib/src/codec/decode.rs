@@ -374,7 +374,11 @@ impl<R: Read> Decoder<R> {
         self.stream_number += 1;
         self.stream_start = source.offset;
         source.layout = match self.format {
-            Format::Xz => Layout::Xz(Box::new(XzMap::new(source.offset))),
+            // The threaded decoder cannot always tell a wrong check from corrupt data at a
+            // block's end: the map keeps blocks to decode the failing one again.
+            Format::Xz => Layout::Xz(Box::new(
+                XzMap::new(source.offset).keeping_blocks(self.threads > 1 && !self.ignore_check),
+            )),
             Format::Zstd => Layout::Zstd(Box::new(ZstdMap::new(source.offset))),
             _ => Layout::None,
         };

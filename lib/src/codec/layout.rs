@@ -19,8 +19,12 @@
 //! before it is compared). The threaded decoder reads ahead, but hands out all output before
 //! the failing block's error, in order: its output count says which block failed. At the
 //! very end of a block that count cannot tell a wrong check from corrupt data found at the
-//! last chunk's end (both come after the block's last byte of output), and the message says
-//! so. For zstd, [`ZstdMap::wanted`] limits each read to the part being decoded (a frame
+//! last chunk's end (both come after the block's last byte of output): then the block is
+//! decoded again on one thread, which stops at the damage. For that the map keeps the
+//! compressed bytes of each block until its output has been read (the threaded decoder holds
+//! them too); only that failing block is decoded twice, and its second output is thrown
+//! away. Past [`KEEP_LIMIT`] kept bytes, or when the block alone decodes fine, the message
+//! says it is one or the other. For zstd, [`ZstdMap::wanted`] limits each read to the part being decoded (a frame
 //! header, one block, the checksum), so the call that fails holds one part: the one the map
 //! expects next. Nothing here changes what is accepted: the decoders decide; the map only
 //! names the place.
@@ -271,7 +275,18 @@ pub struct XzMap {
     index_unpadded: u64,
     index_uncompressed: u64,
     anomaly: Option<Anomaly>,
+    /// Whether to keep the compressed bytes of blocks whose output is unread (see
+    /// [`XzMap::keeping_blocks`]), and those bytes: `kept` starts at offset `kept_start`,
+    /// the start of a block; `None` when nothing is kept.
+    keep: bool,
+    kept_start: Option<u64>,
+    kept: Vec<u8>,
 }
+
+/// The most compressed bytes a map keeps for a second decode (see
+/// [`XzMap::keeping_blocks`]); past it the bytes are dropped and keeping starts again at
+/// the next block, and an error in a block not kept whole reads as before.
+const KEEP_LIMIT: usize = 256 << 20;
 
 impl XzMap {
     /// A map of the xz stream whose first byte is at `start`.
@@ -298,12 +313,37 @@ impl XzMap {
             index_unpadded: 0,
             index_uncompressed: 0,
             anomaly: None,
+            keep: false,
+            kept_start: None,
+            kept: Vec::new(),
         }
+    }
+
+    /// Keeps the compressed bytes of each block until its output has been read, so that
+    /// [`XzMap::failure`] can decode a block that failed at its very end again on one
+    /// thread and say whether its data or its check is wrong (see the module docs). For the
+    /// threaded decoder: it holds those blocks' input itself (its read-ahead is bounded by
+    /// its memory limit), so this at most doubles what is held; [`KEEP_LIMIT`] bounds it.
+    pub fn keeping_blocks(mut self, keep: bool) -> XzMap {
+        self.keep = keep;
+        self
     }
 
     /// Follows `data`, the consumed bytes starting at offset `at`.
     pub fn feed(&mut self, data: &[u8], at: u64) {
         feed(self, data, at);
+        if let Some(start) = self.kept_start {
+            // Only what is not kept yet: from the block's start, or after the kept bytes.
+            let from = at.max(start + self.kept.len() as u64);
+            let end = at + data.len() as u64;
+            if from < end {
+                self.kept.extend_from_slice(&data[(from - at) as usize..]);
+            }
+            if self.kept.len() > KEEP_LIMIT {
+                self.kept = Vec::new();
+                self.kept_start = None;
+            }
+        }
     }
 
     /// The caller has read `total_out` decoded bytes of this stream: blocks that ended
@@ -313,6 +353,13 @@ impl XzMap {
             && self.blocks[0].out_len.is_some_and(|len| self.blocks[0].out_start + len < total_out)
         {
             self.blocks.pop_front();
+        }
+        if let (Some(start), Some(first)) = (self.kept_start, self.blocks.front())
+            && first.start > start
+        {
+            let drop = ((first.start - start) as usize).min(self.kept.len());
+            self.kept.drain(..drop);
+            self.kept_start = Some(first.start);
         }
     }
 
@@ -348,6 +395,9 @@ impl XzMap {
     }
 
     fn next_block(&mut self, at: u64) {
+        if self.keep && self.kept_start.is_none() {
+            self.kept_start = Some(at);
+        }
         self.begin(Part::BlockHeader, at);
         // The block number is known only once the size byte says this is no index.
         self.walker.place.block = self.count + 1;
@@ -576,7 +626,62 @@ impl XzMap {
                 return self.describe(anomaly.place, false, anomaly.unsupported, Some(&anomaly.what));
             }
         }
+        if at_block_end && let Some((found, what)) = self.decode_again(place) {
+            return self.describe(found, false, false, what.as_deref());
+        }
         self.describe(place, at_block_end, unsupported, None)
+    }
+
+    /// Decodes the block at `place` (kept by [`XzMap::keeping_blocks`]) again on one
+    /// thread, which stops at the byte where it finds the damage: where in the block that
+    /// is (its data, padding or check), numbered as in this stream, and what a map of that
+    /// decode found wrong there. `None` when the block was not kept whole or decodes
+    /// without error on its own.
+    fn decode_again(&self, place: Place) -> Option<(Place, Option<String>)> {
+        use liblzma::stream::{Action, Error, Status, Stream};
+        let kept_start = self.kept_start?;
+        let skip = usize::try_from(place.block_start.checked_sub(kept_start)?).ok()?;
+        let block = self.kept.get(skip..)?;
+        // A stream of its own: this stream's header (same check type), then the block. The
+        // decoder fails inside the block, so it never needs an index.
+        let mut input = Vec::with_capacity(12 + block.len());
+        input.extend_from_slice(&[0xfd, b'7', b'z', b'X', b'Z', 0]);
+        input.extend_from_slice(&self.flags);
+        input.extend_from_slice(&crc32(&self.flags, 0).to_le_bytes());
+        input.extend_from_slice(block);
+        let mut stream = Stream::new_stream_decoder(u64::MAX, 0).ok()?;
+        let mut scratch = vec![0u8; 1 << 16];
+        loop {
+            let at = stream.total_in() as usize;
+            let out_before = stream.total_out();
+            match stream.process(&input[at..], &mut scratch, Action::Run) {
+                Ok(Status::StreamEnd) => return None,
+                Ok(_) if stream.total_in() as usize == at && stream.total_out() == out_before => {
+                    // No progress: the kept bytes end before the error shows.
+                    return None;
+                }
+                Ok(_) => {}
+                Err(Error::Data) => break,
+                Err(_) => return None,
+            }
+        }
+        let consumed = stream.total_in() as usize;
+        let header_at = place.block_start.checked_sub(12)?;
+        let mut again = XzMap::new(header_at);
+        again.feed(&input[..consumed], header_at);
+        let mut found = again.walker.last?;
+        let mut what = None;
+        if let Some(anomaly) = &again.anomaly
+            && anomaly.place.block == found.block
+        {
+            found = anomaly.place;
+            what = Some(anomaly.what.clone());
+        }
+        if found.block != 1 || !matches!(found.part, Part::BlockData | Part::BlockPadding | Part::Check) {
+            return None;
+        }
+        found.block = place.block;
+        Some((found, what))
     }
 
     /// The block whose output `total_out` is in, whether it is exactly at its end (see the
@@ -1043,6 +1148,28 @@ mod tests {
         }
         assert!(map.count > 25, "{} blocks", map.count);
         assert!(most <= 2, "{most} blocks kept");
+    }
+
+    /// A map keeping blocks for a second decode keeps only the bytes of the blocks it
+    /// still knows, from the first one's header on: whole, and no more.
+    #[test]
+    fn kept_bytes_are_those_of_the_blocks_not_yet_read() {
+        let data = sample(2_000_000);
+        let packed = xz(&data, 2);
+        let mut map = XzMap::new(0).keeping_blocks(true);
+        let mut most = 0;
+        for (i, chunk) in packed.chunks(10_000).enumerate() {
+            let at = i * 10_000;
+            map.feed(chunk, at as u64);
+            map.decoded(map.out_total);
+            let start = map.kept_start.expect("keeping") as usize;
+            assert_eq!(start as u64, map.blocks[0].start);
+            assert!(map.kept[..] == packed[start..at + chunk.len()], "kept bytes at {at}");
+            most = most.max(map.kept.len());
+        }
+        assert!(map.count > 25, "{} blocks", map.count);
+        assert!(most < 3 * 65_536, "{most} bytes kept");
+        assert!(XzMap::new(0).kept_start.is_none(), "a map keeps nothing unless asked");
     }
 
     proptest::proptest! {
