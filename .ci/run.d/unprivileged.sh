@@ -40,7 +40,17 @@ if [[ -z $exes ]]; then
 fi
 
 work=$(mktemp -d /tmp/jtools-unprivileged.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# Directories above the checkout that the user could not search get an ACL entry for it
+# (search only, u:USER:x) for the pass, removed again at the end.
+# A directory that had no ACL of its own is given back none (-b), else only that entry goes.
+granted=() bare=()
+cleanup() {
+  local dir
+  for dir in "${granted[@]}"; do setfacl -x "u:$user" "$dir" || true; done
+  for dir in "${bare[@]}"; do setfacl -b "$dir" || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
 mkdir "$work/home" "$work/tmp" "$work/logs"
 : >"$work/root-only.log"
 
@@ -62,6 +72,20 @@ if [[ $(id -u) == 0 ]]; then
   # Everything the tests read must be reachable: the repository, the shared corpus, the
   # target directory. Say which when not (a checkout under /root, say).
   shared=${JTOOLS_SHARED:-$PWD/../shared}
+  # A checkout under a private directory (/root is 0700): let the user search the
+  # directories above the repository, the corpus and the target directory, top down.
+  for path in "$PWD" "$(cd "$shared" && pwd)" "$target"; do
+    dir=
+    IFS=/ read -ra parts <<<"${path#/}"
+    for part in "${parts[@]}"; do
+      dir=$dir/$part
+      if ! "${as_user[@]}" test -x "$dir"; then
+        echo "unprivileged: letting $user search $dir (u:$user:x, for this pass)"
+        if [[ -z $(getfacl -s -p "$dir" 2>/dev/null) ]]; then bare+=("$dir"); else granted+=("$dir"); fi
+        setfacl -m "u:$user:x" "$dir"
+      fi
+    done
+  done
   for path in "$PWD/Cargo.toml" "$shared/corpus" "$(head -n1 <<<"$exes" | cut -f1)"; do
     if ! "${as_user[@]}" test -r "$path"; then
       echo "unprivileged: $user cannot read $path (a directory above it is not searchable by others)" >&2
