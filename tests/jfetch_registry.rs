@@ -249,8 +249,11 @@ fn docker_v2_manifest_is_converted_to_oci_with_the_digests_skopeo_copy_gives() {
         .run()
         .success();
     let unpacked = work.path().join("rootfs");
+    let rootless: &[&str] = if common::is_root() { &[] } else { &["--rootless"] };
     Cmd::new("umoci")
-        .args(["raw", "unpack", "--image"])
+        .args(["raw", "unpack"])
+        .args(rootless)
+        .arg("--image")
         .arg(format!("{}:v2", out.display()))
         .arg(&unpacked)
         .run()

@@ -312,10 +312,7 @@ fn new_with_layer_compression_is_the_layout_of_the_compressed_layers() {
     let (ok, text) = oci_image_tool_accepts(&one_pass);
     assert!(ok, "{text}");
     let root = d.join("unpacked");
-    run(Command::new("umoci")
-        .args(["raw", "unpack", "--image"])
-        .arg(format!("{}:web:14.2", one_pass.display()))
-        .arg(&root));
+    run(umoci_raw_unpack().arg("--image").arg(format!("{}:web:14.2", one_pass.display())).arg(&root));
     // The base layer's one file in the tree of the second layer (whose etc/ comes last).
     let expected = d.join("expected");
     run(Command::new("cp").arg("-a").arg(&tree).arg(&expected));

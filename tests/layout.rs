@@ -50,32 +50,62 @@ const DIGESTS: &[&str] = &["sha2", "sha1", "blake3", "blake2", "scrypt"];
 
 #[test]
 fn jrun_links_no_codec_digest_or_tls() {
+    if !common::require_root(
+        "cargo tree runs the toolchain and registry cache of the build, which are root's",
+    ) {
+        return;
+    }
     let forbidden: Vec<&str> = [CODECS, NETWORK, DIGESTS, &["tar", "serde_json"]].concat();
     assert_lacks("jrun", &forbidden);
 }
 
 #[test]
 fn jsnap_links_no_tls_or_digests() {
+    if !common::require_root(
+        "cargo tree runs the toolchain and registry cache of the build, which are root's",
+    ) {
+        return;
+    }
     assert_lacks("jsnap", &[NETWORK, DIGESTS].concat());
 }
 
 #[test]
 fn jpack_links_no_tls_digests_or_tar() {
+    if !common::require_root(
+        "cargo tree runs the toolchain and registry cache of the build, which are root's",
+    ) {
+        return;
+    }
     assert_lacks("jpack", &[NETWORK, DIGESTS, &["tar"]].concat());
 }
 
 #[test]
 fn jsum_links_no_codecs_or_http() {
+    if !common::require_root(
+        "cargo tree runs the toolchain and registry cache of the build, which are root's",
+    ) {
+        return;
+    }
     assert_lacks("jsum", &[CODECS, &["ureq", "rustls", "tar"]].concat());
 }
 
 #[test]
 fn jspec_links_no_http_or_signatures() {
+    if !common::require_root(
+        "cargo tree runs the toolchain and registry cache of the build, which are root's",
+    ) {
+        return;
+    }
     assert_lacks("jspec", &["ureq", "rustls", "ring", "blake2", "scrypt"]);
 }
 
 #[test]
 fn jcli_links_only_the_conventions() {
+    if !common::require_root(
+        "cargo tree runs the toolchain and registry cache of the build, which are root's",
+    ) {
+        return;
+    }
     assert_lacks("jcli", &[CODECS, NETWORK, DIGESTS, &["tar", "serde_json"]].concat());
 }
 
@@ -83,6 +113,11 @@ fn jcli_links_only_the_conventions() {
 /// does use the HTTP client, TLS, the codecs and the digests.
 #[test]
 fn jfetch_links_http_tls_codecs_and_digests() {
+    if !common::require_root(
+        "cargo tree runs the toolchain and registry cache of the build, which are root's",
+    ) {
+        return;
+    }
     let crates = dependencies("jfetch");
     for needed in ["jcore", "jcli", "ureq", "rustls", "ring", "zstd-sys", "liblzma-sys", "sha2", "blake3"] {
         assert!(crates.contains(needed), "jfetch's tree lacks {needed}: {crates:?}");

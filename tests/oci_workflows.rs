@@ -232,6 +232,11 @@ fn check_appjail_jail(d: &Path, l: &Path, jail: &Path) {
 
 #[test]
 fn appjail_jail_from_a_umoci_image_has_its_root_and_settings() {
+    if !common::require_root(
+        "umoci unpack and repack keep the image's owners only as root, and the jail is root's",
+    ) {
+        return;
+    }
     if !have_all(&["umoci", "skopeo", "bsdtar", "sha256sum"]) {
         return;
     }
@@ -317,6 +322,11 @@ fn appjail_refuses_env_and_label_names_that_are_paths() {
 /// gives the same jail as the layout did.
 #[test]
 fn appjail_jail_from_a_registry_ref() {
+    if !common::require_root(
+        "umoci unpack and repack keep the image's owners only as root, and the jail is root's",
+    ) {
+        return;
+    }
     if !have_all(&["umoci", "skopeo", "sha256sum"]) {
         return;
     }
