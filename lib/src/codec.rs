@@ -22,6 +22,7 @@
 
 mod bz2;
 mod bzip2_blocks;
+mod bzip2_decode;
 pub mod decode;
 pub mod encode;
 mod layout;

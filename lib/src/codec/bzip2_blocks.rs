@@ -4,11 +4,13 @@
 //!
 //! bzip2 blocks are not byte-aligned, but each starts with the 48-bit magic
 //! `0x314159265359` and the stream ends with `0x177245385090` and the combined CRC. Each
-//! piece of input from one magic to the next is copied, shifted to a byte boundary, into a
-//! stream of its own (`BZh` + the level, the block, an end marker whose combined CRC is the
-//! block's CRC, as for any one-block stream) which libbzip2 (the `bzip2` crate's pure-Rust
-//! backend) decodes on a worker thread, verifying the block CRC. The caller folds the block
-//! CRCs into the stream's combined CRC and checks it against the stream's end.
+//! piece of input from one magic to the next is copied and decoded on a worker thread by
+//! [`super::bzip2_decode`], which checks the block CRC and that the block ends where the
+//! next magic starts; what that decoder does not take (randomised blocks, unusual Huffman
+//! codes) is shifted to a byte boundary into a stream of its own (`BZh` + the level, the
+//! block, an end marker whose combined CRC is the block's CRC, as for any one-block
+//! stream) for libbzip2 (the `bzip2` crate's pure-Rust backend). The caller folds the
+//! block CRCs into the stream's combined CRC and checks it against the stream's end.
 //!
 //! Design, from profiles (`perf`, 128 MiB of /usr/share text as `bzip2 -9`, 2 cores): the
 //! first version decoded `threads` blocks per call and waited for all of them before the
@@ -18,7 +20,8 @@
 //! work is a pipeline: the caller's thread scans (each byte once, with `memchr::memmem` for
 //! the 16 byte-aligned 32-bit patterns that every bit-shifted magic contains, each hit then
 //! confirmed) and hands out finished blocks in order while `threads` persistent workers
-//! decode up to `2 × threads` pieces ahead. What is left is the block decoder itself.
+//! decode up to `2 × threads` pieces ahead. What was left was the block decoder itself
+//! (95 % of the CPU, libbzip2's): hence [`super::bzip2_decode`].
 //!
 //! The magic can also occur by chance inside a block's data (a false boundary, about once in
 //! 2^47 bits, or planted). A piece that does not decode is retried merged with the pieces
@@ -36,6 +39,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use memchr::memmem::Finder;
+
+use super::bzip2_decode::{BlockDecoder, Failure};
 
 const BLOCK_MAGIC: u64 = 0x3141_5926_5359;
 const END_MAGIC: u64 = 0x1772_4538_5090;
@@ -102,6 +107,8 @@ pub(super) struct Pipeline {
     max_in_flight: usize,
     finders: Vec<(Finder<'static>, u64, u64)>,
     jobs: Option<Sender<Job>>,
+    /// The decoder for merged pieces (on the caller's thread; made on the first merge).
+    merger: Option<Box<BlockDecoder>>,
     workers: Vec<JoinHandle<()>>,
     /// Magics a test pretends to find (false boundaries), bits from the stream's start.
     #[cfg(test)]
@@ -121,11 +128,12 @@ impl Pipeline {
             .map(|_| {
                 let queue = Arc::clone(&queue);
                 std::thread::spawn(move || {
+                    let mut decoder = BlockDecoder::default();
                     loop {
                         // The lock is held only while waiting for a job, not while decoding.
                         let job = queue.lock().map_err(|_| ()).and_then(|q| q.recv().map_err(|_| ()));
                         let Ok(job) = job else { break };
-                        let out = decode_block(&job.bytes, job.start, job.end, job.level);
+                        let out = decode_block(&mut decoder, &job.bytes, job.start, job.end, job.level);
                         let _ = job.reply.send(out);
                     }
                 })
@@ -140,6 +148,7 @@ impl Pipeline {
             max_in_flight: 2 * threads,
             finders: finders(),
             jobs: Some(jobs),
+            merger: None,
             workers,
             #[cfg(test)]
             planted: Vec::new(),
@@ -251,7 +260,8 @@ impl Pipeline {
                 return Ok(None);
             }
             let window = input.peek(end.div_ceil(8) as usize)?;
-            if let Some(output) = decode_block(window, start, end, self.level) {
+            let decoder = self.merger.get_or_insert_with(Box::default);
+            if let Some(output) = decode_block(decoder, window, start, end, self.level) {
                 // What was in flight was cut at the false magics: decode it again.
                 self.in_flight.clear();
                 return Ok(Some((output, pieces)));
@@ -375,9 +385,28 @@ fn read_bits(window: &[u8], at: u64, count: u32) -> Option<u64> {
     Some((word << (at % 8)) >> (64 - count))
 }
 
-/// The block in bits `start..end` of `window`, decoded as a one-block stream of its own;
-/// None when libbzip2 rejects it (damage, a CRC mismatch, or a false cut).
-fn decode_block(window: &[u8], start: u64, end: u64, level: u8) -> Option<Vec<u8>> {
+/// The block in bits `start..end` of `window`; None when it is damaged, fails its CRC or
+/// is a false cut. [`BlockDecoder`] decodes it, or libbzip2 when the block is unusual.
+fn decode_block(
+    decoder: &mut BlockDecoder,
+    window: &[u8],
+    start: u64,
+    end: u64,
+    level: u8,
+) -> Option<Vec<u8>> {
+    if end < start + MIN_BLOCK_BITS {
+        return None;
+    }
+    match decoder.decode(window, start, end, level) {
+        Ok(output) => Some(output),
+        Err(Failure::Corrupt) => None,
+        Err(Failure::Unusual) => decode_with_libbzip2(window, start, end, level),
+    }
+}
+
+/// The block in bits `start..end` of `window`, decoded by libbzip2 as a one-block stream
+/// of its own; None when libbzip2 rejects it (damage, a CRC mismatch, or a false cut).
+fn decode_with_libbzip2(window: &[u8], start: u64, end: u64, level: u8) -> Option<Vec<u8>> {
     if end < start + MIN_BLOCK_BITS {
         return None;
     }

@@ -479,7 +479,9 @@ impl<R: Read> Decoder<R> {
         loop {
             match std::mem::replace(&mut self.state, State::Failed) {
                 State::Start(mut source) => {
-                    if self.format == Format::Bzip2 && self.threads > 1 && !self.one_stream_next {
+                    // Also at one thread: jcore's block decoder (on one worker) is faster
+                    // than libbzip2's serial one.
+                    if self.format == Format::Bzip2 && !self.one_stream_next {
                         self.state = self.bzip2_batch(source)?;
                     } else {
                         self.one_stream_next = false;
