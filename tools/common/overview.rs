@@ -50,11 +50,22 @@ through. A broken pipe ends a tool quietly.
 .PP
 Progress is shown on standard error only when it is a terminal; \fB\-q\fR silences it and
 \fB\-\-json\fR prints machine-readable records. Work is spread over all available cores
-unless \fB\-T\fR N says otherwise.
+unless \fB\-T\fR N says otherwise (with more digests than cores, \fBjsum\fR lets
+digests share a thread and splits BLAKE3 by subtrees; \fBjpack \-d\fR decodes the blocks of
+one bzip2 stream in parallel with jcore's own block decoder, randomised blocks going to
+libbzip2).
+.PP
+Paths inside a tree (\fBjsnap recv \-\-dir\fR, its layers, \fBjrun \-\-root\fR) are
+opened beneath the root with openat2(2) and no symlink followed; where the kernel lacks
+openat2, or with \fBJTOOLS_CONFINE_WALK=1\fR in the environment (for seccomp profiles
+that refuse it), one component at a time with O_NOFOLLOW.
 .SH BEHAVIOUR SHARED WITH THE REFERENCE TOOLS
 \fBjsnap recv \-\-dir\fR extracts what \fBbsdtar \-xpf\fR extracts, to the same tree: sparse
 holes, sub-second times, xattrs, ACLs and file flags included (it reads through
-libarchive, and follows bsdtar where bsdtar and GNU tar disagree).
+libarchive, and follows bsdtar where bsdtar and GNU tar disagree). On FreeBSD,
+\fBjsnap send \-\-dir\fR writes extattrs as bsdtar does (LIBARCHIVE.xattr.* and
+SCHILY.xattr.*), NFSv4 ACLs as SCHILY.acl.ace and POSIX.1e ACLs as SCHILY.acl.access and
+SCHILY.acl.default, with numeric ids.
 \fBjpack \-d\fR follows the reference CLIs on their own test files: trailing zero padding
 after gzip and bzip2 is ignored, other trailing data warns (gzip: exit 2; bzip2: exit 0), an
 xz check it cannot verify warns and exits 2 unless \fB\-\-ignore\-check\fR.
