@@ -20,9 +20,10 @@ build-deps:
 # Installs (as root on Debian) and starts what the tests need, then runs the whole suite.
 # The tests run the tools' binaries from target/debug/ (tests/common/mod.rs), which
 # `cargo test` does not build for the other packages of the workspace: build them first.
+# --no-fail-fast: one failing test binary does not hide the others' results.
 test: setup
 	$(CARGO) build --workspace --bins
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --no-fail-fast
 
 setup:
 	bash tests/setup.sh

@@ -14,7 +14,8 @@ pub fn lighttpd_logged(test: &str) -> Option<Daemon> {
     let conf = format!(
         "server.modules = (\"mod_accesslog\")\nserver.document-root = \"{d}/www\"\nserver.port = {port}\n\
          server.bind = \"127.0.0.1\"\nserver.errorlog = \"{d}/error.log\"\n\
-         accesslog.filename = \"{d}/access.log\"\naccesslog.format = \"%r %s\"\n"
+         accesslog.filename = \"{d}/access.log\"\naccesslog.format = \"%r %s\"\n\
+         server.stat-cache-engine = \"disable\"\n"
     );
     std::fs::write(dir.path().join("lighttpd.conf"), conf).unwrap();
     Some(servers::spawn(test, &program, &["-D".into(), "-f".into(), format!("{d}/lighttpd.conf")], dir, port))
